@@ -5,10 +5,14 @@
 //! the contract's types, the gateway config, chain semantics, the test-case format and
 //! the evaluation trace. It builds for `wasm32-unknown-unknown`.
 
+pub mod api;
+pub mod case;
 pub mod chain;
 pub mod config;
 pub mod contract;
+pub mod inspect;
 pub mod payload;
+pub mod settings;
 pub mod source;
 pub mod trace;
 

@@ -1,1 +1,55 @@
-fn main() {}
+//! The `guardhouse` CLI.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use guardhouse::commands::{self, exit};
+use guardhouse::error::LoadError;
+
+/// Run MCP security guards (WebAssembly components) natively on wasmtime.
+#[derive(Debug, Parser)]
+#[command(name = "guardhouse", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Run(commands::run::RunArgs),
+    Test(commands::test::TestArgs),
+    Inspect(commands::inspect::InspectArgs),
+    Serve(commands::serve::ServeArgs),
+    Bench(commands::bench::BenchArgs),
+    New(commands::new::NewArgs),
+    Build(commands::build::BuildArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Run(a) => a.execute(),
+        Command::Test(a) => a.execute(),
+        Command::Inspect(a) => a.execute(),
+        Command::Serve(a) => a.execute(),
+        Command::Bench(a) => a.execute(),
+        Command::New(a) => a.execute(),
+        Command::Build(a) => a.execute(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let load_failed = e.chain().any(|c| c.is::<LoadError>())
+                || e.to_string().contains("module failed to load");
+            ExitCode::from(if load_failed { exit::LOAD_FAILED } else { exit::BAD_INPUT })
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The HTTP API every server host speaks (`guardhouse serve`, the edge Worker):
+//! request parsing and response shapes, so the same request gets the same JSON.
+//!
+//! - `POST /v1/evaluate`: one case → [`CaseResult`]
+//! - `POST /v1/test`: a suite → [`SuiteReport`]
+//! - `GET /v1/guards`: → `Vec<GuardSummary>`
+//! - `GET /health`: → [`Health`]
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::CaseFile;
+use crate::config::{FailureMode, GuardConfig, InstanceMode};
+use crate::contract::RunsOn;
+use crate::inspect::ComponentInfo;
+use crate::source::Document;
+
+pub use crate::case::{CaseResult, SuiteReport};
+
+/// A guard as `GET /v1/guards` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardSummary {
+    pub id: String,
+    pub enabled: bool,
+    pub priority: i64,
+    pub failure_mode: FailureMode,
+    pub timeout_ms: u64,
+    pub runs_on: Vec<RunsOn>,
+    pub instance: InstanceMode,
+    #[serde(flatten)]
+    pub component: ComponentInfo,
+}
+
+impl GuardSummary {
+    pub fn new(config: &GuardConfig, component: &ComponentInfo) -> Self {
+        Self {
+            id: config.id.clone(),
+            enabled: config.enabled,
+            priority: config.priority,
+            failure_mode: config.failure_mode,
+            timeout_ms: config.effective_timeout_ms(),
+            runs_on: config.runs_on.clone(),
+            instance: config.instance,
+            component: component.clone(),
+        }
+    }
+}
+
+/// `GET /health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub host: String,
+    pub guards: usize,
+    /// Bumped on every successful config reload.
+    pub config_generation: u64,
+}
+
+/// An error response body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+}
+
+impl ApiError {
+    pub fn new(e: impl ToString) -> Self {
+        Self { error: e.to_string() }
+    }
+}
+
+/// Parses a request body (JSON or YAML) as a case file.
+pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::new("request body is not UTF-8"))?;
+    let doc = Document::parse("<request>", text).map_err(ApiError::new)?;
+    CaseFile::from_document(&doc).map_err(ApiError::new)
+}
+
+/// Parses the body of `POST /v1/evaluate`: exactly one case.
+pub fn parse_single_case(body: &[u8]) -> Result<CaseFile, ApiError> {
+    let file = parse_cases(body)?;
+    if file.cases.len() != 1 {
+        return Err(ApiError::new(format!(
+            "/v1/evaluate takes one case, got {} (hint: POST suites to /v1/test)",
+            file.cases.len()
+        )));
+    }
+    Ok(file)
+}

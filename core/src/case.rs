@@ -1,0 +1,389 @@
+//! Test cases: the unit users write, share and run on every host.
+//!
+//! A case file (`format: guardhouse.case/v1`, YAML or JSON) holds one case, or a suite
+//! under `cases:`. A case names a phase and its payload, the context, per-guard config
+//! overrides, the guards it was written for (optionally pinned by sha256), and what it
+//! expects. See the README for the full format.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::chain::{Evaluation, Screening, Verdict};
+use crate::config::GatewayConfig;
+use crate::contract::{GuardContext, Phase};
+use crate::payload::Payload;
+use crate::source::{Document, SourceError};
+
+/// The format tag every case file carries.
+pub const CASE_FORMAT: &str = "guardhouse.case/v1";
+
+/// A parsed case file: one case or a suite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseFile {
+    pub format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The gateway config the cases run against: a path relative to the case file, or
+    /// the config itself (as shared links carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewaySource>,
+    pub cases: Vec<Case>,
+}
+
+/// Where a case file's gateway config comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum GatewaySource {
+    Path(String),
+    Inline(GatewayConfig),
+}
+
+/// One test case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    pub phase: Phase,
+    /// `tools_list`: `{tools: [..]}`; `tool_invoke`: `{tool, arguments}`; `response`:
+    /// any JSON; `connection`: nothing.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub payload: Value,
+    #[serde(default)]
+    pub context: CaseContext,
+    /// Per guard id, settings merged key by key over the gateway's.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub config: Map<String, Value>,
+    /// The guards this case was written for; only they run. Empty: the whole chain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<GuardRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+}
+
+/// The context a case is screened in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseContext {
+    #[serde(default = "default_server")]
+    pub server_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    #[serde(default = "empty_object")]
+    pub metadata: Value,
+}
+
+fn default_server() -> String {
+    "example-server".into()
+}
+fn empty_object() -> Value {
+    Value::Object(Map::new())
+}
+
+impl Default for CaseContext {
+    fn default() -> Self {
+        Self {
+            server_name: default_server(),
+            server_url: None,
+            identity: None,
+            metadata: empty_object(),
+        }
+    }
+}
+
+impl From<&CaseContext> for GuardContext {
+    fn from(c: &CaseContext) -> Self {
+        GuardContext {
+            server_name: c.server_name.clone(),
+            server_url: c.server_url.clone(),
+            identity: c.identity.clone(),
+            metadata: c.metadata.to_string(),
+        }
+    }
+}
+
+/// A guard a case was written for: its id, optionally pinned to a module hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum GuardRef {
+    Id(String),
+    Pinned { id: String, sha256: String },
+}
+
+impl GuardRef {
+    pub fn id(&self) -> &str {
+        match self {
+            GuardRef::Id(id) | GuardRef::Pinned { id, .. } => id,
+        }
+    }
+    pub fn sha256(&self) -> Option<&str> {
+        match self {
+            GuardRef::Id(_) => None,
+            GuardRef::Pinned { sha256, .. } => Some(sha256),
+        }
+    }
+}
+
+/// What a case expects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub decision: Verdict,
+    /// Deny: the expected code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Deny: the guard expected to deny.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<String>,
+    /// Modify: the expected final payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+    /// Each must be a substring of some warning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl CaseFile {
+    /// Parses a case file (YAML or JSON); `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Self, SourceError> {
+        Self::from_document(&Document::parse(origin, text)?)
+    }
+
+    /// Reads a case file from a parsed document (e.g. a JSON request body).
+    pub fn from_document(doc: &Document) -> Result<Self, SourceError> {
+        let Value::Object(root) = &doc.value else {
+            return Err(doc.error("", "a case file must be a mapping"));
+        };
+        match root.get("format") {
+            Some(Value::String(f)) if f == CASE_FORMAT => {}
+            Some(other) => {
+                return Err(SourceError {
+                    hint: Some(format!("this version reads `format: {CASE_FORMAT}`")),
+                    ..doc.error("format", format!("unsupported case format {other}"))
+                });
+            }
+            None => {
+                return Err(SourceError {
+                    hint: Some(format!("add `format: {CASE_FORMAT}`")),
+                    ..doc.error("", "missing `format`")
+                });
+            }
+        }
+        let gateway = match root.get("gateway") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(p)) => Some(GatewaySource::Path(p.clone())),
+            Some(_) => Some(GatewaySource::Inline(GatewayConfig::from_document(doc, "gateway")?)),
+        };
+        let (name, cases) = if let Some(list) = root.get("cases") {
+            let name = root.get("name").and_then(Value::as_str).map(str::to_string);
+            for key in root.keys() {
+                if !["format", "name", "gateway", "cases"].contains(&key.as_str()) {
+                    return Err(doc.error(key, format!("unknown key `{key}` in a suite")));
+                }
+            }
+            (name, doc.deserialize_at::<Vec<Case>>("cases", list)?)
+        } else {
+            let mut single = root.clone();
+            single.remove("format");
+            single.remove("gateway");
+            let case: Case = doc.deserialize_at("", &Value::Object(single))?;
+            (Some(case.name.clone()), vec![case])
+        };
+        for (i, case) in cases.iter().enumerate() {
+            if let Err(e) = case.payload() {
+                let base = if root.contains_key("cases") { format!("cases[{i}]") } else { String::new() };
+                return Err(doc.error(&crate::source::join_path(&base, "payload"), e));
+            }
+        }
+        Ok(Self {
+            format: CASE_FORMAT.into(),
+            name,
+            gateway,
+            cases,
+        })
+    }
+
+    /// The file as YAML-compatible JSON text (what the web page exports).
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl Case {
+    /// The typed payload of this case's phase.
+    pub fn payload(&self) -> Result<Payload, String> {
+        Payload::from_json(self.phase, self.payload.clone())
+    }
+
+    /// What a chain screens for this case.
+    pub fn screening(&self) -> Result<Screening, String> {
+        Ok(Screening {
+            payload: self.payload()?,
+            context: (&self.context).into(),
+            overrides: self.config.clone(),
+            only: (!self.guards.is_empty())
+                .then(|| self.guards.iter().map(|g| g.id().to_string()).collect()),
+        })
+    }
+
+    /// Mismatches between the guards this case was pinned to and what the gateway has.
+    /// `sha_of(id)` is the gateway's module hash for guard `id`, `None` if it has no such
+    /// guard.
+    pub fn guard_mismatches(&self, sha_of: impl Fn(&str) -> Option<String>) -> Vec<String> {
+        let mut out = Vec::new();
+        for g in &self.guards {
+            match (sha_of(g.id()), g.sha256()) {
+                (None, _) => out.push(format!("the gateway has no guard `{}`", g.id())),
+                (Some(have), Some(want)) if !have.eq_ignore_ascii_case(want) => out.push(format!(
+                    "guard `{}` is sha256 {have}, the case was written for {want}",
+                    g.id()
+                )),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+impl Expect {
+    /// Every way `eval` differs from this expectation (empty: it passed).
+    pub fn check(&self, eval: &Evaluation) -> Vec<String> {
+        let mut out = Vec::new();
+        if eval.decision != self.decision {
+            let why = eval
+                .deny
+                .as_ref()
+                .map(|d| format!(" ({} by {}: {})", d.code, d.guard, d.message))
+                .unwrap_or_default();
+            out.push(format!(
+                "expected {}, got {}{why}",
+                verdict_name(self.decision),
+                verdict_name(eval.decision)
+            ));
+        }
+        if let Some(code) = &self.code {
+            let got = eval.deny.as_ref().map(|d| d.code.as_str());
+            if got != Some(code.as_str()) {
+                out.push(format!("expected deny code `{code}`, got {got:?}"));
+            }
+        }
+        if let Some(guard) = &self.guard {
+            let got = eval.deny.as_ref().map(|d| d.guard.as_str());
+            if got != Some(guard.as_str()) {
+                out.push(format!("expected guard `{guard}` to deny, got {got:?}"));
+            }
+        }
+        if let Some(want) = &self.payload
+            && eval.payload.as_ref() != Some(want)
+        {
+            out.push(format!(
+                "expected payload {want}, got {}",
+                eval.payload.as_ref().map_or("the original payload".into(), Value::to_string)
+            ));
+        }
+        for w in &self.warnings {
+            if !eval.warnings.iter().any(|have| have.message.contains(w.as_str())) {
+                out.push(format!("expected a warning containing {w:?}"));
+            }
+        }
+        out
+    }
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allow => "allow",
+        Verdict::Deny => "deny",
+        Verdict::Modify => "modify",
+        Verdict::Warn => "warn",
+    }
+}
+
+/// The result of one case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub name: String,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<Evaluation>,
+}
+
+impl CaseResult {
+    /// Judges an evaluation (or the error that stopped it) against the case.
+    pub fn judge(case: &Case, evaluation: Result<Evaluation, String>, pre: Vec<String>) -> Self {
+        let mut failures = pre;
+        let evaluation = match evaluation {
+            Ok(eval) => {
+                if let Some(expect) = &case.expect {
+                    failures.extend(expect.check(&eval));
+                }
+                Some(eval)
+            }
+            Err(e) => {
+                failures.push(e);
+                None
+            }
+        };
+        Self {
+            name: case.name.clone(),
+            passed: failures.is_empty(),
+            failures,
+            evaluation,
+        }
+    }
+}
+
+/// The results of a suite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub passed: usize,
+    pub failed: usize,
+    pub results: Vec<CaseResult>,
+}
+
+impl SuiteReport {
+    pub fn new(name: Option<String>, results: Vec<CaseResult>) -> Self {
+        let passed = results.iter().filter(|r| r.passed).count();
+        Self {
+            name,
+            passed,
+            failed: results.len() - passed,
+            results,
+        }
+    }
+
+    /// `opa test`'s closing line: `N passed, M failed`.
+    pub fn summary_line(&self) -> String {
+        format!("{} passed, {} failed", self.passed, self.failed)
+    }
+}
+
+#[cfg(test)]
+#[path = "case_tests.rs"]
+mod tests;
+
+/// Runs every case of `file` with a host's evaluator and judges the results.
+///
+/// `sha_of(id)` is the module hash of the gateway's guard `id`; `evaluate` runs one
+/// screening through the host's chain.
+pub fn run_suite(
+    file: &CaseFile,
+    sha_of: impl Fn(&str) -> Option<String>,
+    mut evaluate: impl FnMut(&Case, Screening) -> Result<Evaluation, String>,
+) -> SuiteReport {
+    let results = file
+        .cases
+        .iter()
+        .map(|case| {
+            let pre = case.guard_mismatches(&sha_of);
+            let eval = case.screening().and_then(|s| evaluate(case, s));
+            CaseResult::judge(case, eval, pre)
+        })
+        .collect();
+    SuiteReport::new(file.name.clone(), results)
+}

@@ -1,0 +1,150 @@
+use serde_json::json;
+
+use super::*;
+use crate::chain::{Denial, Warning};
+
+const SUITE: &str = r#"
+format: guardhouse.case/v1
+name: demo
+gateway: ../gateway.yaml
+cases:
+  - name: benign
+    guards: [simple-pattern, {id: other, sha256: ABC}]
+    phase: tools_list
+    payload:
+      tools:
+        - {name: read_file, description: Read a file, input_schema: {type: object}}
+    context: {server_name: files, server_url: "https://files.example.com", identity: alice}
+    config: {simple-pattern: {patterns: [drop]}}
+    expect: {decision: allow}
+  - name: deny
+    phase: tool_invoke
+    payload: {tool: drop_table, arguments: {table: users}}
+    expect: {decision: deny, code: pattern_blocked, guard: simple-pattern}
+"#;
+
+#[test]
+fn parses_a_suite() {
+    let file = CaseFile::parse("s.yaml", SUITE).unwrap();
+    assert_eq!(file.name.as_deref(), Some("demo"));
+    assert_eq!(file.gateway, Some(GatewaySource::Path("../gateway.yaml".into())));
+    assert_eq!(file.cases.len(), 2);
+    let s = file.cases[0].screening().unwrap();
+    assert_eq!(s.context.server_url.as_deref(), Some("https://files.example.com"));
+    assert_eq!(s.context.metadata, "{}");
+    assert_eq!(s.only, Some(vec!["simple-pattern".to_string(), "other".to_string()]));
+    assert_eq!(file.cases[1].screening().unwrap().only, None);
+}
+
+#[test]
+fn parses_a_single_case_and_round_trips_through_json() {
+    let text = "format: guardhouse.case/v1\nname: one\nphase: connection\nexpect: {decision: allow}\n";
+    let file = CaseFile::parse("c.yaml", text).unwrap();
+    assert_eq!(file.cases[0].phase, Phase::Connection);
+    let again = CaseFile::parse("c.json", &file.to_json_pretty()).unwrap();
+    assert_eq!(again, file);
+}
+
+#[test]
+fn rejects_a_missing_or_unknown_format() {
+    let err = CaseFile::parse("c.yaml", "name: x\nphase: connection\n").unwrap_err();
+    assert_eq!(err.hint.as_deref(), Some("add `format: guardhouse.case/v1`"));
+    let err = CaseFile::parse("c.yaml", "format: guardhouse.case/v9\nname: x\nphase: connection\n")
+        .unwrap_err();
+    assert_eq!(err.location.map(|l| l.line), Some(1));
+}
+
+#[test]
+fn bad_payload_is_located() {
+    let text = "format: guardhouse.case/v1\ncases:\n  - name: x\n    phase: tools_list\n    payload: {tool: a}\n";
+    let err = CaseFile::parse("c.yaml", text).unwrap_err();
+    assert_eq!(err.path, "cases[0].payload");
+    assert_eq!(err.location.map(|l| l.line), Some(5));
+}
+
+#[test]
+fn misspelled_case_keys_get_suggestions() {
+    let text = "format: guardhouse.case/v1\ncases:\n  - name: x\n    phase: connection\n    expct: {decision: allow}\n";
+    let err = CaseFile::parse("c.yaml", text).unwrap_err();
+    assert_eq!(err.hint.as_deref(), Some("did you mean `expect`?"));
+}
+
+fn eval(decision: Verdict) -> Evaluation {
+    Evaluation {
+        phase: Phase::ToolsList,
+        decision,
+        deny: None,
+        payload: None,
+        warnings: vec![],
+        trace: vec![],
+    }
+}
+
+#[test]
+fn expectations_check_every_field() {
+    let expect = Expect {
+        decision: Verdict::Deny,
+        code: Some("pattern_blocked".into()),
+        guard: Some("g".into()),
+        payload: None,
+        warnings: vec![],
+    };
+    let mut e = eval(Verdict::Deny);
+    e.deny = Some(Denial {
+        guard: "g".into(),
+        code: "pattern_blocked".into(),
+        message: "m".into(),
+        details: None,
+    });
+    assert!(expect.check(&e).is_empty());
+    e.deny.as_mut().unwrap().code = "other".into();
+    assert_eq!(expect.check(&e).len(), 1);
+    assert_eq!(expect.check(&eval(Verdict::Allow)).len(), 3);
+
+    let warn = Expect {
+        decision: Verdict::Warn,
+        code: None,
+        guard: None,
+        payload: None,
+        warnings: vec!["hidden".into()],
+    };
+    let mut w = eval(Verdict::Warn);
+    w.warnings.push(Warning { guard: "g".into(), message: "hidden unicode".into() });
+    assert!(warn.check(&w).is_empty());
+    w.warnings[0].message = "other".into();
+    assert_eq!(warn.check(&w).len(), 1);
+
+    let modify = Expect {
+        decision: Verdict::Modify,
+        code: None,
+        guard: None,
+        payload: Some(json!({"a": 1})),
+        warnings: vec![],
+    };
+    let mut m = eval(Verdict::Modify);
+    m.payload = Some(json!({"a": 2}));
+    assert_eq!(modify.check(&m).len(), 1);
+}
+
+#[test]
+fn pinned_hashes_are_checked() {
+    let file = CaseFile::parse("s.yaml", SUITE).unwrap();
+    let mismatches = file.cases[0].guard_mismatches(|id| match id {
+        "simple-pattern" => Some("x".into()),
+        "other" => Some("abc".into()),
+        _ => None,
+    });
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+    let mismatches = file.cases[0].guard_mismatches(|id| (id == "other").then(|| "def".into()));
+    assert_eq!(mismatches.len(), 2, "{mismatches:?}");
+}
+
+#[test]
+fn suite_report_summary() {
+    let file = CaseFile::parse("s.yaml", SUITE).unwrap();
+    let report = run_suite(&file, |_| Some("abc".into()), |case, _| {
+        Ok(eval(if case.name == "benign" { Verdict::Allow } else { Verdict::Warn }))
+    });
+    assert_eq!(report.summary_line(), "1 passed, 1 failed");
+    assert!(!report.results[1].passed);
+}

@@ -1,0 +1,237 @@
+//! What a guard component is, read from its bytes: contract version, hooks, imports.
+//!
+//! Every host inspects a component before running it, so every host rejects the same
+//! files with the same messages.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wit_parser::{Resolve, TypeDefKind, WorldItem};
+
+use crate::contract::{ContractVersion, GUARD_INTERFACE, HOST_INTERFACE, Phase};
+
+/// Facts about a guard component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentInfo {
+    pub sha256: String,
+    pub size: u64,
+    pub contract: ContractVersion,
+    /// Exported functions of the guard interface, in export order.
+    pub exports: Vec<String>,
+    /// Imported interfaces (and functions), fully qualified.
+    pub imports: Vec<String>,
+    /// Whether the component imports WASI interfaces (`wasi:*`).
+    pub wasi: bool,
+}
+
+impl ComponentInfo {
+    /// Whether the component exports `hook` (e.g. `evaluate-response`).
+    pub fn exports_hook(&self, hook: &str) -> bool {
+        self.exports.iter().any(|e| e == hook)
+    }
+
+    /// Whether the component can screen `phase` at all.
+    pub fn handles(&self, phase: Phase) -> bool {
+        self.exports_hook(phase.hook())
+    }
+
+    /// Whether the component has the settings hooks.
+    pub fn has_settings(&self) -> bool {
+        self.exports_hook(crate::contract::GET_SETTINGS_SCHEMA)
+    }
+}
+
+/// Why a file is not a usable guard.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InspectError {
+    #[error("not a WebAssembly file (hint: pass a component built with `guardhouse build`)")]
+    NotWasm,
+    #[error(
+        "not a component: this is a core WebAssembly module (hint: turn it into a component with `guardhouse build` or `wasm-tools component new`)"
+    )]
+    CoreModule,
+    #[error("not a valid component: {0}")]
+    Invalid(String),
+    #[error("wrong contract: {0} (hint: build the guard against wit/guard.wit, mcp:security-guard@0.1.0)")]
+    WrongContract(String),
+    #[error(
+        "unsupported import `{0}`: guards may import only {HOST_INTERFACE} and WASI (hint: remove the dependency that needs it)"
+    )]
+    UnsupportedImport(String),
+}
+
+/// Every hook name either contract version defines, with its parameter count.
+const KNOWN_FUNCTIONS: [(&str, usize); 6] = [
+    ("evaluate-server-connection", 1),
+    ("evaluate-tools-list", 2),
+    ("evaluate-tool-invoke", 3),
+    ("evaluate-response", 2),
+    ("get-settings-schema", 0),
+    ("get-default-config", 0),
+];
+
+/// WASI packages every host provides (with nothing granted). `wasi:http` and other
+/// proposals are not provided.
+const PROVIDED_WASI: [&str; 6] = [
+    "wasi:cli/",
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:filesystem/",
+    "wasi:sockets/",
+];
+
+fn is_provided_wasi(name: &str) -> bool {
+    PROVIDED_WASI.iter().any(|p| name.starts_with(p))
+}
+
+/// The hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Reads a guard component's contract, hooks and imports.
+pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo, InspectError> {
+    if wasmparser::Parser::is_core_wasm(bytes) {
+        return Err(InspectError::CoreModule);
+    }
+    if !wasmparser::Parser::is_component(bytes) {
+        return Err(InspectError::NotWasm);
+    }
+    let decoded = wit_parser::decoding::decode(bytes)
+        .map_err(|e| InspectError::Invalid(format!("{e:#}")))?;
+    let wit_parser::decoding::DecodedWasm::Component(resolve, world) = decoded else {
+        return Err(InspectError::Invalid(
+            "a WIT package, not a component".into(),
+        ));
+    };
+    let world = &resolve.worlds[world];
+
+    let mut imports = Vec::new();
+    let mut wasi = false;
+    for (key, item) in &world.imports {
+        let name = resolve.name_world_key(key);
+        match item {
+            WorldItem::Interface { .. } if name == HOST_INTERFACE => {}
+            WorldItem::Interface { .. } if is_provided_wasi(&name) => wasi = true,
+            WorldItem::Type { .. } => continue,
+            _ => return Err(InspectError::UnsupportedImport(name)),
+        }
+        imports.push(name);
+    }
+
+    let mut guard = None;
+    let mut other_exports = Vec::new();
+    for (key, item) in &world.exports {
+        let name = resolve.name_world_key(key);
+        match item {
+            WorldItem::Interface { id, .. } if name == GUARD_INTERFACE => guard = Some(*id),
+            _ => other_exports.push(name),
+        }
+    }
+    let Some(guard) = guard else {
+        return Err(InspectError::WrongContract(format!(
+            "the component does not export {GUARD_INTERFACE} (it exports: {})",
+            if other_exports.is_empty() { "nothing".to_string() } else { other_exports.join(", ") }
+        )));
+    };
+    let iface = &resolve.interfaces[guard];
+    let mut exports = Vec::new();
+    for (name, func) in &iface.functions {
+        match KNOWN_FUNCTIONS.iter().find(|(n, _)| n == name) {
+            Some((_, arity)) if *arity == func.params.len() => exports.push(name.clone()),
+            Some((_, arity)) => {
+                return Err(InspectError::WrongContract(format!(
+                    "`{name}` takes {} parameters, the contract says {arity}",
+                    func.params.len()
+                )));
+            }
+            None => {
+                return Err(InspectError::WrongContract(format!(
+                    "unknown function `{name}` in {GUARD_INTERFACE}"
+                )));
+            }
+        }
+    }
+    if !exports.iter().any(|e| e.starts_with("evaluate-")) {
+        return Err(InspectError::WrongContract(
+            "the guard exports no evaluate-* hook".into(),
+        ));
+    }
+    let contract = contract_version(&resolve, iface)?;
+    if contract == ContractVersion::Minimal && exports.iter().any(|e| e != "evaluate-tools-list") {
+        return Err(InspectError::WrongContract(
+            "a guard without `server-url` and `warn` (the minimal contract) may only export evaluate-tools-list".into(),
+        ));
+    }
+    Ok(ComponentInfo {
+        sha256: sha256_hex(bytes),
+        size: bytes.len() as u64,
+        contract,
+        exports,
+        imports,
+        wasi,
+    })
+}
+
+/// Canonical: `guard-context` has `server-url` and `decision` has `warn`. Minimal: neither.
+fn contract_version(
+    resolve: &Resolve,
+    iface: &wit_parser::Interface,
+) -> Result<ContractVersion, InspectError> {
+    let field_names = |ty: &str| -> Result<Vec<String>, InspectError> {
+        let id = iface.types.get(ty).ok_or_else(|| {
+            InspectError::WrongContract(format!("the guard interface has no `{ty}` type"))
+        })?;
+        Ok(match &resolve.types[*id].kind {
+            TypeDefKind::Record(r) => r.fields.iter().map(|f| f.name.clone()).collect(),
+            TypeDefKind::Variant(v) => v.cases.iter().map(|c| c.name.clone()).collect(),
+            _ => Vec::new(),
+        })
+    };
+    let context = field_names("guard-context")?;
+    let decision = field_names("decision")?;
+    let has_url = context.iter().any(|f| f == "server-url");
+    let has_warn = decision.iter().any(|c| c == "warn");
+    let base_context = ["server-name", "identity", "metadata"];
+    let base_decision = ["allow", "deny", "modify"];
+    if !base_context.iter().all(|f| context.iter().any(|c| c == f))
+        || !base_decision.iter().all(|f| decision.iter().any(|c| c == f))
+    {
+        return Err(InspectError::WrongContract(format!(
+            "guard-context has fields [{}] and decision has cases [{}]",
+            context.join(", "),
+            decision.join(", ")
+        )));
+    }
+    match (has_url, has_warn) {
+        (true, true) => Ok(ContractVersion::Canonical),
+        (false, false) => Ok(ContractVersion::Minimal),
+        _ => Err(InspectError::WrongContract(format!(
+            "a mix of contract versions: guard-context {} `server-url` but decision {} `warn`",
+            if has_url { "has" } else { "lacks" },
+            if has_warn { "has" } else { "lacks" }
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_non_wasm_and_core_modules() {
+        assert_eq!(inspect(b"hello"), Err(InspectError::NotWasm));
+        // The smallest core module: magic + version 1.
+        assert_eq!(inspect(b"\0asm\x01\0\0\0"), Err(InspectError::CoreModule));
+    }
+
+    #[test]
+    fn error_messages_name_the_fix() {
+        assert!(InspectError::CoreModule.to_string().contains("guardhouse build"));
+        assert!(
+            InspectError::UnsupportedImport("wasi:http/outgoing-handler".into())
+                .to_string()
+                .starts_with("unsupported import `wasi:http/outgoing-handler`")
+        );
+    }
+}

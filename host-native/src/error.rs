@@ -1,0 +1,19 @@
+//! Errors of loading guards; a guard's failure while running is not an error but part of
+//! its outcome (see `guardhouse_core::GuardFailure`).
+
+use std::path::PathBuf;
+
+use guardhouse_core::inspect::InspectError;
+
+/// Why a guard could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("module failed to load: cannot read {}: {cause} (hint: check module_path and the file's permissions)", path.display())]
+    Unreadable { path: PathBuf, cause: String },
+    #[error("module failed to load: {}: {cause}", path.display())]
+    Inspect { path: PathBuf, cause: InspectError },
+    #[error("module failed to load: {}: {cause}", path.display())]
+    Link { path: PathBuf, cause: String },
+    #[error("invalid config for guard `{id}`: {}", errors.join("; "))]
+    Settings { id: String, errors: Vec<String> },
+}

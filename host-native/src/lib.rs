@@ -1,0 +1,13 @@
+//! guardhouse on wasmtime: the native runner library behind the `guardhouse` CLI.
+
+pub mod bindings;
+pub mod build;
+pub mod cache;
+pub mod commands;
+pub mod engine;
+pub mod error;
+pub mod guard;
+pub mod render;
+pub mod runner;
+pub mod server;
+pub mod state;

@@ -1,0 +1,146 @@
+//! A gateway's guard chain on wasmtime: load every guard once, evaluate many times,
+//! from any number of threads.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::{Map, Value};
+use wasmtime::Engine;
+
+use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport, run_suite};
+use guardhouse_core::config::GatewayConfig;
+use guardhouse_core::{Document, Evaluation, Screening, SourceError, evaluate_chain};
+
+use crate::cache::ArtifactCache;
+use crate::error::LoadError;
+use crate::guard::{LoadedGuard, Linkers};
+
+/// What a runner is built with.
+pub struct RunnerEnv<'a> {
+    pub engine: &'a Engine,
+    pub linkers: &'a Linkers,
+    pub cache: Option<&'a ArtifactCache>,
+}
+
+/// A loaded gateway config.
+pub struct Runner {
+    pub config: GatewayConfig,
+    pub guards: Vec<LoadedGuard>,
+    /// The config file, when loaded from one.
+    pub source: Option<PathBuf>,
+}
+
+impl Runner {
+    /// Loads a gateway config file and every guard it names.
+    pub fn from_file(env: &RunnerEnv, path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read gateway config {}", path.display()))?;
+        let doc = Document::parse(&path.display().to_string(), &text)?;
+        let config = GatewayConfig::from_document(&doc, "")?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut runner = Self::from_config(env, config, base, Some(&doc))?;
+        runner.source = Some(path.to_path_buf());
+        Ok(runner)
+    }
+
+    /// Loads the guards of a parsed config; module paths are relative to `base_dir`.
+    /// With `doc`, load errors point at the guard's `module_path` or `config` line.
+    pub fn from_config(
+        env: &RunnerEnv,
+        config: GatewayConfig,
+        base_dir: &Path,
+        doc: Option<&Document>,
+    ) -> Result<Self> {
+        let mut guards = Vec::with_capacity(config.security_guards.len());
+        for (i, g) in config.security_guards.iter().enumerate() {
+            let module_path = base_dir.join(&g.module_path);
+            let loaded =
+                LoadedGuard::load(env.engine, env.linkers, env.cache, g.clone(), module_path);
+            match (loaded, doc) {
+                (Ok(guard), _) => guards.push(guard),
+                (Err(e), Some(doc)) => {
+                    let key = if matches!(e, LoadError::Settings { .. }) { "config" } else { "module_path" };
+                    let path = GatewayConfig::path_of(i, key);
+                    return Err(SourceError {
+                        hint: None,
+                        ..doc.error(&path, e.to_string())
+                    }
+                    .into());
+                }
+                (Err(e), None) => return Err(e.into()),
+            }
+        }
+        Ok(Self {
+            config,
+            guards,
+            source: None,
+        })
+    }
+
+    /// A chain of one guard file, for `guardhouse run --guard`.
+    pub fn single(env: &RunnerEnv, module: &Path, settings: Map<String, Value>) -> Result<Self> {
+        let id = module
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "guard".into());
+        let doc = serde_json::json!({
+            "security_guards": [{
+                "id": id,
+                "module_path": module.display().to_string(),
+                "config": settings,
+            }]
+        });
+        let doc = Document::from_value("--guard", doc);
+        let config = GatewayConfig::from_document(&doc, "")?;
+        Self::from_config(env, config, Path::new(""), None)
+    }
+
+    /// Runs the chain over one screening.
+    pub fn evaluate(&self, screening: Screening) -> Evaluation {
+        evaluate_chain(&self.config, screening, |i, settings, args, context| {
+            self.guards[i].call(settings, args, context)
+        })
+    }
+
+    /// Checks a case's per-guard overrides against the guards' schemas.
+    pub fn check_overrides(&self, case: &Case) -> Result<(), String> {
+        for (id, over) in &case.config {
+            let Some(guard) = self.guards.iter().find(|g| g.id() == id) else {
+                return Err(format!("case config names guard `{id}`, which the gateway does not have"));
+            };
+            let Value::Object(over) = over else {
+                return Err(format!("case config for `{id}` must be a mapping"));
+            };
+            let mut merged = guard.config.config.clone();
+            merged.extend(over.clone());
+            guard.check_settings(&merged).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Runs a case file's cases and judges them.
+    pub fn run_cases(&self, file: &CaseFile) -> SuiteReport {
+        run_suite(
+            file,
+            |id| self.guards.iter().find(|g| g.id() == id).map(|g| g.sha256().to_string()),
+            |case, screening| {
+                self.check_overrides(case)?;
+                Ok(self.evaluate(screening))
+            },
+        )
+    }
+}
+
+/// Reads a case file and resolves the gateway config it names (relative to the file).
+pub fn read_case_file(path: &Path) -> Result<(CaseFile, Option<PathBuf>, Option<GatewayConfig>)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read case file {}", path.display()))?;
+    let file = CaseFile::parse(&path.display().to_string(), &text)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let (gateway_path, inline) = match &file.gateway {
+        Some(GatewaySource::Path(p)) => (Some(base.join(p)), None),
+        Some(GatewaySource::Inline(cfg)) => (None, Some(cfg.clone())),
+        None => (None, None),
+    };
+    Ok((file, gateway_path, inline))
+}

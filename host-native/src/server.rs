@@ -1,0 +1,167 @@
+//! `guardhouse serve`'s HTTP API on axum, with config reload that never fails in-flight
+//! requests: each request holds the runner it started with.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use anyhow::Result;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use guardhouse_core::api::{self, ApiError, GuardSummary, Health};
+use guardhouse_core::case::CaseResult;
+
+use crate::runner::{Runner, RunnerEnv};
+
+/// How often the config and module files are checked for changes.
+pub const RELOAD_POLL: Duration = Duration::from_millis(250);
+
+/// The live runner and where it came from.
+pub struct Live {
+    runner: RwLock<Arc<Runner>>,
+    generation: AtomicU64,
+}
+
+impl Live {
+    pub fn new(runner: Runner) -> Arc<Self> {
+        Arc::new(Self {
+            runner: RwLock::new(Arc::new(runner)),
+            generation: AtomicU64::new(1),
+        })
+    }
+
+    /// The runner requests use now.
+    pub fn current(&self) -> Arc<Runner> {
+        self.runner.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn swap(&self, runner: Runner) {
+        *self.runner.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(runner);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The API routes.
+pub fn router(live: Arc<Live>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/v1/guards", get(guards))
+        .route("/v1/evaluate", post(evaluate))
+        .route("/v1/test", post(test))
+        .with_state(live)
+}
+
+async fn health(State(live): State<Arc<Live>>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        host: "native".into(),
+        guards: live.current().guards.len(),
+        config_generation: live.generation.load(Ordering::SeqCst),
+    })
+}
+
+async fn guards(State(live): State<Arc<Live>>) -> Json<Vec<GuardSummary>> {
+    let runner = live.current();
+    Json(runner.guards.iter().map(|g| GuardSummary::new(&g.config, &g.info)).collect())
+}
+
+fn bad_request(e: ApiError) -> Response {
+    (StatusCode::BAD_REQUEST, Json(e)).into_response()
+}
+
+async fn evaluate(State(live): State<Arc<Live>>, body: Bytes) -> Response {
+    let file = match api::parse_single_case(&body) {
+        Ok(f) => f,
+        Err(e) => return bad_request(e),
+    };
+    let runner = live.current();
+    // Guards run synchronously (with their own timeouts); keep the reactor free.
+    let result = tokio::task::block_in_place(|| {
+        let report = runner.run_cases(&file);
+        report.results.into_iter().next()
+    });
+    match result {
+        Some(r) => Json::<CaseResult>(r).into_response(),
+        None => bad_request(ApiError::new("no case")),
+    }
+}
+
+async fn test(State(live): State<Arc<Live>>, body: Bytes) -> Response {
+    let file = match api::parse_cases(&body) {
+        Ok(f) => f,
+        Err(e) => return bad_request(e),
+    };
+    let runner = live.current();
+    let report = tokio::task::block_in_place(|| runner.run_cases(&file));
+    Json(report).into_response()
+}
+
+/// The files whose change triggers a reload: the config and every module.
+fn watched(runner: &Runner) -> Vec<PathBuf> {
+    runner
+        .source
+        .iter()
+        .cloned()
+        .chain(runner.guards.iter().map(|g| g.module_path.clone()))
+        .collect()
+}
+
+fn stamp(paths: &[PathBuf]) -> Vec<Option<SystemTime>> {
+    paths
+        .iter()
+        .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .collect()
+}
+
+/// Polls the config and module files and swaps in a new runner when they change. A
+/// config that fails to load is reported and the old runner stays.
+pub fn watch(live: Arc<Live>, config: PathBuf, make_env: impl Fn() -> Result<crate::commands::Runtime> + Send + 'static) {
+    std::thread::Builder::new()
+        .name("guardhouse-reload".into())
+        .spawn(move || {
+            let rt = match make_env() {
+                Ok(rt) => rt,
+                Err(e) => return tracing::error!("config reload disabled: {e:#}"),
+            };
+            let mut paths = watched(&live.current());
+            let mut seen = stamp(&paths);
+            loop {
+                std::thread::sleep(RELOAD_POLL);
+                let now = stamp(&paths);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                match reload(&rt.env(), &config) {
+                    Ok(runner) => {
+                        paths = watched(&runner);
+                        seen = stamp(&paths);
+                        live.swap(runner);
+                        tracing::info!("reloaded {}", config.display());
+                    }
+                    Err(e) => tracing::error!("reload of {} failed, keeping the running config: {e:#}", config.display()),
+                }
+            }
+        })
+        .expect("spawning the reload thread");
+}
+
+fn reload(env: &RunnerEnv, config: &Path) -> Result<Runner> {
+    Runner::from_file(env, config)
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(live: Arc<Live>, addr: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    println!("guardhouse serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(live)).await?;
+    Ok(())
+}
