@@ -70,7 +70,14 @@ impl ApiError {
 /// Parses a request body (JSON or YAML) as a case file.
 pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::new("request body is not UTF-8"))?;
-    let doc = Document::parse("<request>", text).map_err(ApiError::new)?;
+    // JSON bodies skip the YAML loader (no locations needed beyond serde_json's own).
+    let doc = if text.trim_start().starts_with('{') {
+        let value = serde_json::from_str(text)
+            .map_err(|e| ApiError::new(format!("<request>: malformed JSON: {e}")))?;
+        Document::from_value("<request>", value)
+    } else {
+        Document::parse("<request>", text).map_err(ApiError::new)?
+    };
     CaseFile::from_document(&doc).map_err(ApiError::new)
 }
 

@@ -27,11 +27,17 @@ pub struct EngineOptions {
     /// Pooling allocator with copy-on-write memory images (the fast path). Off gives
     /// wasmtime's on-demand allocator, as upstream used.
     pub pooling: bool,
+    /// Fuel metering and epoch interruption (limits). Off only for the upstream-style
+    /// baseline in `guardhouse bench`, which had neither.
+    pub metering: bool,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        Self { pooling: true }
+        Self {
+            pooling: true,
+            metering: true,
+        }
     }
 }
 
@@ -42,8 +48,8 @@ pub fn new_engine(options: EngineOptions) -> Result<Engine> {
     config
         .wasm_component_model(true)
         .cranelift_opt_level(OptLevel::Speed)
-        .consume_fuel(true)
-        .epoch_interruption(true)
+        .consume_fuel(options.metering)
+        .epoch_interruption(options.metering)
         .max_wasm_stack(MAX_WASM_STACK)
         .memory_init_cow(true)
         // Guards are small: reserve 1 GiB plus guard pages per memory instead of 4 GiB,

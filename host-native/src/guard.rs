@@ -179,6 +179,7 @@ impl LoadedGuard {
             return Ok(());
         }
         let mut store = self.new_store(self.settings.clone());
+        self.arm(&mut store);
         let instance = self.pre.instantiate(&mut store).map_err(|e| self.call_error(e))?;
         let mut text_of = |idx: &Option<ComponentExportIndex>| -> Result<Option<String>, LoadError> {
             let Some(idx) = idx else { return Ok(None) };
@@ -230,6 +231,7 @@ impl LoadedGuard {
     /// declares, so a wrong signature fails at load, not on the first call.
     fn check_types(&self) -> Result<(), LoadError> {
         let mut store = self.new_store(self.settings.clone());
+        self.arm(&mut store);
         let instance = self.pre.instantiate(&mut store).map_err(|e| self.call_error(e))?;
         for phase in Phase::ALL {
             let Some(idx) = self.hooks.for_phase(phase) else { continue };
@@ -297,6 +299,14 @@ impl LoadedGuard {
         } else {
             Arc::new(settings.clone())
         }
+    }
+
+    /// Creates a store and instantiates, then drops both: the fixed cost of a fresh
+    /// instance, for the benchmark's breakdown.
+    pub fn instantiate_only(&self) -> wasmtime::Result<()> {
+        let mut store = self.new_store(self.settings.clone());
+        self.arm(&mut store);
+        self.pre.instantiate(&mut store).map(drop)
     }
 
     /// Runs the hook for `args`' phase and reports what happened.

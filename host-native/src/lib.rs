@@ -1,5 +1,7 @@
 //! guardhouse on wasmtime: the native runner library behind the `guardhouse` CLI.
 
+pub mod bench;
+pub mod bench_serve;
 pub mod bindings;
 pub mod build;
 pub mod cache;
