@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds every example guard into guards/dist and every test fixture into
+# tests/fixtures/dist, with `guardhouse build` (cargo for wasm32 + component encoding).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GH=${GUARDHOUSE:-target/release/guardhouse}
+for dir in guards/*/; do
+  name=$(basename "$dir")
+  [ "$name" = guard-kit ] || [ ! -f "$dir/Cargo.toml" ] && continue
+  "$GH" build "$dir" --profile guard --out "guards/dist/$name.wasm"
+done
+for name in noop hostile; do
+  "$GH" build "tests/fixtures/$name" --profile guard --out "tests/fixtures/dist/$name.wasm"
+done
+"$GH" build tests/fixtures/wasi-probe --profile guard --target wasm32-wasip2 \
+  --out tests/fixtures/dist/wasi-probe.wasm
