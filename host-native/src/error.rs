@@ -17,3 +17,8 @@ pub enum LoadError {
     #[error("invalid config for guard `{id}`: {}", errors.join("; "))]
     Settings { id: String, errors: Vec<String> },
 }
+
+/// A [`LoadError`] located in the gateway config that named the guard.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LocatedLoadError(pub guardhouse_core::SourceError);

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use guardhouse::commands::{self, exit};
-use guardhouse::error::LoadError;
+use guardhouse::error::{LoadError, LocatedLoadError};
 
 /// Run MCP security guards (WebAssembly components) natively on wasmtime.
 #[derive(Debug, Parser)]
@@ -47,8 +47,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let load_failed = e.chain().any(|c| c.is::<LoadError>())
-                || e.to_string().contains("module failed to load");
+            let load_failed = e
+                .chain()
+                .any(|c| c.is::<LoadError>() || c.is::<LocatedLoadError>());
             ExitCode::from(if load_failed { exit::LOAD_FAILED } else { exit::BAD_INPUT })
         }
     }

@@ -9,10 +9,10 @@ use wasmtime::Engine;
 
 use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport, run_suite};
 use guardhouse_core::config::GatewayConfig;
-use guardhouse_core::{Document, Evaluation, Screening, SourceError, evaluate_chain};
+use guardhouse_core::{Document, Evaluation, Screening, evaluate_chain};
 
 use crate::cache::ArtifactCache;
-use crate::error::LoadError;
+use crate::error::{LoadError, LocatedLoadError};
 use crate::guard::{LoadedGuard, Linkers};
 
 /// What a runner is built with.
@@ -61,11 +61,7 @@ impl Runner {
                 (Err(e), Some(doc)) => {
                     let key = if matches!(e, LoadError::Settings { .. }) { "config" } else { "module_path" };
                     let path = GatewayConfig::path_of(i, key);
-                    return Err(SourceError {
-                        hint: None,
-                        ..doc.error(&path, e.to_string())
-                    }
-                    .into());
+                    return Err(LocatedLoadError(doc.error(&path, e.to_string())).into());
                 }
                 (Err(e), None) => return Err(e.into()),
             }

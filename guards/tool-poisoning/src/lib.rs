@@ -1,0 +1,175 @@
+//! tool-poisoning: finds instructions aimed at the model, and hidden Unicode, in tool
+//! names, descriptions and input schemas. Each tool's score is the sum of the weights of
+//! its distinct finding categories: at or above `threshold` → deny `tool_poisoning`,
+//! above zero → warn, zero → allow.
+
+pub mod catalog;
+pub mod settings;
+
+use guard_kit::rules::RuleSet;
+use guard_kit::text::{Hidden, Normalized};
+use guard_kit::{Context, Guard, Host, Level, Tool, Verdict, json};
+use serde_json::{Value, json};
+
+pub use settings::Settings;
+
+/// Deny code.
+pub const CODE: &str = "tool_poisoning";
+
+/// One suspicious thing found in a tool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Tool name.
+    pub tool: String,
+    /// `name`, `description`, or `input_schema` followed by a JSON Pointer.
+    pub location: String,
+    /// Category name (see [`catalog::CATEGORIES`]).
+    pub category: &'static str,
+    /// The category's configured weight.
+    pub weight: f64,
+    /// What matched: the phrase, or the first hidden code point and a count.
+    pub evidence: String,
+}
+
+impl Finding {
+    fn to_json(&self) -> Value {
+        json!({
+            "tool": self.tool,
+            "location": self.location,
+            "category": self.category,
+            "weight": guard_kit::settings::number_json(self.weight),
+            "evidence": self.evidence,
+        })
+    }
+}
+
+/// Scans one tool; findings are unique per (location, category).
+pub fn scan_tool(tool: &Tool, rules: &RuleSet, settings: &Settings) -> Vec<Finding> {
+    let mut scanner = Scanner { tool, rules, settings, norm: Normalized::default(), findings: Vec::new() };
+    scanner.text("name", &tool.name);
+    if let Some(description) = &tool.description {
+        scanner.text("description", description);
+    }
+    if settings.scan_input_schema {
+        match serde_json::from_str::<Value>(&tool.input_schema) {
+            Ok(schema) => json::for_each_string(&schema, &mut |visit, s| {
+                scanner.text(&format!("input_schema{}", visit.pointer), s)
+            }),
+            Err(_) => scanner.text("input_schema", &tool.input_schema),
+        }
+    }
+    scanner.findings
+}
+
+struct Scanner<'a> {
+    tool: &'a Tool,
+    rules: &'a RuleSet,
+    settings: &'a Settings,
+    norm: Normalized,
+    findings: Vec<Finding>,
+}
+
+impl Scanner<'_> {
+    fn text(&mut self, location: &str, text: &str) {
+        self.norm.reset(text);
+        for class in [Hidden::Tag, Hidden::ZeroWidth, Hidden::Bidi] {
+            let count = self.norm.hidden[class as usize];
+            if count.count > 0 {
+                self.add(location, catalog::hidden_category(class), count.evidence());
+            }
+        }
+        let mut hits = Vec::new();
+        self.rules.scan(&self.norm, &mut |hit| hits.push(hit));
+        for hit in hits {
+            self.add(location, hit.category, hit.evidence);
+        }
+    }
+
+    fn add(&mut self, location: &str, category: usize, evidence: String) {
+        let weight = self.settings.weights[category];
+        let name = catalog::CATEGORIES[category].0;
+        let seen = self.findings.iter().any(|f| f.location == location && f.category == name);
+        if weight > 0.0 && !seen {
+            self.findings.push(Finding {
+                tool: self.tool.name.clone(),
+                location: location.to_string(),
+                category: name,
+                weight,
+                evidence,
+            });
+        }
+    }
+}
+
+/// A tool's score: the sum of the weights of its distinct categories.
+pub fn score(findings: &[Finding]) -> f64 {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut total = 0.0;
+    for finding in findings {
+        if !seen.contains(&finding.category) {
+            seen.push(finding.category);
+            total += finding.weight;
+        }
+    }
+    total
+}
+
+/// Phase `tools_list`: deny if any tool's score reaches the threshold, warn if any
+/// tool has findings, allow otherwise.
+pub fn evaluate_tools_list(tools: &[Tool], settings: &Settings) -> Verdict {
+    let rules = catalog::rule_set(&settings.extra_phrases);
+    let mut all = Vec::new();
+    let mut scores = serde_json::Map::new();
+    let mut denied = Vec::new();
+    let mut warnings = Vec::new();
+    for tool in tools {
+        let findings = scan_tool(tool, &rules, settings);
+        let tool_score = score(&findings);
+        if findings.is_empty() {
+            continue;
+        }
+        let categories: Vec<&str> = findings.iter().map(|f| f.category).collect();
+        let summary = format!("tool '{}' score {tool_score} ({})", tool.name, categories.join(", "));
+        if tool_score >= settings.threshold {
+            denied.push(summary);
+        } else {
+            warnings.push(format!("possible tool poisoning: {summary}, below threshold {}", settings.threshold));
+        }
+        scores.insert(tool.name.clone(), guard_kit::settings::number_json(tool_score));
+        all.extend(findings);
+    }
+    if !denied.is_empty() {
+        let message = format!("Tool poisoning detected: {} (threshold {})", denied.join("; "), settings.threshold);
+        let details = json!({
+            "threshold": guard_kit::settings::number_json(settings.threshold),
+            "scores": scores,
+            "findings": all.iter().map(Finding::to_json).collect::<Vec<_>>(),
+        });
+        return Verdict::deny(CODE, message, details);
+    }
+    if warnings.is_empty() { Verdict::Allow } else { Verdict::Warn(warnings) }
+}
+
+/// The guard, for [`guard_kit::export_guard!`].
+pub struct ToolPoisoning;
+
+impl Guard for ToolPoisoning {
+    fn settings_schema() -> String {
+        Settings::schema()
+    }
+
+    fn default_config() -> String {
+        Settings::default().to_json()
+    }
+
+    fn tools_list(host: &dyn Host, tools: &[Tool], ctx: &Context) -> Result<Verdict, String> {
+        let settings = Settings::from_host(host)?;
+        host.log(Level::Info, &format!("Scanning {} tools from '{}' for poisoning", tools.len(), ctx.server_name));
+        Ok(evaluate_tools_list(tools, &settings))
+    }
+}
+
+guard_kit::export_guard!(crate::ToolPoisoning);
+
+#[cfg(test)]
+mod tests;
