@@ -40,7 +40,10 @@ impl MapHost {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        MapHost { config, logs: RefCell::default() }
+        MapHost {
+            config,
+            logs: RefCell::default(),
+        }
     }
 
     /// The log lines written so far.
@@ -59,6 +62,9 @@ impl Host for MapHost {
     }
 
     fn config(&self, key: &str) -> String {
-        self.config.get(key).map(Value::to_string).unwrap_or_default()
+        self.config
+            .get(key)
+            .map(Value::to_string)
+            .unwrap_or_default()
     }
 }

@@ -16,7 +16,12 @@ pub fn for_each_string(value: &Value, f: &mut dyn FnMut(&Visit<'_>, &str)) {
     walk(value, None, &mut pointer, f);
 }
 
-fn walk(value: &Value, key: Option<&str>, pointer: &mut String, f: &mut dyn FnMut(&Visit<'_>, &str)) {
+fn walk(
+    value: &Value,
+    key: Option<&str>,
+    pointer: &mut String,
+    f: &mut dyn FnMut(&Visit<'_>, &str),
+) {
     match value {
         Value::String(s) => f(&Visit { pointer, key }, s),
         Value::Array(items) => {
@@ -102,7 +107,11 @@ mod tests {
         let doc = json!({"a": ["x", {"b/c": "y"}], "n": 1, "s": "z"});
         let mut seen = Vec::new();
         for_each_string(&doc, &mut |visit, s| {
-            seen.push((visit.pointer.to_string(), visit.key.map(str::to_string), s.to_string()))
+            seen.push((
+                visit.pointer.to_string(),
+                visit.key.map(str::to_string),
+                s.to_string(),
+            ))
         });
         assert_eq!(
             seen,

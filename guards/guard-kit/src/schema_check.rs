@@ -64,7 +64,12 @@ fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
     }
     if let Some(object) = v.as_object() {
         let properties = schema.get("properties").and_then(Value::as_object);
-        for required in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for required in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let key = required.as_str().unwrap_or_default();
             if !object.contains_key(key) {
                 return fail(format!("missing required property {key}"));
@@ -101,7 +106,9 @@ fn has_type(v: &Value, t: &str) -> bool {
 /// a top-level object with `additionalProperties: false`, and every property (at any
 /// depth) documented with a `description` and typed with `type` or `anyOf`.
 pub fn lint_settings_schema(schema: &Value) -> Result<(), String> {
-    if schema.get("$schema").and_then(Value::as_str) != Some("https://json-schema.org/draft/2020-12/schema") {
+    if schema.get("$schema").and_then(Value::as_str)
+        != Some("https://json-schema.org/draft/2020-12/schema")
+    {
         return Err("$schema must be the draft 2020-12 URI".into());
     }
     if schema.get("type").and_then(Value::as_str) != Some("object") {
@@ -117,7 +124,11 @@ fn lint_object(schema: &Value, at: &str) -> Result<(), String> {
     let properties = schema.get("properties").and_then(Value::as_object);
     for (key, property) in properties.into_iter().flatten() {
         let here = format!("{at}/{key}");
-        if property.get("description").and_then(Value::as_str).is_none_or(str::is_empty) {
+        if property
+            .get("description")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
             return Err(format!("{here}: missing description"));
         }
         lint_typed(property, &here)?;
@@ -138,6 +149,17 @@ fn lint_typed(schema: &Value, at: &str) -> Result<(), String> {
         },
         Some(_) => Ok(()),
     }
+}
+
+/// Checks a guard's settings schema against the conventions and its default config
+/// against the schema.
+pub fn check_guard<G: crate::Guard>() -> Result<(), String> {
+    let schema: Value =
+        serde_json::from_str(&G::settings_schema()).map_err(|e| format!("schema: {e}"))?;
+    let defaults: Value =
+        serde_json::from_str(&G::default_config()).map_err(|e| format!("defaults: {e}"))?;
+    lint_settings_schema(&schema)?;
+    validate(&schema, &defaults).map_err(|e| format!("default config: {e}"))
 }
 
 #[cfg(test)]
@@ -176,13 +198,4 @@ mod tests {
         bad["properties"]["a"] = json!({"type": "string"});
         assert!(lint_settings_schema(&bad).is_err());
     }
-}
-
-/// Checks a guard's settings schema against the conventions and its default config
-/// against the schema.
-pub fn check_guard<G: crate::Guard>() -> Result<(), String> {
-    let schema: Value = serde_json::from_str(&G::settings_schema()).map_err(|e| format!("schema: {e}"))?;
-    let defaults: Value = serde_json::from_str(&G::default_config()).map_err(|e| format!("defaults: {e}"))?;
-    lint_settings_schema(&schema)?;
-    validate(&schema, &defaults).map_err(|e| format!("default config: {e}"))
 }

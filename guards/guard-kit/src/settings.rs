@@ -40,7 +40,9 @@ pub fn number(host: &dyn Host, key: &str, default: f64) -> Result<f64, String> {
 pub fn count(host: &dyn Host, key: &str, default: u64) -> Result<u64, String> {
     match read(host, key)? {
         None => Ok(default),
-        Some(value) => value.as_u64().ok_or_else(|| invalid(key, "a non-negative integer")),
+        Some(value) => value
+            .as_u64()
+            .ok_or_else(|| invalid(key, "a non-negative integer")),
     }
 }
 
@@ -62,7 +64,12 @@ pub fn strings(value: &Value) -> Option<Vec<String>> {
 }
 
 /// A string setting restricted to `allowed` values.
-pub fn choice(host: &dyn Host, key: &str, allowed: &[&str], default: &str) -> Result<String, String> {
+pub fn choice(
+    host: &dyn Host,
+    key: &str,
+    allowed: &[&str],
+    default: &str,
+) -> Result<String, String> {
     let Some(value) = read(host, key)? else {
         return Ok(default.to_string());
     };
@@ -80,7 +87,9 @@ pub fn weights(host: &dyn Host, key: &str, defaults: &[(&str, f64)]) -> Result<V
     let Some(value) = read(host, key)? else {
         return Ok(weights);
     };
-    let object = value.as_object().ok_or_else(|| invalid(key, "an object of numbers"))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| invalid(key, "an object of numbers"))?;
     for (name, weight) in object {
         let index = defaults
             .iter()
@@ -98,7 +107,10 @@ pub fn weights(host: &dyn Host, key: &str, defaults: &[(&str, f64)]) -> Result<V
 pub fn weights_schema(description: &str, defaults: &[(&str, f64)], docs: &[(&str, &str)]) -> Value {
     let mut properties = serde_json::Map::new();
     for (category, weight) in defaults {
-        let doc = docs.iter().find(|(c, _)| c == category).map_or("", |(_, d)| *d);
+        let doc = docs
+            .iter()
+            .find(|(c, _)| c == category)
+            .map_or("", |(_, d)| *d);
         properties.insert(
             category.to_string(),
             serde_json::json!({
@@ -163,7 +175,10 @@ mod tests {
     #[test]
     fn weights_merge_over_defaults() {
         let host = MapHost::new(json!({"w": {"b": 7}}));
-        assert_eq!(weights(&host, "w", &[("a", 1.0), ("b", 2.0)]), Ok(vec![1.0, 7.0]));
+        assert_eq!(
+            weights(&host, "w", &[("a", 1.0), ("b", 2.0)]),
+            Ok(vec![1.0, 7.0])
+        );
         assert_eq!(weights_json(&[("a", 1.0)], &[1.5]), json!({"a": 1.5}));
         assert_eq!(number_json(50.0).to_string(), "50");
     }

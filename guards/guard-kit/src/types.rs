@@ -93,7 +93,10 @@ impl Verdict {
     /// The deny details parsed as JSON, if this is a deny with details.
     pub fn details(&self) -> Option<serde_json::Value> {
         match self {
-            Verdict::Deny(DenyReason { details: Some(text), .. }) => serde_json::from_str(text).ok(),
+            Verdict::Deny(DenyReason {
+                details: Some(text),
+                ..
+            }) => serde_json::from_str(text).ok(),
             _ => None,
         }
     }

@@ -19,7 +19,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { max_tool_count: DEFAULT_MAX_TOOL_COUNT, blocked_servers: Vec::new() }
+        Settings {
+            max_tool_count: DEFAULT_MAX_TOOL_COUNT,
+            blocked_servers: Vec::new(),
+        }
     }
 }
 
@@ -31,16 +34,25 @@ impl Settings {
             if text.trim().is_empty() {
                 return Ok(None);
             }
-            serde_json::from_str(&text).map(Some).map_err(|e| format!("setting `{key}` is not valid JSON: {e}"))
+            serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| format!("setting `{key}` is not valid JSON: {e}"))
         };
         let mut settings = Settings::default();
         if let Some(value) = read("max_tool_count")? {
-            settings.max_tool_count = value.as_u64().ok_or("setting `max_tool_count` must be a non-negative integer")?;
+            settings.max_tool_count = value
+                .as_u64()
+                .ok_or("setting `max_tool_count` must be a non-negative integer")?;
         }
         if let Some(value) = read("blocked_servers")? {
             settings.blocked_servers = value
                 .as_array()
-                .and_then(|items| items.iter().map(|s| s.as_str().map(str::to_string)).collect())
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .ok_or("setting `blocked_servers` must be a list of strings")?;
         }
         Ok(settings)
@@ -52,7 +64,11 @@ impl Settings {
 pub enum Verdict {
     Allow,
     /// code, message, details (JSON text).
-    Deny { code: &'static str, message: String, details: String },
+    Deny {
+        code: &'static str,
+        message: String,
+        details: String,
+    },
 }
 
 /// Phase `tools_list`: blocked server first, then the tool count.
@@ -79,21 +95,39 @@ pub fn evaluate_tools_list(tool_count: usize, server_name: &str, settings: &Sett
 mod component {
     wit_bindgen::generate!({ path: "wit", world: "security-guard" });
 
-    use exports::mcp::security_guard::guard::{Decision, DenyReason, Guest, GuardContext, Tool};
+    use exports::mcp::security_guard::guard::{Decision, DenyReason, GuardContext, Guest, Tool};
     use mcp::security_guard::host;
 
     struct Component;
 
     impl Guest for Component {
-        fn evaluate_tools_list(tools: Vec<Tool>, context: GuardContext) -> Result<Decision, String> {
-            host::log(2, &format!("Evaluating {} tools from '{}'", tools.len(), context.server_name));
-            let settings = crate::Settings::from_config(|key| host::get_config(key))?;
-            Ok(match crate::evaluate_tools_list(tools.len(), &context.server_name, &settings) {
-                crate::Verdict::Allow => Decision::Allow,
-                crate::Verdict::Deny { code, message, details } => {
-                    Decision::Deny(DenyReason { code: code.to_string(), message, details: Some(details) })
-                }
-            })
+        fn evaluate_tools_list(
+            tools: Vec<Tool>,
+            context: GuardContext,
+        ) -> Result<Decision, String> {
+            host::log(
+                2,
+                &format!(
+                    "Evaluating {} tools from '{}'",
+                    tools.len(),
+                    context.server_name
+                ),
+            );
+            let settings = crate::Settings::from_config(host::get_config)?;
+            Ok(
+                match crate::evaluate_tools_list(tools.len(), &context.server_name, &settings) {
+                    crate::Verdict::Allow => Decision::Allow,
+                    crate::Verdict::Deny {
+                        code,
+                        message,
+                        details,
+                    } => Decision::Deny(DenyReason {
+                        code: code.to_string(),
+                        message,
+                        details: Some(details),
+                    }),
+                },
+            )
         }
     }
 
@@ -110,17 +144,37 @@ mod tests {
 
     #[test]
     fn counts_and_blocks() {
-        let settings = Settings::from_config(config(json!({"max_tool_count": 3, "blocked_servers": ["untrusted-server"]})))
-            .unwrap();
+        let settings = Settings::from_config(config(
+            json!({"max_tool_count": 3, "blocked_servers": ["untrusted-server"]}),
+        ))
+        .unwrap();
         assert_eq!(evaluate_tools_list(3, "files", &settings), Verdict::Allow);
-        assert!(matches!(evaluate_tools_list(4, "files", &settings), Verdict::Deny { code: "too_many_tools", .. }));
-        assert!(matches!(evaluate_tools_list(0, "untrusted-server", &settings), Verdict::Deny { code: "server_blocked", .. }));
+        assert!(matches!(
+            evaluate_tools_list(4, "files", &settings),
+            Verdict::Deny {
+                code: "too_many_tools",
+                ..
+            }
+        ));
+        assert!(matches!(
+            evaluate_tools_list(0, "untrusted-server", &settings),
+            Verdict::Deny {
+                code: "server_blocked",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn defaults_and_bad_settings() {
-        assert_eq!(Settings::from_config(config(json!({}))), Ok(Settings::default()));
-        assert_eq!(evaluate_tools_list(50, "s", &Settings::default()), Verdict::Allow);
+        assert_eq!(
+            Settings::from_config(config(json!({}))),
+            Ok(Settings::default())
+        );
+        assert_eq!(
+            evaluate_tools_list(50, "s", &Settings::default()),
+            Verdict::Allow
+        );
         assert!(Settings::from_config(config(json!({"max_tool_count": -1}))).is_err());
         assert!(Settings::from_config(config(json!({"blocked_servers": "x"}))).is_err());
     }
@@ -128,6 +182,10 @@ mod tests {
     #[test]
     fn the_contract_is_the_minimal_one() {
         let ours = include_str!("../wit/guard.wit");
-        assert!(ours.contains("evaluate-tools-list") && !ours.contains("evaluate-response") && !ours.contains("warn("));
+        assert!(
+            ours.contains("evaluate-tools-list")
+                && !ours.contains("evaluate-response")
+                && !ours.contains("warn(")
+        );
     }
 }

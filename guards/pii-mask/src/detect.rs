@@ -12,7 +12,12 @@ pub enum Category {
 
 impl Category {
     /// All categories, in settings order.
-    pub const ALL: [Category; 4] = [Category::Email, Category::Phone, Category::Card, Category::Secret];
+    pub const ALL: [Category; 4] = [
+        Category::Email,
+        Category::Phone,
+        Category::Card,
+        Category::Secret,
+    ];
 
     /// The name used in settings and details.
     pub fn name(self) -> &'static str {
@@ -38,12 +43,15 @@ pub struct Span {
     pub category: Category,
 }
 
+/// A detector appends the spans it finds in a byte string.
+type Detector = fn(&[u8], &mut Vec<Span>);
+
 /// All spans of the `enabled` categories in `text`, sorted and non-overlapping. Detectors
 /// run secrets, emails, cards, phones in that order; a later span overlapping an earlier
 /// one is dropped.
 pub fn find(text: &str, enabled: &[Category]) -> Vec<Span> {
     let mut spans: Vec<Span> = Vec::new();
-    let detectors: [(Category, fn(&[u8], &mut Vec<Span>)); 4] = [
+    let detectors: [(Category, Detector); 4] = [
         (Category::Secret, secrets),
         (Category::Email, emails),
         (Category::Card, cards),
@@ -56,7 +64,10 @@ pub fn find(text: &str, enabled: &[Category]) -> Vec<Span> {
         let mut found = Vec::new();
         detector(text.as_bytes(), &mut found);
         for span in found {
-            if !spans.iter().any(|s| span.start < s.end && s.start < span.end) {
+            if !spans
+                .iter()
+                .any(|s| span.start < s.end && s.start < span.end)
+            {
                 spans.push(span);
             }
         }
@@ -124,7 +135,11 @@ fn emails(b: &[u8], out: &mut Vec<Span>) {
         let tld = host.rsplit(|&c| c == b'.').next().unwrap_or_default();
         let tld_ok = tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic);
         if start < at && host.contains(&b'.') && labels_ok && tld_ok {
-            out.push(Span { start, end, category: Category::Email });
+            out.push(Span {
+                start,
+                end,
+                category: Category::Email,
+            });
         }
     }
 }
@@ -160,14 +175,20 @@ fn cards(b: &[u8], out: &mut Vec<Span>) {
             if b[end].is_ascii_digit() {
                 digits.push(b[end]);
                 end += 1;
-            } else if matches!(b[end], b' ' | b'-') && b.get(end + 1).is_some_and(u8::is_ascii_digit) {
+            } else if matches!(b[end], b' ' | b'-')
+                && b.get(end + 1).is_some_and(u8::is_ascii_digit)
+            {
                 end += 1;
             } else {
                 break;
             }
         }
         if (13..=19).contains(&digits.len()) && !alnum_at(b, end) && luhn_valid(&digits) {
-            out.push(Span { start, end, category: Category::Card });
+            out.push(Span {
+                start,
+                end,
+                category: Category::Card,
+            });
         }
         i = end.max(i + 1);
     }
@@ -210,7 +231,11 @@ fn phones(b: &[u8], out: &mut Vec<Span>) {
             (10..=11).contains(&digits) && groups >= 2 && last_group >= 4
         };
         if valid && !alnum_at(b, end) {
-            out.push(Span { start: i, end, category: Category::Phone });
+            out.push(Span {
+                start: i,
+                end,
+                category: Category::Phone,
+            });
             i = end;
         } else {
             i += 1;
@@ -266,7 +291,15 @@ fn secrets(b: &[u8], out: &mut Vec<Span>) {
     let word = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-');
     let dotted = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
     let mut found: Vec<(usize, usize)> = runs(b, dotted)
-        .map(|(s, e)| (s, s + b[s..e].iter().rposition(|&c| c != b'.').map_or(0, |p| p + 1)))
+        .map(|(s, e)| {
+            (
+                s,
+                s + b[s..e]
+                    .iter()
+                    .rposition(|&c| c != b'.')
+                    .map_or(0, |p| p + 1),
+            )
+        })
         .filter(|&(s, e)| is_jwt(&b[s..e]))
         .collect();
     for (start, end) in runs(b, word) {
@@ -277,7 +310,11 @@ fn secrets(b: &[u8], out: &mut Vec<Span>) {
     }
     for (start, end) in found {
         if !out.iter().any(|s| start < s.end && s.start < end) {
-            out.push(Span { start, end, category: Category::Secret });
+            out.push(Span {
+                start,
+                end,
+                category: Category::Secret,
+            });
         }
     }
 }
@@ -288,16 +325,20 @@ const PREFIXED_MIN_LEN: usize = 15;
 fn is_prefixed_secret(token: &[u8]) -> bool {
     token.len() >= PREFIXED_MIN_LEN
         && PREFIXES.iter().any(|(prefix, min)| {
-        token.starts_with(prefix.as_bytes())
-            && token[prefix.len()..].iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
-            && token.len() - prefix.len() >= *min
-    })
+            token.starts_with(prefix.as_bytes())
+                && token[prefix.len()..]
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+                && token.len() - prefix.len() >= *min
+        })
 }
 
 fn is_aws_key(token: &[u8]) -> bool {
     token.len() == 20
         && (token.starts_with(b"AKIA") || token.starts_with(b"ASIA"))
-        && token[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && token[4..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 fn is_jwt(token: &[u8]) -> bool {
@@ -306,7 +347,11 @@ fn is_jwt(token: &[u8]) -> bool {
     }
     let parts: Vec<&[u8]> = token.split(|&c| c == b'.').collect();
     parts.len() == 3
-        && parts.iter().all(|p| p.len() >= 10 && p.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')))
+        && parts.iter().all(|p| {
+            p.len() >= 10
+                && p.iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+        })
 }
 
 /// A long token mixing upper- and lowercase letters and digits, with high character
@@ -332,7 +377,12 @@ fn entropy(token: &[u8]) -> f64 {
         counts[c as usize] += 1;
     }
     let n = token.len() as f64;
-    counts.iter().filter(|&&c| c > 0).map(|&c| f64::from(c) / n).map(|p| -p * p.log2()).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| f64::from(c) / n)
+        .map(|p| -p * p.log2())
+        .sum()
 }
 
 fn private_keys(b: &[u8], out: &mut Vec<Span>) {
@@ -340,7 +390,8 @@ fn private_keys(b: &[u8], out: &mut Vec<Span>) {
     const END: &[u8] = b"-----END ";
     let mut from = 0;
     while let Some(start) = find_bytes(&b[from..], BEGIN).map(|p| p + from) {
-        let header_end = find_bytes(&b[start + BEGIN.len()..], b"-----").map(|p| p + start + BEGIN.len());
+        let header_end =
+            find_bytes(&b[start + BEGIN.len()..], b"-----").map(|p| p + start + BEGIN.len());
         let Some(header_end) = header_end else { break };
         if !b[start..header_end].ends_with(b"PRIVATE KEY") {
             from = header_end;
@@ -350,7 +401,11 @@ fn private_keys(b: &[u8], out: &mut Vec<Span>) {
             .map(|p| p + header_end + END.len())
             .and_then(|e| find_bytes(&b[e..], b"-----").map(|p| p + e + 5))
             .unwrap_or(b.len());
-        out.push(Span { start, end, category: Category::Secret });
+        out.push(Span {
+            start,
+            end,
+            category: Category::Secret,
+        });
         from = end;
     }
 }

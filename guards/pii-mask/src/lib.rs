@@ -18,8 +18,21 @@ pub const CODE: &str = "pii_detected";
 /// Object keys (lowercased, `-` read as `_`) whose string values are masked as secrets
 /// whatever they look like.
 pub const SECRET_KEYS: &[&str] = &[
-    "password", "passwd", "secret", "client_secret", "api_key", "apikey", "x_api_key", "access_token",
-    "refresh_token", "auth_token", "id_token", "session_token", "authorization", "private_key", "secret_key",
+    "password",
+    "passwd",
+    "secret",
+    "client_secret",
+    "api_key",
+    "apikey",
+    "x_api_key",
+    "access_token",
+    "refresh_token",
+    "auth_token",
+    "id_token",
+    "session_token",
+    "authorization",
+    "private_key",
+    "secret_key",
     "aws_secret_access_key",
 ];
 
@@ -43,7 +56,10 @@ pub fn scan(value: &mut Value, settings: &Settings, mask: bool) -> Vec<Finding> 
     let mut findings = Vec::new();
     json::for_each_string_mut(value, &mut |visit, s| {
         if secrets_on && !s.is_empty() && visit.key.is_some_and(is_secret_key) {
-            findings.push(Finding { path: visit.pointer.to_string(), category: Category::Secret });
+            findings.push(Finding {
+                path: visit.pointer.to_string(),
+                category: Category::Secret,
+            });
             if mask {
                 *s = detect::mask_for(Category::Secret, s);
             }
@@ -54,7 +70,10 @@ pub fn scan(value: &mut Value, settings: &Settings, mask: bool) -> Vec<Finding> 
         categories.sort();
         categories.dedup();
         for category in categories {
-            findings.push(Finding { path: visit.pointer.to_string(), category });
+            findings.push(Finding {
+                path: visit.pointer.to_string(),
+                category,
+            });
         }
         if mask && !spans.is_empty() {
             *s = detect::mask(s, &spans);
@@ -65,7 +84,8 @@ pub fn scan(value: &mut Value, settings: &Settings, mask: bool) -> Vec<Finding> 
 
 /// Screens one JSON payload; `what` names it in messages ("tool arguments", "response").
 pub fn evaluate_json(text: &str, what: &str, settings: &Settings) -> Result<Verdict, String> {
-    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("{what} are not valid JSON: {e}"))?;
+    let mut value: Value =
+        serde_json::from_str(text).map_err(|e| format!("{what} are not valid JSON: {e}"))?;
     let mask = settings.action == Action::Mask;
     let findings = scan(&mut value, settings, mask);
     if findings.is_empty() {
@@ -116,12 +136,23 @@ impl Guard for PiiMask {
         Settings::default().to_json()
     }
 
-    fn tool_invoke(host: &dyn Host, _tool: &str, arguments: &str, _ctx: &Context) -> Result<Verdict, String> {
-        logged(host, evaluate_tool_invoke(arguments, &Settings::from_host(host)?))
+    fn tool_invoke(
+        host: &dyn Host,
+        _tool: &str,
+        arguments: &str,
+        _ctx: &Context,
+    ) -> Result<Verdict, String> {
+        logged(
+            host,
+            evaluate_tool_invoke(arguments, &Settings::from_host(host)?),
+        )
     }
 
     fn response(host: &dyn Host, response: &str, _ctx: &Context) -> Result<Verdict, String> {
-        logged(host, evaluate_response(response, &Settings::from_host(host)?))
+        logged(
+            host,
+            evaluate_response(response, &Settings::from_host(host)?),
+        )
     }
 }
 

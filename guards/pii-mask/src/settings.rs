@@ -25,7 +25,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { action: Action::Mask, categories: Category::ALL.to_vec() }
+        Settings {
+            action: Action::Mask,
+            categories: Category::ALL.to_vec(),
+        }
     }
 }
 
@@ -39,7 +42,10 @@ impl Settings {
         let all: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
         let categories = settings::string_list(host, "categories", &all)?
             .iter()
-            .map(|name| Category::from_name(name).ok_or_else(|| format!("setting `categories` has unknown category `{name}`")))
+            .map(|name| {
+                Category::from_name(name)
+                    .ok_or_else(|| format!("setting `categories` has unknown category `{name}`"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings { action, categories })
     }

@@ -4,7 +4,10 @@ use serde_json::{Value, json};
 use super::*;
 
 fn deny() -> Settings {
-    Settings { action: Action::Deny, ..Settings::default() }
+    Settings {
+        action: Action::Deny,
+        ..Settings::default()
+    }
 }
 
 fn modified(verdict: Verdict) -> Value {
@@ -17,7 +20,10 @@ fn modified(verdict: Verdict) -> Value {
 #[test]
 fn clean_payloads_are_allowed() {
     let args = json!({"path": "/tmp/report.txt", "lines": 20, "query": "SELECT 1"}).to_string();
-    assert_eq!(evaluate_tool_invoke(&args, &Settings::default()), Ok(Verdict::Allow));
+    assert_eq!(
+        evaluate_tool_invoke(&args, &Settings::default()),
+        Ok(Verdict::Allow)
+    );
 }
 
 #[test]
@@ -43,7 +49,10 @@ fn mask_mode_rewrites_strings_and_keeps_the_shape() {
 #[test]
 fn luhn_invalid_numbers_are_left_alone() {
     let args = json!({"note": "ref 4111 1111 1111 1112"}).to_string();
-    assert_eq!(evaluate_tool_invoke(&args, &Settings::default()), Ok(Verdict::Allow));
+    assert_eq!(
+        evaluate_tool_invoke(&args, &Settings::default()),
+        Ok(Verdict::Allow)
+    );
 }
 
 #[test]
@@ -53,8 +62,13 @@ fn deny_mode_names_paths_and_categories_but_not_values() {
     assert_eq!(verdict.code(), Some(CODE));
     let details = verdict.details().unwrap();
     assert_eq!(details["categories"], json!(["email", "secret"]));
-    assert_eq!(details["findings"][0], json!({"path": "/content/0/text", "category": "email"}));
-    let Verdict::Deny(reason) = verdict else { unreachable!() };
+    assert_eq!(
+        details["findings"][0],
+        json!({"path": "/content/0/text", "category": "email"})
+    );
+    let Verdict::Deny(reason) = verdict else {
+        unreachable!()
+    };
     assert!(!reason.details.unwrap().contains("ghp_") && !reason.message.contains("bob@"));
 }
 
@@ -75,11 +89,17 @@ fn invalid_json_is_a_guard_error() {
 
 #[test]
 fn a_fifteen_kilobyte_response_is_scanned() {
-    let text = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(270) + "mail carol@example.org";
+    let text = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(270)
+        + "mail carol@example.org";
     let response = json!({"content": [{"type": "text", "text": text}]}).to_string();
     assert!(response.len() > 15_000);
     let masked = modified(evaluate_response(&response, &Settings::default()).unwrap());
-    assert!(masked["content"][0]["text"].as_str().unwrap().ends_with("mail [EMAIL]"));
+    assert!(
+        masked["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("mail [EMAIL]")
+    );
 }
 
 #[test]
@@ -95,6 +115,10 @@ fn hooks_read_settings_and_log() {
 fn schema_and_defaults_follow_the_conventions() {
     schema_check::check_guard::<PiiMask>().unwrap();
     let schema: Value = serde_json::from_str(&Settings::schema()).unwrap();
-    schema_check::validate(&schema, &json!({"action": "deny", "categories": ["card", "email"]})).unwrap();
+    schema_check::validate(
+        &schema,
+        &json!({"action": "deny", "categories": ["card", "email"]}),
+    )
+    .unwrap();
     assert!(schema_check::validate(&schema, &json!({"categories": ["card", "card"]})).is_err());
 }

@@ -16,14 +16,38 @@ pub const CATEGORIES: &[(&str, f64)] = &[
 
 /// One line of documentation per category (for the settings schema).
 pub const CATEGORY_DOCS: &[(&str, &str)] = &[
-    ("instruction_override", "\"ignore previous instructions\", \"disregard your rules\", \"new instructions:\"."),
-    ("role_hijack", "\"you are now DAN\", \"pretend to be\", \"enable developer mode\", jailbreaks."),
-    ("system_prompt_exfiltration", "Asks to reveal or repeat the system prompt or hidden instructions."),
-    ("concealment", "\"do not tell the user\", \"without informing the user\", \"secretly\"."),
-    ("data_exfiltration", "Asks to send data to a URL or webhook; markdown images with query strings."),
-    ("delimiter_injection", "Fake chat-template or role delimiters: <|im_start|>, [INST], <<SYS>>, <system>."),
-    ("encoded_payload", "eval(, atob(, fromCharCode, or a base64 run that decodes to text with injection phrases."),
-    ("hidden_unicode", "Tag characters, zero-width characters or bidi controls."),
+    (
+        "instruction_override",
+        "\"ignore previous instructions\", \"disregard your rules\", \"new instructions:\".",
+    ),
+    (
+        "role_hijack",
+        "\"you are now DAN\", \"pretend to be\", \"enable developer mode\", jailbreaks.",
+    ),
+    (
+        "system_prompt_exfiltration",
+        "Asks to reveal or repeat the system prompt or hidden instructions.",
+    ),
+    (
+        "concealment",
+        "\"do not tell the user\", \"without informing the user\", \"secretly\".",
+    ),
+    (
+        "data_exfiltration",
+        "Asks to send data to a URL or webhook; markdown images with query strings.",
+    ),
+    (
+        "delimiter_injection",
+        "Fake chat-template or role delimiters: <|im_start|>, [INST], <<SYS>>, <system>.",
+    ),
+    (
+        "encoded_payload",
+        "eval(, atob(, fromCharCode, or a base64 run that decodes to text with injection phrases.",
+    ),
+    (
+        "hidden_unicode",
+        "Tag characters, zero-width characters or bidi controls.",
+    ),
 ];
 
 pub const INSTRUCTION_OVERRIDE: usize = 0;
@@ -57,12 +81,34 @@ const DATA_EXFILTRATION_WORDS: &[&str] = &[
 ];
 
 const DELIMITERS: &[&str] = &[
-    "<|im_start|>", "<|im_end|>", "<|system|>", "<|assistant|>", "<|user|>", "<|endoftext|>", "[inst]", "[/inst]",
-    "<<sys>>", "<system>", "</system>", "[system]", "### system", "### instruction", "\nsystem:", "<important>",
-    "</tool_result>", "</function_results>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|system|>",
+    "<|assistant|>",
+    "<|user|>",
+    "<|endoftext|>",
+    "[inst]",
+    "[/inst]",
+    "<<sys>>",
+    "<system>",
+    "</system>",
+    "[system]",
+    "### system",
+    "### instruction",
+    "\nsystem:",
+    "<important>",
+    "</tool_result>",
+    "</function_results>",
 ];
 
-const ENCODED_MARKERS: &[&str] = &["atob(", "eval(", "fromcharcode(", "text/html;base64", "\\x3c", "%3cscript"];
+const ENCODED_MARKERS: &[&str] = &[
+    "atob(",
+    "eval(",
+    "fromcharcode(",
+    "text/html;base64",
+    "\\x3c",
+    "%3cscript",
+];
 
 /// The built-in rules.
 pub fn rule_set() -> RuleSet {

@@ -70,7 +70,9 @@ impl<'s> Scanner<'s> {
     pub fn scan_json(&mut self, text: &str) -> Report {
         self.report = Report::default();
         match serde_json::from_str::<Value>(text) {
-            Ok(value) => json::for_each_string(&value, &mut |visit, s| self.string(visit.pointer, s)),
+            Ok(value) => {
+                json::for_each_string(&value, &mut |visit, s| self.string(visit.pointer, s))
+            }
             Err(_) => self.string("", text),
         }
         std::mem::take(&mut self.report)
@@ -89,17 +91,26 @@ impl<'s> Scanner<'s> {
             self.add(catalog::HIDDEN_UNICODE, path, h.evidence());
         }
         let mut hits = Vec::new();
-        self.rules.scan(&self.norm, &mut |hit| hits.push((hit.category, hit.evidence)));
+        self.rules.scan(&self.norm, &mut |hit| {
+            hits.push((hit.category, hit.evidence))
+        });
         if let Some(evidence) = markdown_image_exfiltration(&self.norm.lower) {
             hits.push((catalog::DATA_EXFILTRATION, evidence));
         }
         for &(start, end) in &self.norm.base64_runs {
-            if let Some(decoded) = text::decode_base64(&s[start..end]).filter(|d| mostly_printable(d)) {
+            if let Some(decoded) =
+                text::decode_base64(&s[start..end]).filter(|d| mostly_printable(d))
+            {
                 self.decoded.reset(&String::from_utf8_lossy(&decoded));
                 let before = hits.len();
-                self.rules.scan(&self.decoded, &mut |hit| hits.push((hit.category, format!("base64: {}", hit.evidence))));
+                self.rules.scan(&self.decoded, &mut |hit| {
+                    hits.push((hit.category, format!("base64: {}", hit.evidence)))
+                });
                 if hits.len() > before {
-                    hits.push((catalog::ENCODED_PAYLOAD, format!("base64 text: {}", self.decoded.word_text)));
+                    hits.push((
+                        catalog::ENCODED_PAYLOAD,
+                        format!("base64 text: {}", self.decoded.word_text),
+                    ));
                 }
             }
         }
@@ -116,7 +127,12 @@ impl<'s> Scanner<'s> {
         }
         let evidence = evidence.chars().take(EVIDENCE_CHARS).collect();
         self.report.score += weight;
-        self.report.findings.push(Finding { category: name, weight, path: path.to_string(), evidence });
+        self.report.findings.push(Finding {
+            category: name,
+            weight,
+            path: path.to_string(),
+            evidence,
+        });
     }
 }
 
@@ -144,13 +160,20 @@ fn markdown_image_exfiltration(lower: &str) -> Option<String> {
 }
 
 fn mostly_printable(bytes: &[u8]) -> bool {
-    let printable = bytes.iter().filter(|&&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t').count();
+    let printable = bytes
+        .iter()
+        .filter(|&&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
+        .count();
     bytes.len() >= 12 && printable * 10 >= bytes.len() * 9
 }
 
 /// The verdict for a report; `what` names the payload in messages.
 pub fn verdict(report: &Report, what: &str, settings: &Settings) -> Verdict {
-    let summary = report.findings.iter().map(|f| format!("{} at {}", f.category, display_path(&f.path))).collect::<Vec<_>>();
+    let summary = report
+        .findings
+        .iter()
+        .map(|f| format!("{} at {}", f.category, display_path(&f.path)))
+        .collect::<Vec<_>>();
     let score = guard_kit::settings::number_json(report.score);
     if report.score > 0.0 && report.score >= settings.deny_threshold {
         let details = json!({
@@ -163,7 +186,10 @@ pub fn verdict(report: &Report, what: &str, settings: &Settings) -> Verdict {
                 "evidence": f.evidence,
             })).collect::<Vec<_>>(),
         });
-        let message = format!("Prompt injection detected in {what} (score {score}): {}", summary.join(", "));
+        let message = format!(
+            "Prompt injection detected in {what} (score {score}): {}",
+            summary.join(", ")
+        );
         return Verdict::deny(CODE, message, details);
     }
     if report.score > 0.0 && report.score >= settings.warn_threshold {
@@ -182,12 +208,20 @@ fn display_path(path: &str) -> &str {
 
 /// Phase `tool_invoke`: screens the argument strings.
 pub fn evaluate_tool_invoke(arguments: &str, settings: &Settings) -> Verdict {
-    verdict(&Scanner::new(settings).scan_json(arguments), "tool arguments", settings)
+    verdict(
+        &Scanner::new(settings).scan_json(arguments),
+        "tool arguments",
+        settings,
+    )
 }
 
 /// Phase `response`: screens the response strings.
 pub fn evaluate_response(response: &str, settings: &Settings) -> Verdict {
-    verdict(&Scanner::new(settings).scan_json(response), "response", settings)
+    verdict(
+        &Scanner::new(settings).scan_json(response),
+        "response",
+        settings,
+    )
 }
 
 /// The guard, for [`guard_kit::export_guard!`].
@@ -209,12 +243,23 @@ impl Guard for PromptInjection {
         Settings::default().to_json()
     }
 
-    fn tool_invoke(host: &dyn Host, _tool: &str, arguments: &str, _ctx: &Context) -> Result<Verdict, String> {
-        Ok(logged(host, evaluate_tool_invoke(arguments, &Settings::from_host(host)?)))
+    fn tool_invoke(
+        host: &dyn Host,
+        _tool: &str,
+        arguments: &str,
+        _ctx: &Context,
+    ) -> Result<Verdict, String> {
+        Ok(logged(
+            host,
+            evaluate_tool_invoke(arguments, &Settings::from_host(host)?),
+        ))
     }
 
     fn response(host: &dyn Host, response: &str, _ctx: &Context) -> Result<Verdict, String> {
-        Ok(logged(host, evaluate_response(response, &Settings::from_host(host)?)))
+        Ok(logged(
+            host,
+            evaluate_response(response, &Settings::from_host(host)?),
+        ))
     }
 }
 

@@ -20,7 +20,9 @@ pub const CODE: &str = "tool_definition_changed";
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
+    bytes
+        .iter()
+        .fold(OFFSET, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 /// A tool's fingerprint: FNV-1a 64 over its name, description (absent ≠ empty) and input
@@ -77,7 +79,12 @@ pub enum OnChange {
 }
 
 /// Phase `tools_list`: pins unseen tools, compares seen ones.
-pub fn evaluate_tools_list(store: &mut PinStore, server: &str, tools: &[Tool], on_change: OnChange) -> Verdict {
+pub fn evaluate_tools_list(
+    store: &mut PinStore,
+    server: &str,
+    tools: &[Tool],
+    on_change: OnChange,
+) -> Verdict {
     let mut changed = Vec::new();
     for tool in tools {
         let current = fingerprint(tool);
@@ -93,10 +100,18 @@ pub fn evaluate_tools_list(store: &mut PinStore, server: &str, tools: &[Tool], o
     let names: Vec<&str> = changed.iter().map(|(name, _, _)| *name).collect();
     match on_change {
         OnChange::Warn => Verdict::Warn(
-            names.iter().map(|name| format!("tool '{name}' on server '{server}' changed since it was first seen")).collect(),
+            names
+                .iter()
+                .map(|name| {
+                    format!("tool '{name}' on server '{server}' changed since it was first seen")
+                })
+                .collect(),
         ),
         OnChange::Deny => {
-            let message = format!("Tool definition changed since first seen on server '{server}': {}", names.join(", "));
+            let message = format!(
+                "Tool definition changed since first seen on server '{server}': {}",
+                names.join(", ")
+            );
             let tools: Vec<Value> = changed
                 .iter()
                 .map(|(name, pinned, current)| {
@@ -140,16 +155,23 @@ impl Guard for RugPull {
     }
 
     fn tools_list(host: &dyn Host, tools: &[Tool], ctx: &Context) -> Result<Verdict, String> {
-        let on_change = match settings::choice(host, "on_change", &["deny", "warn"], "deny")?.as_str() {
-            "warn" => OnChange::Warn,
-            _ => OnChange::Deny,
-        };
+        let on_change =
+            match settings::choice(host, "on_change", &["deny", "warn"], "deny")?.as_str() {
+                "warn" => OnChange::Warn,
+                _ => OnChange::Deny,
+            };
         PINS.with_borrow_mut(|store| {
             let before = store.len();
             let verdict = evaluate_tools_list(store, &ctx.server_name, tools, on_change);
             let pinned = store.len() - before;
             if pinned > 0 {
-                host.log(Level::Info, &format!("pinned {pinned} new tool(s) for server '{}'", ctx.server_name));
+                host.log(
+                    Level::Info,
+                    &format!(
+                        "pinned {pinned} new tool(s) for server '{}'",
+                        ctx.server_name
+                    ),
+                );
             }
             Ok(verdict)
         })

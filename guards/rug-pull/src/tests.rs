@@ -4,7 +4,10 @@ use serde_json::json;
 use super::*;
 
 fn tools() -> Vec<Tool> {
-    vec![Tool::new("read_file", "Read a file"), Tool::new("write_file", "Write a file")]
+    vec![
+        Tool::new("read_file", "Read a file"),
+        Tool::new("write_file", "Write a file"),
+    ]
 }
 
 #[test]
@@ -19,21 +22,37 @@ fn fingerprints_ignore_schema_formatting_but_not_content() {
     let mut a = Tool::new("t", "d");
     a.input_schema = r#"{"type":"object","properties":{"x":{"type":"string"}}}"#.into();
     let mut b = a.clone();
-    b.input_schema = "{ \"properties\": {\"x\": {\"type\": \"string\"}},\n \"type\": \"object\" }".into();
+    b.input_schema =
+        "{ \"properties\": {\"x\": {\"type\": \"string\"}},\n \"type\": \"object\" }".into();
     assert_eq!(fingerprint(&a), fingerprint(&b));
     b.input_schema = r#"{"type":"object","properties":{"x":{"type":"number"}}}"#.into();
     assert_ne!(fingerprint(&a), fingerprint(&b));
-    let no_description = Tool { description: None, ..a.clone() };
-    let empty_description = Tool { description: Some(String::new()), ..a };
-    assert_ne!(fingerprint(&no_description), fingerprint(&empty_description));
+    let no_description = Tool {
+        description: None,
+        ..a.clone()
+    };
+    let empty_description = Tool {
+        description: Some(String::new()),
+        ..a
+    };
+    assert_ne!(
+        fingerprint(&no_description),
+        fingerprint(&empty_description)
+    );
 }
 
 #[test]
 fn first_sight_pins_and_repeats_pass() {
     let mut store = PinStore::new();
-    assert_eq!(evaluate_tools_list(&mut store, "files", &tools(), OnChange::Deny), Verdict::Allow);
+    assert_eq!(
+        evaluate_tools_list(&mut store, "files", &tools(), OnChange::Deny),
+        Verdict::Allow
+    );
     assert_eq!(store.len(), 2);
-    assert_eq!(evaluate_tools_list(&mut store, "files", &tools(), OnChange::Deny), Verdict::Allow);
+    assert_eq!(
+        evaluate_tools_list(&mut store, "files", &tools(), OnChange::Deny),
+        Verdict::Allow
+    );
 }
 
 #[test]
@@ -47,8 +66,14 @@ fn a_changed_description_is_denied_and_stays_denied() {
     let details = verdict.details().unwrap();
     assert_eq!(details["server"], "files");
     assert_eq!(details["tools"][0]["tool"], "write_file");
-    assert_eq!(details["tools"][0]["pinned"], format!("{:016x}", fingerprint(&tools()[1])));
-    assert_eq!(evaluate_tools_list(&mut store, "files", &changed, OnChange::Deny).code(), Some(CODE));
+    assert_eq!(
+        details["tools"][0]["pinned"],
+        format!("{:016x}", fingerprint(&tools()[1]))
+    );
+    assert_eq!(
+        evaluate_tools_list(&mut store, "files", &changed, OnChange::Deny).code(),
+        Some(CODE)
+    );
 }
 
 #[test]
@@ -57,10 +82,15 @@ fn warn_mode_and_servers_are_separate() {
     evaluate_tools_list(&mut store, "a", &tools(), OnChange::Warn);
     let mut changed = tools();
     changed[0].input_schema = r#"{"type":"object","properties":{"path":{"type":"string"}}}"#.into();
-    assert_eq!(evaluate_tools_list(&mut store, "b", &changed, OnChange::Warn), Verdict::Allow);
+    assert_eq!(
+        evaluate_tools_list(&mut store, "b", &changed, OnChange::Warn),
+        Verdict::Allow
+    );
     assert_eq!(
         evaluate_tools_list(&mut store, "a", &changed, OnChange::Warn),
-        Verdict::Warn(vec!["tool 'read_file' on server 'a' changed since it was first seen".into()])
+        Verdict::Warn(vec![
+            "tool 'read_file' on server 'a' changed since it was first seen".into()
+        ])
     );
 }
 
@@ -69,22 +99,41 @@ fn new_and_removed_tools_are_not_changes() {
     let mut store = PinStore::new();
     evaluate_tools_list(&mut store, "s", &tools(), OnChange::Deny);
     let fewer = vec![tools()[0].clone(), Tool::new("stat", "Stat a file")];
-    assert_eq!(evaluate_tools_list(&mut store, "s", &fewer, OnChange::Deny), Verdict::Allow);
+    assert_eq!(
+        evaluate_tools_list(&mut store, "s", &fewer, OnChange::Deny),
+        Verdict::Allow
+    );
 }
 
 #[test]
 fn the_guard_keeps_pins_between_calls() {
     let host = MapHost::new(json!({}));
     let ctx = Context::server("files");
-    assert_eq!(RugPull::tools_list(&host, &tools(), &ctx), Ok(Verdict::Allow));
+    assert_eq!(
+        RugPull::tools_list(&host, &tools(), &ctx),
+        Ok(Verdict::Allow)
+    );
     let mut changed = tools();
     changed[0].name = "read_file".into();
     changed[0].description = Some("Read any file".into());
-    assert_eq!(RugPull::tools_list(&host, &changed, &ctx).unwrap().code(), Some(CODE));
+    assert_eq!(
+        RugPull::tools_list(&host, &changed, &ctx).unwrap().code(),
+        Some(CODE)
+    );
     assert_eq!(host.logs()[0].1, "pinned 2 new tool(s) for server 'files'");
     let warn = MapHost::new(json!({"on_change": "warn"}));
-    assert!(matches!(RugPull::tools_list(&warn, &changed, &ctx), Ok(Verdict::Warn(_))));
-    assert!(RugPull::tools_list(&MapHost::new(json!({"on_change": "ignore"})), &changed, &ctx).is_err());
+    assert!(matches!(
+        RugPull::tools_list(&warn, &changed, &ctx),
+        Ok(Verdict::Warn(_))
+    ));
+    assert!(
+        RugPull::tools_list(
+            &MapHost::new(json!({"on_change": "ignore"})),
+            &changed,
+            &ctx
+        )
+        .is_err()
+    );
 }
 
 #[test]

@@ -26,14 +26,24 @@ pub const CODE_UNKNOWN: &str = "server_unknown";
 /// Judges one server by name and optional URL.
 pub fn evaluate_server(name: &str, url: Option<&str>, settings: &Settings) -> Verdict {
     let name = name.trim();
-    let same_name: Vec<&AllowedServer> =
-        settings.allowed_servers.iter().filter(|a| a.name.trim().eq_ignore_ascii_case(name)).collect();
+    let same_name: Vec<&AllowedServer> = settings
+        .allowed_servers
+        .iter()
+        .filter(|a| a.name.trim().eq_ignore_ascii_case(name))
+        .collect();
     if !same_name.is_empty() {
         return check_url(name, url, &same_name);
     }
     let skeleton = names::skeleton(name);
-    if let Some(allowed) = settings.allowed_servers.iter().find(|a| names::skeleton(&a.name) == skeleton) {
-        let message = format!("Server '{name}' imitates allowed server '{}' with look-alike characters", allowed.name);
+    if let Some(allowed) = settings
+        .allowed_servers
+        .iter()
+        .find(|a| names::skeleton(&a.name) == skeleton)
+    {
+        let message = format!(
+            "Server '{name}' imitates allowed server '{}' with look-alike characters",
+            allowed.name
+        );
         let details = json!({
             "server": name,
             "looks_like": allowed.name,
@@ -52,7 +62,10 @@ pub fn evaluate_server(name: &str, url: Option<&str>, settings: &Settings) -> Ve
         .filter(|(_, distance, budget)| *distance <= *budget)
         .min_by_key(|(_, distance, _)| *distance);
     if let Some((allowed, distance, _)) = closest {
-        let message = format!("Server '{name}' is {distance} edit(s) away from allowed server '{}'", allowed.name);
+        let message = format!(
+            "Server '{name}' is {distance} edit(s) away from allowed server '{}'",
+            allowed.name
+        );
         let details = json!({"server": name, "similar_to": allowed.name, "distance": distance});
         return Verdict::deny(CODE_TYPOSQUAT, message, details);
     }
@@ -60,7 +73,11 @@ pub fn evaluate_server(name: &str, url: Option<&str>, settings: &Settings) -> Ve
 }
 
 fn check_url(name: &str, url: Option<&str>, entries: &[&AllowedServer]) -> Verdict {
-    let pinned: Vec<String> = entries.iter().filter_map(|a| a.url.as_deref()).map(names::url_host).collect();
+    let pinned: Vec<String> = entries
+        .iter()
+        .filter_map(|a| a.url.as_deref())
+        .map(names::url_host)
+        .collect();
     if pinned.len() < entries.len() {
         return Verdict::Allow;
     }
@@ -74,8 +91,15 @@ fn check_url(name: &str, url: Option<&str>, entries: &[&AllowedServer]) -> Verdi
     if pinned.contains(&host) {
         return Verdict::Allow;
     }
-    let message = format!("Server '{name}' is allowed at {} but connects to '{host}'", pinned.join(", "));
-    Verdict::deny(CODE_URL_MISMATCH, message, json!({"server": name, "expected_hosts": pinned, "actual_host": host}))
+    let message = format!(
+        "Server '{name}' is allowed at {} but connects to '{host}'",
+        pinned.join(", ")
+    );
+    Verdict::deny(
+        CODE_URL_MISMATCH,
+        message,
+        json!({"server": name, "expected_hosts": pinned, "actual_host": host}),
+    )
 }
 
 fn unknown(name: &str, policy: UnknownPolicy) -> Verdict {
@@ -83,7 +107,11 @@ fn unknown(name: &str, policy: UnknownPolicy) -> Verdict {
     match policy {
         UnknownPolicy::Allow => Verdict::Allow,
         UnknownPolicy::Warn => Verdict::Warn(vec![message]),
-        UnknownPolicy::Deny => Verdict::deny(CODE_UNKNOWN, format!("Unknown {message}"), json!({"server": name})),
+        UnknownPolicy::Deny => Verdict::deny(
+            CODE_UNKNOWN,
+            format!("Unknown {message}"),
+            json!({"server": name}),
+        ),
     }
 }
 
@@ -95,7 +123,10 @@ impl ServerSpoofing {
         let settings = Settings::from_host(host)?;
         let verdict = evaluate_server(&ctx.server_name, ctx.server_url.as_deref(), &settings);
         if let Some(code) = verdict.code() {
-            host.log(Level::Warn, &format!("server '{}' refused: {code}", ctx.server_name));
+            host.log(
+                Level::Warn,
+                &format!("server '{}' refused: {code}", ctx.server_name),
+            );
         }
         Ok(verdict)
     }

@@ -19,9 +19,24 @@ pub fn skeleton(name: &str) -> String {
 /// from theirs: capital eta looks like H, small eta like n).
 fn capital_confusable(c: char) -> Option<char> {
     Some(match c {
-        'Α' | 'А' => 'a', 'Β' | 'В' => 'b', 'Ε' | 'Е' => 'e', 'Ζ' => 'z', 'Η' | 'Н' => 'h', 'Ι' | 'І' => 'i',
-        'Κ' | 'К' => 'k', 'Μ' | 'М' => 'm', 'Ν' => 'n', 'Ο' | 'О' => 'o', 'Ρ' | 'Р' => 'p', 'Τ' | 'Т' => 't',
-        'Υ' | 'У' => 'y', 'Χ' | 'Х' => 'x', 'Ь' => 'b', 'С' => 'c', 'Ѕ' => 's', 'Ј' => 'j',
+        'Α' | 'А' => 'a',
+        'Β' | 'В' => 'b',
+        'Ε' | 'Е' => 'e',
+        'Ζ' => 'z',
+        'Η' | 'Н' => 'h',
+        'Ι' | 'І' => 'i',
+        'Κ' | 'К' => 'k',
+        'Μ' | 'М' => 'm',
+        'Ν' => 'n',
+        'Ο' | 'О' => 'o',
+        'Ρ' | 'Р' => 'p',
+        'Τ' | 'Т' => 't',
+        'Υ' | 'У' => 'y',
+        'Χ' | 'Х' => 'x',
+        'Ь' => 'b',
+        'С' => 'c',
+        'Ѕ' => 's',
+        'Ј' => 'j',
         _ => return None,
     })
 }
@@ -29,21 +44,61 @@ fn capital_confusable(c: char) -> Option<char> {
 fn confusable(c: char) -> char {
     match c {
         // Cyrillic
-        'а' => 'a', 'в' => 'b', 'е' | 'ё' => 'e', 'һ' => 'h', 'і' | 'ї' => 'i', 'ј' => 'j', 'к' => 'k',
-        'ӏ' => 'l', 'ь' => 'b', 'м' => 'm', 'н' => 'h', 'о' => 'o', 'р' => 'p', 'ԛ' => 'q', 'с' => 'c', 'ѕ' => 's',
-        'т' => 't', 'у' => 'y', 'ԝ' => 'w', 'х' => 'x', 'ԁ' => 'd', 'ɡ' => 'g',
+        'а' => 'a',
+        'в' => 'b',
+        'е' | 'ё' => 'e',
+        'һ' => 'h',
+        'і' | 'ї' => 'i',
+        'ј' => 'j',
+        'к' => 'k',
+        'ӏ' => 'l',
+        'ь' => 'b',
+        'м' => 'm',
+        'н' => 'h',
+        'о' => 'o',
+        'р' => 'p',
+        'ԛ' => 'q',
+        'с' => 'c',
+        'ѕ' => 's',
+        'т' => 't',
+        'у' => 'y',
+        'ԝ' => 'w',
+        'х' => 'x',
+        'ԁ' => 'd',
+        'ɡ' => 'g',
         // Greek
-        'α' => 'a', 'β' => 'b', 'ε' => 'e', 'η' => 'n', 'ι' => 'i', 'κ' => 'k', 'ν' => 'v', 'ο' => 'o',
-        'ρ' => 'p', 'τ' => 't', 'υ' => 'u', 'χ' => 'x', 'γ' => 'y',
+        'α' => 'a',
+        'β' => 'b',
+        'ε' => 'e',
+        'η' => 'n',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ν' => 'v',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'υ' => 'u',
+        'χ' => 'x',
+        'γ' => 'y',
         // Latin with diacritics
-        'à'..='å' | 'ā' | 'ă' | 'ą' => 'a', 'ç' | 'ć' | 'č' => 'c', 'è'..='ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
-        'ì'..='ï' | 'ī' | 'į' | 'ı' => 'i', 'ñ' | 'ń' | 'ň' => 'n', 'ò'..='ö' | 'ø' | 'ō' | 'ő' => 'o',
-        'ù'..='ü' | 'ū' | 'ů' | 'ű' => 'u', 'ý' | 'ÿ' => 'y', 'ś' | 'š' => 's', 'ź' | 'ż' | 'ž' => 'z',
+        'à'..='å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'č' => 'c',
+        'è'..='ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+        'ì'..='ï' | 'ī' | 'į' | 'ı' => 'i',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò'..='ö' | 'ø' | 'ō' | 'ő' => 'o',
+        'ù'..='ü' | 'ū' | 'ů' | 'ű' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ś' | 'š' => 's',
+        'ź' | 'ż' | 'ž' => 'z',
         'ł' => 'l',
         // ASCII look-alikes
-        '0' => 'o', '1' | '|' => 'l',
+        '0' => 'o',
+        '1' | '|' => 'l',
         // Fullwidth ASCII
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFF01 + 0x21).map_or(c, confusable),
+        '\u{FF01}'..='\u{FF5E}' => {
+            char::from_u32(u32::from(c) - 0xFF01 + 0x21).map_or(c, confusable)
+        }
         c => c,
     }
 }
@@ -51,7 +106,9 @@ fn confusable(c: char) -> char {
 /// Whether `name` mixes Latin letters with Cyrillic or Greek ones.
 pub fn is_mixed_script(name: &str) -> bool {
     let latin = name.chars().any(|c| c.is_ascii_alphabetic());
-    let other = name.chars().any(|c| matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}'));
+    let other = name
+        .chars()
+        .any(|c| matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}'));
     latin && other
 }
 
@@ -70,7 +127,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1).min(d[i * width + j - 1] + 1).min(d[(i - 1) * width + j - 1] + cost);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[(i - 2) * width + j - 2] + 1);
             }
@@ -94,7 +153,10 @@ pub fn typo_budget(len: usize, max: usize) -> usize {
 /// The lowercase host of a URL (`https://user@Host.Example:443/x` → `host.example`);
 /// a string without a scheme is read as `host[:port][/path]`.
 pub fn url_host(url: &str) -> String {
-    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, rest)| rest);
+    let rest = url
+        .trim()
+        .split_once("://")
+        .map_or(url.trim(), |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if let Some(v6) = host_port.strip_prefix('[') {
@@ -135,7 +197,10 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        assert_eq!(url_host("https://user@Files.Example.com:443/mcp?x#y"), "files.example.com");
+        assert_eq!(
+            url_host("https://user@Files.Example.com:443/mcp?x#y"),
+            "files.example.com"
+        );
         assert_eq!(url_host("files.example.com/mcp"), "files.example.com");
         assert_eq!(url_host("http://[::1]:8080/"), "::1");
         assert_eq!(url_host("https://example.com./"), "example.com");

@@ -65,8 +65,13 @@ impl Settings {
             "deny" => UnknownPolicy::Deny,
             _ => UnknownPolicy::Warn,
         };
-        let max_edit_distance = settings::count(host, "max_edit_distance", DEFAULT_MAX_EDIT_DISTANCE)? as usize;
-        Ok(Settings { allowed_servers, max_edit_distance, unknown_server })
+        let max_edit_distance =
+            settings::count(host, "max_edit_distance", DEFAULT_MAX_EDIT_DISTANCE)? as usize;
+        Ok(Settings {
+            allowed_servers,
+            max_edit_distance,
+            unknown_server,
+        })
     }
 
     /// The settings as JSON.
@@ -133,12 +138,16 @@ impl Settings {
 }
 
 fn parse_allowlist(value: &Value) -> Result<Vec<AllowedServer>, String> {
-    let bad = || "setting `allowed_servers` must be a list of names or {name, url} objects".to_string();
+    let bad =
+        || "setting `allowed_servers` must be a list of names or {name, url} objects".to_string();
     let items = value.as_array().ok_or_else(bad)?;
     items
         .iter()
         .map(|item| match item {
-            Value::String(name) => Ok(AllowedServer { name: name.clone(), url: None }),
+            Value::String(name) => Ok(AllowedServer {
+                name: name.clone(),
+                url: None,
+            }),
             Value::Object(entry) => {
                 let name = entry.get("name").and_then(Value::as_str).ok_or_else(bad)?;
                 let url = match entry.get("url") {
@@ -146,7 +155,10 @@ fn parse_allowlist(value: &Value) -> Result<Vec<AllowedServer>, String> {
                     Some(Value::String(url)) => Some(url.clone()),
                     Some(_) => return Err(bad()),
                 };
-                Ok(AllowedServer { name: name.to_string(), url })
+                Ok(AllowedServer {
+                    name: name.to_string(),
+                    url,
+                })
             }
             _ => Err(bad()),
         })

@@ -72,18 +72,26 @@ impl Settings {
         if let Some(value) = read(&get_config, "patterns")? {
             settings.patterns = value
                 .as_array()
-                .and_then(|items| items.iter().map(|p| p.as_str().map(str::to_string)).collect())
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .map(|p| p.as_str().map(str::to_string))
+                        .collect()
+                })
                 .ok_or("setting `patterns` must be a list of strings")?;
         }
         if let Some(value) = read(&get_config, "check_descriptions")? {
-            settings.check_descriptions = value.as_bool().ok_or("setting `check_descriptions` must be a boolean")?;
+            settings.check_descriptions = value
+                .as_bool()
+                .ok_or("setting `check_descriptions` must be a boolean")?;
         }
         Ok(settings)
     }
 
     /// The settings as JSON (the default config is `Settings::default().to_json()`).
     pub fn to_json(&self) -> String {
-        json!({"patterns": self.patterns, "check_descriptions": self.check_descriptions}).to_string()
+        json!({"patterns": self.patterns, "check_descriptions": self.check_descriptions})
+            .to_string()
     }
 
     /// The JSON Schema (draft 2020-12) of the settings.
@@ -116,7 +124,9 @@ fn read(get_config: &impl Fn(&str) -> String, key: &str) -> Result<Option<Value>
     if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_json::from_str(&text).map(Some).map_err(|e| format!("setting `{key}` is not valid JSON: {e}"))
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("setting `{key}` is not valid JSON: {e}"))
 }
 
 /// Lowercased, non-empty patterns paired with the pattern as configured.
@@ -131,7 +141,10 @@ fn lowered(settings: &Settings) -> Vec<(String, &str)> {
 
 fn first_match<'a>(text: &str, patterns: &'a [(String, &'a str)]) -> Option<&'a str> {
     let text = text.to_lowercase();
-    patterns.iter().find(|(lower, _)| text.contains(lower.as_str())).map(|(_, p)| *p)
+    patterns
+        .iter()
+        .find(|(lower, _)| text.contains(lower.as_str()))
+        .map(|(_, p)| *p)
 }
 
 fn deny(code: &str, message: String, tool: &str, pattern: &str) -> Verdict {
@@ -155,7 +168,10 @@ pub fn evaluate_tools_list(tools: &[ToolRef<'_>], settings: &Settings) -> Verdic
             && let Some(description) = tool.description
             && let Some(pattern) = first_match(description, &patterns)
         {
-            let message = format!("Description of tool '{}' matches blocked pattern '{pattern}'", tool.name);
+            let message = format!(
+                "Description of tool '{}' matches blocked pattern '{pattern}'",
+                tool.name
+            );
             return deny(CODE_DESCRIPTION, message, tool.name, pattern);
         }
     }

@@ -3,7 +3,10 @@ use serde_json::{Value, json};
 use super::*;
 
 fn tool<'a>(name: &'a str, description: &'a str) -> ToolRef<'a> {
-    ToolRef { name, description: Some(description) }
+    ToolRef {
+        name,
+        description: Some(description),
+    }
 }
 
 fn config(value: Value) -> impl Fn(&str) -> String {
@@ -19,20 +22,35 @@ fn code(verdict: &Verdict) -> Option<&str> {
 
 #[test]
 fn benign_tools_pass() {
-    let tools = [tool("read_file", "Read a file"), tool("list_dir", "List a directory")];
-    assert_eq!(evaluate_tools_list(&tools, &Settings::default()), Verdict::Allow);
+    let tools = [
+        tool("read_file", "Read a file"),
+        tool("list_dir", "List a directory"),
+    ];
+    assert_eq!(
+        evaluate_tools_list(&tools, &Settings::default()),
+        Verdict::Allow
+    );
 }
 
 #[test]
 fn fifty_benign_tools_pass() {
     let names: Vec<String> = (0..50).map(|i| format!("get_record_{i}")).collect();
-    let tools: Vec<ToolRef<'_>> = names.iter().map(|n| tool(n, "Fetch one record by id")).collect();
-    assert_eq!(evaluate_tools_list(&tools, &Settings::default()), Verdict::Allow);
+    let tools: Vec<ToolRef<'_>> = names
+        .iter()
+        .map(|n| tool(n, "Fetch one record by id"))
+        .collect();
+    assert_eq!(
+        evaluate_tools_list(&tools, &Settings::default()),
+        Verdict::Allow
+    );
 }
 
 #[test]
 fn name_match_is_case_insensitive_with_details() {
-    let tools = [tool("read_file", "Read"), tool("Delete_User", "Remove a user")];
+    let tools = [
+        tool("read_file", "Read"),
+        tool("Delete_User", "Remove a user"),
+    ];
     let Verdict::Deny(reason) = evaluate_tools_list(&tools, &Settings::default()) else {
         panic!("expected deny");
     };
@@ -44,34 +62,58 @@ fn name_match_is_case_insensitive_with_details() {
 #[test]
 fn description_match_has_its_own_code_and_can_be_disabled() {
     let tools = [tool("cleanup", "Runs rm -rf on the temp dir")];
-    assert_eq!(code(&evaluate_tools_list(&tools, &Settings::default())), Some(CODE_DESCRIPTION));
-    let settings = Settings { check_descriptions: false, ..Settings::default() };
+    assert_eq!(
+        code(&evaluate_tools_list(&tools, &Settings::default())),
+        Some(CODE_DESCRIPTION)
+    );
+    let settings = Settings {
+        check_descriptions: false,
+        ..Settings::default()
+    };
     assert_eq!(evaluate_tools_list(&tools, &settings), Verdict::Allow);
 }
 
 #[test]
 fn configured_patterns_replace_the_defaults() {
     let settings = Settings::from_config(config(json!({"patterns": ["drop"]}))).unwrap();
-    assert_eq!(code(&evaluate_tools_list(&[tool("DROP_table", "x")], &settings)), Some(CODE_NAME));
-    assert_eq!(evaluate_tools_list(&[tool("delete_row", "x")], &settings), Verdict::Allow);
+    assert_eq!(
+        code(&evaluate_tools_list(&[tool("DROP_table", "x")], &settings)),
+        Some(CODE_NAME)
+    );
+    assert_eq!(
+        evaluate_tools_list(&[tool("delete_row", "x")], &settings),
+        Verdict::Allow
+    );
 }
 
 #[test]
 fn tool_invoke_checks_the_name() {
     let settings = Settings::default();
-    assert_eq!(code(&evaluate_tool_invoke("shell_exec", &settings)), Some(CODE_NAME));
+    assert_eq!(
+        code(&evaluate_tool_invoke("shell_exec", &settings)),
+        Some(CODE_NAME)
+    );
     assert_eq!(evaluate_tool_invoke("read_file", &settings), Verdict::Allow);
 }
 
 #[test]
 fn empty_patterns_never_match() {
-    let settings = Settings { patterns: vec![String::new()], check_descriptions: true };
-    assert_eq!(evaluate_tools_list(&[tool("anything", "at all")], &settings), Verdict::Allow);
+    let settings = Settings {
+        patterns: vec![String::new()],
+        check_descriptions: true,
+    };
+    assert_eq!(
+        evaluate_tools_list(&[tool("anything", "at all")], &settings),
+        Verdict::Allow
+    );
 }
 
 #[test]
 fn bad_settings_are_errors_and_missing_ones_default() {
-    assert_eq!(Settings::from_config(config(json!({}))), Ok(Settings::default()));
+    assert_eq!(
+        Settings::from_config(config(json!({}))),
+        Ok(Settings::default())
+    );
     assert!(Settings::from_config(config(json!({"patterns": "delete"}))).is_err());
     assert!(Settings::from_config(config(json!({"check_descriptions": 1}))).is_err());
     assert!(Settings::from_config(|_| "{not json".to_string()).is_err());
@@ -81,7 +123,10 @@ fn bad_settings_are_errors_and_missing_ones_default() {
 fn default_config_fits_the_schema() {
     let schema: Value = serde_json::from_str(&Settings::schema()).unwrap();
     let defaults: Value = serde_json::from_str(&Settings::default().to_json()).unwrap();
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     assert_eq!(schema["additionalProperties"], false);
     let properties = schema["properties"].as_object().unwrap();
     for (key, value) in defaults.as_object().unwrap() {

@@ -20,16 +20,46 @@ pub const CATEGORIES: &[(&str, f64)] = &[
 
 /// One line of documentation per category (for the settings schema).
 pub const CATEGORY_DOCS: &[(&str, &str)] = &[
-    ("instruction_override", "\"ignore previous instructions\" and similar attempts to replace the model's instructions."),
-    ("concealment", "Asks to hide something from the user: \"do not tell the user\", \"secretly\"."),
-    ("sensitive_file", "Mentions credential or config files: ~/.ssh, id_rsa, .env, mcp.json, .aws/credentials."),
-    ("exfiltration", "Asks to pass file contents, keys or conversation data into a parameter or to a URL."),
-    ("tool_shadowing", "Instructions about other tools or about when to call this one: \"before using this tool\"."),
-    ("coercion", "Pressure on the model: \"otherwise the tool will fail\", \"very important\"."),
-    ("hidden_markup", "Pseudo-markup aimed at the model: <IMPORTANT>, <system>, [INST], HTML comments."),
-    ("unicode_tag", "Unicode tag characters U+E0000-U+E007F (invisible ASCII smuggling)."),
-    ("zero_width", "Zero-width characters U+200B-U+200D, U+2060, U+FEFF."),
-    ("bidi_control", "Bidirectional controls U+202A-U+202E, U+2066-U+2069, U+200E, U+200F."),
+    (
+        "instruction_override",
+        "\"ignore previous instructions\" and similar attempts to replace the model's instructions.",
+    ),
+    (
+        "concealment",
+        "Asks to hide something from the user: \"do not tell the user\", \"secretly\".",
+    ),
+    (
+        "sensitive_file",
+        "Mentions credential or config files: ~/.ssh, id_rsa, .env, mcp.json, .aws/credentials.",
+    ),
+    (
+        "exfiltration",
+        "Asks to pass file contents, keys or conversation data into a parameter or to a URL.",
+    ),
+    (
+        "tool_shadowing",
+        "Instructions about other tools or about when to call this one: \"before using this tool\".",
+    ),
+    (
+        "coercion",
+        "Pressure on the model: \"otherwise the tool will fail\", \"very important\".",
+    ),
+    (
+        "hidden_markup",
+        "Pseudo-markup aimed at the model: <IMPORTANT>, <system>, [INST], HTML comments.",
+    ),
+    (
+        "unicode_tag",
+        "Unicode tag characters U+E0000-U+E007F (invisible ASCII smuggling).",
+    ),
+    (
+        "zero_width",
+        "Zero-width characters U+200B-U+200D, U+2060, U+FEFF.",
+    ),
+    (
+        "bidi_control",
+        "Bidirectional controls U+202A-U+202E, U+2066-U+2069, U+200E, U+200F.",
+    ),
     ("extra_phrase", "A phrase from the extra_phrases setting."),
 ];
 
@@ -52,9 +82,23 @@ pub fn hidden_category(class: Hidden) -> usize {
 }
 
 const SENSITIVE_FILES: &[&str] = &[
-    "~/.ssh", ".ssh/", "id_rsa", "id_ed25519", "/etc/passwd", "/etc/shadow", ".aws/credentials", ".env",
-    "mcp.json", ".cursor/", "claude_desktop_config", ".npmrc", ".netrc", ".git-credentials", ".kube/config",
-    ".docker/config.json", "private key",
+    "~/.ssh",
+    ".ssh/",
+    "id_rsa",
+    "id_ed25519",
+    "/etc/passwd",
+    "/etc/shadow",
+    ".aws/credentials",
+    ".env",
+    "mcp.json",
+    ".cursor/",
+    "claude_desktop_config",
+    ".npmrc",
+    ".netrc",
+    ".git-credentials",
+    ".kube/config",
+    ".docker/config.json",
+    "private key",
 ];
 
 const EXFILTRATION_WORDS: &[&str] = &[
@@ -78,8 +122,18 @@ const COERCION_WORDS: &[&str] = &[
 ];
 
 const MARKUP: &[&str] = &[
-    "<important>", "</important>", "<system>", "<instructions>", "<instruction>", "<secret>", "<hidden>", "[system]",
-    "[inst]", "<|im_start|>", "<<sys>>", "<!--",
+    "<important>",
+    "</important>",
+    "<system>",
+    "<instructions>",
+    "<instruction>",
+    "<secret>",
+    "<hidden>",
+    "[system]",
+    "[inst]",
+    "<|im_start|>",
+    "<<sys>>",
+    "<!--",
 ];
 
 /// The built-in rules plus `extra_phrases`.

@@ -45,7 +45,13 @@ impl Finding {
 
 /// Scans one tool; findings are unique per (location, category).
 pub fn scan_tool(tool: &Tool, rules: &RuleSet, settings: &Settings) -> Vec<Finding> {
-    let mut scanner = Scanner { tool, rules, settings, norm: Normalized::default(), findings: Vec::new() };
+    let mut scanner = Scanner {
+        tool,
+        rules,
+        settings,
+        norm: Normalized::default(),
+        findings: Vec::new(),
+    };
     scanner.text("name", &tool.name);
     if let Some(description) = &tool.description {
         scanner.text("description", description);
@@ -88,7 +94,10 @@ impl Scanner<'_> {
     fn add(&mut self, location: &str, category: usize, evidence: String) {
         let weight = self.settings.weights[category];
         let name = catalog::CATEGORIES[category].0;
-        let seen = self.findings.iter().any(|f| f.location == location && f.category == name);
+        let seen = self
+            .findings
+            .iter()
+            .any(|f| f.location == location && f.category == name);
         if weight > 0.0 && !seen {
             self.findings.push(Finding {
                 tool: self.tool.name.clone(),
@@ -129,17 +138,31 @@ pub fn evaluate_tools_list(tools: &[Tool], settings: &Settings) -> Verdict {
             continue;
         }
         let categories: Vec<&str> = findings.iter().map(|f| f.category).collect();
-        let summary = format!("tool '{}' score {tool_score} ({})", tool.name, categories.join(", "));
+        let summary = format!(
+            "tool '{}' score {tool_score} ({})",
+            tool.name,
+            categories.join(", ")
+        );
         if tool_score >= settings.threshold {
             denied.push(summary);
         } else {
-            warnings.push(format!("possible tool poisoning: {summary}, below threshold {}", settings.threshold));
+            warnings.push(format!(
+                "possible tool poisoning: {summary}, below threshold {}",
+                settings.threshold
+            ));
         }
-        scores.insert(tool.name.clone(), guard_kit::settings::number_json(tool_score));
+        scores.insert(
+            tool.name.clone(),
+            guard_kit::settings::number_json(tool_score),
+        );
         all.extend(findings);
     }
     if !denied.is_empty() {
-        let message = format!("Tool poisoning detected: {} (threshold {})", denied.join("; "), settings.threshold);
+        let message = format!(
+            "Tool poisoning detected: {} (threshold {})",
+            denied.join("; "),
+            settings.threshold
+        );
         let details = json!({
             "threshold": guard_kit::settings::number_json(settings.threshold),
             "scores": scores,
@@ -147,7 +170,11 @@ pub fn evaluate_tools_list(tools: &[Tool], settings: &Settings) -> Verdict {
         });
         return Verdict::deny(CODE, message, details);
     }
-    if warnings.is_empty() { Verdict::Allow } else { Verdict::Warn(warnings) }
+    if warnings.is_empty() {
+        Verdict::Allow
+    } else {
+        Verdict::Warn(warnings)
+    }
 }
 
 /// The guard, for [`guard_kit::export_guard!`].
@@ -164,7 +191,14 @@ impl Guard for ToolPoisoning {
 
     fn tools_list(host: &dyn Host, tools: &[Tool], ctx: &Context) -> Result<Verdict, String> {
         let settings = Settings::from_host(host)?;
-        host.log(Level::Info, &format!("Scanning {} tools from '{}' for poisoning", tools.len(), ctx.server_name));
+        host.log(
+            Level::Info,
+            &format!(
+                "Scanning {} tools from '{}' for poisoning",
+                tools.len(),
+                ctx.server_name
+            ),
+        );
         Ok(evaluate_tools_list(tools, &settings))
     }
 }
