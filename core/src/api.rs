@@ -63,7 +63,9 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(e: impl ToString) -> Self {
-        Self { error: e.to_string() }
+        Self {
+            error: e.to_string(),
+        }
     }
 }
 

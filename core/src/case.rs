@@ -173,7 +173,9 @@ impl CaseFile {
         let gateway = match root.get("gateway") {
             None | Some(Value::Null) => None,
             Some(Value::String(p)) => Some(GatewaySource::Path(p.clone())),
-            Some(_) => Some(GatewaySource::Inline(GatewayConfig::from_document(doc, "gateway")?)),
+            Some(_) => Some(GatewaySource::Inline(GatewayConfig::from_document(
+                doc, "gateway",
+            )?)),
         };
         let (name, cases) = if let Some(list) = root.get("cases") {
             let name = root.get("name").and_then(Value::as_str).map(str::to_string);
@@ -192,7 +194,11 @@ impl CaseFile {
         };
         for (i, case) in cases.iter().enumerate() {
             if let Err(e) = case.payload() {
-                let base = if root.contains_key("cases") { format!("cases[{i}]") } else { String::new() };
+                let base = if root.contains_key("cases") {
+                    format!("cases[{i}]")
+                } else {
+                    String::new()
+                };
                 return Err(doc.error(&crate::source::join_path(&base, "payload"), e));
             }
         }
@@ -279,11 +285,17 @@ impl Expect {
         {
             out.push(format!(
                 "expected payload {want}, got {}",
-                eval.payload.as_ref().map_or("the original payload".into(), Value::to_string)
+                eval.payload
+                    .as_ref()
+                    .map_or("the original payload".into(), Value::to_string)
             ));
         }
         for w in &self.warnings {
-            if !eval.warnings.iter().any(|have| have.message.contains(w.as_str())) {
+            if !eval
+                .warnings
+                .iter()
+                .any(|have| have.message.contains(w.as_str()))
+            {
                 out.push(format!("expected a warning containing {w:?}"));
             }
         }

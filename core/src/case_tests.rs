@@ -27,18 +27,28 @@ cases:
 fn parses_a_suite() {
     let file = CaseFile::parse("s.yaml", SUITE).unwrap();
     assert_eq!(file.name.as_deref(), Some("demo"));
-    assert_eq!(file.gateway, Some(GatewaySource::Path("../gateway.yaml".into())));
+    assert_eq!(
+        file.gateway,
+        Some(GatewaySource::Path("../gateway.yaml".into()))
+    );
     assert_eq!(file.cases.len(), 2);
     let s = file.cases[0].screening().unwrap();
-    assert_eq!(s.context.server_url.as_deref(), Some("https://files.example.com"));
+    assert_eq!(
+        s.context.server_url.as_deref(),
+        Some("https://files.example.com")
+    );
     assert_eq!(s.context.metadata, "{}");
-    assert_eq!(s.only, Some(vec!["simple-pattern".to_string(), "other".to_string()]));
+    assert_eq!(
+        s.only,
+        Some(vec!["simple-pattern".to_string(), "other".to_string()])
+    );
     assert_eq!(file.cases[1].screening().unwrap().only, None);
 }
 
 #[test]
 fn parses_a_single_case_and_round_trips_through_json() {
-    let text = "format: guardhouse.case/v1\nname: one\nphase: connection\nexpect: {decision: allow}\n";
+    let text =
+        "format: guardhouse.case/v1\nname: one\nphase: connection\nexpect: {decision: allow}\n";
     let file = CaseFile::parse("c.yaml", text).unwrap();
     assert_eq!(file.cases[0].phase, Phase::Connection);
     let again = CaseFile::parse("c.json", &file.to_json_pretty()).unwrap();
@@ -48,9 +58,15 @@ fn parses_a_single_case_and_round_trips_through_json() {
 #[test]
 fn rejects_a_missing_or_unknown_format() {
     let err = CaseFile::parse("c.yaml", "name: x\nphase: connection\n").unwrap_err();
-    assert_eq!(err.hint.as_deref(), Some("add `format: guardhouse.case/v1`"));
-    let err = CaseFile::parse("c.yaml", "format: guardhouse.case/v9\nname: x\nphase: connection\n")
-        .unwrap_err();
+    assert_eq!(
+        err.hint.as_deref(),
+        Some("add `format: guardhouse.case/v1`")
+    );
+    let err = CaseFile::parse(
+        "c.yaml",
+        "format: guardhouse.case/v9\nname: x\nphase: connection\n",
+    )
+    .unwrap_err();
     assert_eq!(err.location.map(|l| l.line), Some(1));
 }
 
@@ -109,7 +125,10 @@ fn expectations_check_every_field() {
         warnings: vec!["hidden".into()],
     };
     let mut w = eval(Verdict::Warn);
-    w.warnings.push(Warning { guard: "g".into(), message: "hidden unicode".into() });
+    w.warnings.push(Warning {
+        guard: "g".into(),
+        message: "hidden unicode".into(),
+    });
     assert!(warn.check(&w).is_empty());
     w.warnings[0].message = "other".into();
     assert_eq!(warn.check(&w).len(), 1);
@@ -142,9 +161,17 @@ fn pinned_hashes_are_checked() {
 #[test]
 fn suite_report_summary() {
     let file = CaseFile::parse("s.yaml", SUITE).unwrap();
-    let report = run_suite(&file, |_| Some("abc".into()), |case, _| {
-        Ok(eval(if case.name == "benign" { Verdict::Allow } else { Verdict::Warn }))
-    });
+    let report = run_suite(
+        &file,
+        |_| Some("abc".into()),
+        |case, _| {
+            Ok(eval(if case.name == "benign" {
+                Verdict::Allow
+            } else {
+                Verdict::Warn
+            }))
+        },
+    );
     assert_eq!(report.summary_line(), "1 passed, 1 failed");
     assert!(!report.results[1].passed);
 }

@@ -98,7 +98,7 @@ impl<'c> ChainRun<'c> {
                     && screening
                         .only
                         .as_ref()
-                        .is_none_or(|ids| ids.iter().any(|id| *id == g.id))
+                        .is_none_or(|ids| ids.contains(&g.id))
             })
             .collect();
         let args = screening.payload.hook_args();
@@ -199,10 +199,11 @@ impl<'c> ChainRun<'c> {
             }
             Ok(Some(Applied::Warn(list))) => {
                 entry.decision = "warn".into();
-                self.warnings.extend(list.into_iter().map(|message| Warning {
-                    guard: guard.id.clone(),
-                    message,
-                }));
+                self.warnings
+                    .extend(list.into_iter().map(|message| Warning {
+                        guard: guard.id.clone(),
+                        message,
+                    }));
             }
             Err(failure) => self.fail(guard, failure, &mut entry),
         }
@@ -257,9 +258,10 @@ impl<'c> ChainRun<'c> {
                 }
                 let details = match reason.details {
                     None => None,
-                    Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
-                        invalid(format!("deny details are not JSON: {e}"))
-                    })?),
+                    Some(text) => Some(
+                        serde_json::from_str(&text)
+                            .map_err(|e| invalid(format!("deny details are not JSON: {e}")))?,
+                    ),
                 };
                 Ok(Applied::Deny(Denial {
                     guard: String::new(),

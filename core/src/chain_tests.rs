@@ -59,7 +59,9 @@ fn run(
 #[test]
 fn order_by_priority_and_phase_filter() {
     let cfg = three_guards();
-    let (eval, called) = run(&cfg, screening(tools(&["a"])), |_, _| Ok(Some(Decision::Allow)));
+    let (eval, called) = run(&cfg, screening(tools(&["a"])), |_, _| {
+        Ok(Some(Decision::Allow))
+    });
     // `open` runs on `response`, which also covers tools_list payloads.
     assert_eq!(called, ["early", "open", "late"]);
     assert_eq!(eval.decision, Verdict::Allow);
@@ -92,7 +94,9 @@ fn deny_stops_the_chain() {
 fn modify_feeds_later_guards_and_the_caller() {
     let cfg = three_guards();
     let (eval, _) = run(&cfg, screening(tools(&["a", "b"])), |id, args| {
-        let HookArgs::ToolsList(list) = args else { panic!() };
+        let HookArgs::ToolsList(list) = args else {
+            panic!()
+        };
         match id {
             "early" => Ok(Some(Decision::Modify(r#"[{"name": "a"}]"#.into()))),
             _ => {
@@ -133,7 +137,11 @@ fn failures_follow_failure_mode() {
     let deny = eval.deny.unwrap();
     assert_eq!(deny.code, "guard_resource_limit");
     assert_eq!(deny.guard, "late");
-    assert!(eval.warnings[0].message.starts_with("failed open: execution timeout: `open`"));
+    assert!(
+        eval.warnings[0]
+            .message
+            .starts_with("failed open: execution timeout: `open`")
+    );
     assert_eq!(eval.trace[1].decision, "allow");
     assert_eq!(eval.trace[1].failure.as_ref().unwrap().kind, "timeout");
 }
@@ -144,7 +152,11 @@ fn invalid_decisions_are_failures() {
     for bad in [
         Decision::Modify("not json".into()),
         Decision::Modify(r#"{"tools": "x"}"#.into()),
-        Decision::Deny(DenyReason { code: "".into(), message: "m".into(), details: None }),
+        Decision::Deny(DenyReason {
+            code: "".into(),
+            message: "m".into(),
+            details: None,
+        }),
         Decision::Deny(DenyReason {
             code: "c".into(),
             message: "m".into(),
@@ -154,7 +166,11 @@ fn invalid_decisions_are_failures() {
         let (eval, _) = run(&cfg, screening(tools(&["a"])), |_, _| Ok(Some(bad.clone())));
         let deny = eval.deny.unwrap();
         assert_eq!(deny.code, "guard_error", "{bad:?}");
-        assert!(deny.message.starts_with("invalid decision returned"), "{}", deny.message);
+        assert!(
+            deny.message.starts_with("invalid decision returned"),
+            "{}",
+            deny.message
+        );
     }
 }
 
@@ -180,5 +196,8 @@ fn overrides_and_subsets() {
         outcome(Ok(Some(Decision::Allow)))
     });
     assert_eq!(seen.len(), 1);
-    assert_eq!(serde_json::Value::Object(seen[0].1.clone()), json!({"k": 5, "j": 2}));
+    assert_eq!(
+        serde_json::Value::Object(seen[0].1.clone()),
+        json!({"k": 5, "j": 2})
+    );
 }

@@ -323,11 +323,16 @@ mod tests {
 
     #[test]
     fn unknown_failure_mode_is_located() {
-        let err = parse("security_guards:\n  - id: a\n    module_path: a.wasm\n    failure_mode: fail_maybe\n")
-            .unwrap_err();
+        let err = parse(
+            "security_guards:\n  - id: a\n    module_path: a.wasm\n    failure_mode: fail_maybe\n",
+        )
+        .unwrap_err();
         assert_eq!(err.path, "security_guards[0].failure_mode");
         assert_eq!(err.location.map(|l| (l.line, l.column)), Some((4, 5)));
-        assert!(err.message.contains("unknown variant `fail_maybe`"), "{err}");
+        assert!(
+            err.message.contains("unknown variant `fail_maybe`"),
+            "{err}"
+        );
         assert!(err.message.contains("fail_closed"), "{err}");
     }
 
@@ -342,8 +347,9 @@ mod tests {
 
     #[test]
     fn zero_timeout_is_rejected() {
-        let err = parse("security_guards:\n  - id: a\n    module_path: a.wasm\n    timeout_ms: 0\n")
-            .unwrap_err();
+        let err =
+            parse("security_guards:\n  - id: a\n    module_path: a.wasm\n    timeout_ms: 0\n")
+                .unwrap_err();
         assert_eq!(
             err.to_string(),
             "gateway.yaml:4:5: security_guards[0].timeout_ms: timeout_ms must be greater than 0 (hint: use a positive number of milliseconds, e.g. 100)"

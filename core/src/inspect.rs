@@ -51,7 +51,9 @@ pub enum InspectError {
     CoreModule,
     #[error("not a valid component: {0}")]
     Invalid(String),
-    #[error("wrong contract: {0} (hint: build the guard against wit/guard.wit, mcp:security-guard@0.1.0)")]
+    #[error(
+        "wrong contract: {0} (hint: build the guard against wit/guard.wit, mcp:security-guard@0.1.0)"
+    )]
     WrongContract(String),
     #[error(
         "unsupported import `{0}`: guards may import only {HOST_INTERFACE} and WASI (hint: remove the dependency that needs it)"
@@ -97,8 +99,8 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo, InspectError> {
     if !wasmparser::Parser::is_component(bytes) {
         return Err(InspectError::NotWasm);
     }
-    let decoded = wit_parser::decoding::decode(bytes)
-        .map_err(|e| InspectError::Invalid(format!("{e:#}")))?;
+    let decoded =
+        wit_parser::decoding::decode(bytes).map_err(|e| InspectError::Invalid(format!("{e:#}")))?;
     let wit_parser::decoding::DecodedWasm::Component(resolve, world) = decoded else {
         return Err(InspectError::Invalid(
             "a WIT package, not a component".into(),
@@ -131,7 +133,11 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo, InspectError> {
     let Some(guard) = guard else {
         return Err(InspectError::WrongContract(format!(
             "the component does not export {GUARD_INTERFACE} (it exports: {})",
-            if other_exports.is_empty() { "nothing".to_string() } else { other_exports.join(", ") }
+            if other_exports.is_empty() {
+                "nothing".to_string()
+            } else {
+                other_exports.join(", ")
+            }
         )));
     };
     let iface = &resolve.interfaces[guard];
@@ -195,7 +201,9 @@ fn contract_version(
     let base_context = ["server-name", "identity", "metadata"];
     let base_decision = ["allow", "deny", "modify"];
     if !base_context.iter().all(|f| context.iter().any(|c| c == f))
-        || !base_decision.iter().all(|f| decision.iter().any(|c| c == f))
+        || !base_decision
+            .iter()
+            .all(|f| decision.iter().any(|c| c == f))
     {
         return Err(InspectError::WrongContract(format!(
             "guard-context has fields [{}] and decision has cases [{}]",
@@ -227,7 +235,11 @@ mod tests {
 
     #[test]
     fn error_messages_name_the_fix() {
-        assert!(InspectError::CoreModule.to_string().contains("guardhouse build"));
+        assert!(
+            InspectError::CoreModule
+                .to_string()
+                .contains("guardhouse build")
+        );
         assert!(
             InspectError::UnsupportedImport("wasi:http/outgoing-handler".into())
                 .to_string()

@@ -38,7 +38,10 @@ pub enum Payload {
 pub enum HookArgs {
     ServerConnection,
     ToolsList(Vec<Tool>),
-    ToolInvoke { tool_name: String, arguments: String },
+    ToolInvoke {
+        tool_name: String,
+        arguments: String,
+    },
     Response(String),
 }
 
@@ -85,7 +88,9 @@ impl Payload {
                     arguments: s.arguments,
                 })
                 .map_err(|e| {
-                    format!("a tool_invoke payload is {{\"tool\": name, \"arguments\": {{..}}}}: {e}")
+                    format!(
+                        "a tool_invoke payload is {{\"tool\": name, \"arguments\": {{..}}}}: {e}"
+                    )
                 }),
             Phase::Response => Ok(Payload::Response(value)),
         }
@@ -169,7 +174,9 @@ mod tests {
             json!({"tools": [{"name": "a", "inputSchema": {"type": "object"}}]}),
         )
         .unwrap();
-        let HookArgs::ToolsList(tools) = p.hook_args() else { panic!() };
+        let HookArgs::ToolsList(tools) = p.hook_args() else {
+            panic!()
+        };
         assert_eq!(tools[0].input_schema, r#"{"type":"object"}"#);
         assert_eq!(p.to_json()["tools"][0]["input_schema"]["type"], "object");
     }
@@ -187,11 +194,17 @@ mod tests {
                 input_schema: json!({})
             }])
         );
-        let call = Payload::from_json(Phase::ToolInvoke, json!({"tool": "t", "arguments": {"a": 1}}))
-            .unwrap();
+        let call = Payload::from_json(
+            Phase::ToolInvoke,
+            json!({"tool": "t", "arguments": {"a": 1}}),
+        )
+        .unwrap();
         assert_eq!(
             call.modified(r#"{"a": 2}"#).unwrap(),
-            Payload::ToolInvoke { tool: "t".into(), arguments: json!({"a": 2}) }
+            Payload::ToolInvoke {
+                tool: "t".into(),
+                arguments: json!({"a": 2})
+            }
         );
         assert!(call.modified("[1]").is_err());
         assert!(Payload::Connection.modified("{}").is_err());
@@ -199,7 +212,10 @@ mod tests {
 
     #[test]
     fn connection_payload_is_empty() {
-        assert_eq!(Payload::from_json(Phase::Connection, Value::Null).unwrap(), Payload::Connection);
+        assert_eq!(
+            Payload::from_json(Phase::Connection, Value::Null).unwrap(),
+            Payload::Connection
+        );
         assert!(Payload::from_json(Phase::Connection, json!([1])).is_err());
     }
 }

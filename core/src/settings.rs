@@ -13,7 +13,11 @@ pub struct SettingsError {
 
 impl std::fmt::Display for SettingsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        let at = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
         write!(f, "at {at}: {}", self.message)
     }
 }
@@ -87,6 +91,11 @@ mod tests {
 
     #[test]
     fn bad_schema_text_is_an_error() {
-        assert!(SettingsSchema::compile("{").err().unwrap().contains("did not return JSON"));
+        assert!(
+            SettingsSchema::compile("{")
+                .err()
+                .unwrap()
+                .contains("did not return JSON")
+        );
     }
 }

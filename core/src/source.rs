@@ -239,9 +239,7 @@ fn scalar(s: &MarkedScalarNode) -> Value {
     let looks_numeric = text
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
-    if looks_numeric
-        && let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64)
-    {
+    if looks_numeric && let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
         return Value::Number(n);
     }
     Value::String(text.to_string())
@@ -254,8 +252,11 @@ mod tests {
 
     #[test]
     fn resolves_plain_scalars_and_keeps_quoted_strings() {
-        let doc = Document::parse("t.yaml", "a: 50\nb: \"50\"\nc: true\nd: 1.5\ne: ~\nf: [x, 'y']\n")
-            .unwrap();
+        let doc = Document::parse(
+            "t.yaml",
+            "a: 50\nb: \"50\"\nc: true\nd: 1.5\ne: ~\nf: [x, 'y']\n",
+        )
+        .unwrap();
         assert_eq!(
             doc.value,
             serde_json::json!({"a": 50, "b": "50", "c": true, "d": 1.5, "e": null, "f": ["x", "y"]})
@@ -280,7 +281,10 @@ mod tests {
     #[test]
     fn locations_of_nested_nodes() {
         let doc = Document::parse("t.yaml", "top:\n  - id: a\n  - id: b\n    x: 1\n").unwrap();
-        assert_eq!(doc.location("top[1].x"), Some(Location { line: 4, column: 5 }));
+        assert_eq!(
+            doc.location("top[1].x"),
+            Some(Location { line: 4, column: 5 })
+        );
         assert_eq!(doc.location("top[1].missing"), doc.location("top[1]"));
     }
 

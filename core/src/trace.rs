@@ -218,7 +218,12 @@ mod tests {
         let lines = logs.into_lines();
         assert_eq!(lines.len(), MAX_LOG_LINES + 1);
         assert_eq!(lines[0], "WASM[spam] info: line 0");
-        assert!(lines.last().unwrap().starts_with("[log truncated: 9744 more lines"));
+        assert!(
+            lines
+                .last()
+                .unwrap()
+                .starts_with("[log truncated: 9744 more lines")
+        );
     }
 
     #[test]
@@ -234,11 +239,17 @@ mod tests {
     fn failure_codes_and_seed_wording() {
         let t = GuardFailure::Timeout { limit_ms: 100 };
         assert_eq!(t.code(), "guard_timeout");
-        assert!(t.message("g").starts_with("execution timeout: `g` ran longer than 100 ms"));
+        assert!(
+            t.message("g")
+                .starts_with("execution timeout: `g` ran longer than 100 ms")
+        );
         let inv = GuardFailure::InvalidDecision("x".into());
         assert!(inv.message("g").starts_with("invalid decision returned"));
         assert_eq!(inv.code(), "guard_error");
-        let mem = GuardFailure::ResourceLimit { resource: Resource::Memory, detail: "d".into() };
+        let mem = GuardFailure::ResourceLimit {
+            resource: Resource::Memory,
+            detail: "d".into(),
+        };
         assert_eq!(mem.code(), "guard_resource_limit");
     }
 }

@@ -22,7 +22,7 @@ use guardhouse_core::{GatewayConfig, GuardContext, HookArgs, InstanceMode, Paylo
 
 use crate::cache::ArtifactCache;
 use crate::engine::{EngineOptions, new_engine};
-use crate::guard::{LoadedGuard, Linkers};
+use crate::guard::{Linkers, LoadedGuard};
 use crate::state::HostState;
 
 /// Latency percentiles of one scenario, in microseconds.
@@ -115,7 +115,12 @@ pub fn response_15kb() -> Payload {
     Payload::Response(json!({"content": [{"type": "text", "text": text}], "isError": false}))
 }
 
-fn guard(env: (&Engine, &Linkers), path: &Path, id: &str, mode: InstanceMode) -> Result<LoadedGuard> {
+fn guard(
+    env: (&Engine, &Linkers),
+    path: &Path,
+    id: &str,
+    mode: InstanceMode,
+) -> Result<LoadedGuard> {
     let doc = guardhouse_core::Document::from_value(
         "bench",
         json!({"security_guards": [{"id": id, "module_path": path.display().to_string(), "timeout_ms": 1000}]}),
@@ -145,9 +150,16 @@ struct Upstream {
 
 impl Upstream {
     fn new(path: &Path, hook: &'static str) -> Result<Self> {
-        let engine = new_engine(EngineOptions { pooling: false, metering: false })?;
+        let engine = new_engine(EngineOptions {
+            pooling: false,
+            metering: false,
+        })?;
         let component = Component::from_file(&engine, path)?;
-        Ok(Self { engine, component, hook })
+        Ok(Self {
+            engine,
+            component,
+            hook,
+        })
     }
 
     fn call(&self, args: &HookArgs, cx: &GuardContext) -> Result<()> {
@@ -159,7 +171,9 @@ impl Upstream {
         let iface = instance
             .get_export_index(&mut store, None, guardhouse_core::contract::GUARD_INTERFACE)
             .context("guard interface")?;
-        let idx = instance.get_export_index(&mut store, Some(&iface), self.hook).context("hook")?;
+        let idx = instance
+            .get_export_index(&mut store, Some(&iface), self.hook)
+            .context("hook")?;
         let func = instance.get_func(&mut store, idx).context("func")?;
         let mut params = match args {
             HookArgs::ToolsList(tools) => vec![Val::List(tools.iter().map(tool_val).collect())],
@@ -176,7 +190,10 @@ impl Upstream {
 fn tool_val(t: &Tool) -> Val {
     Val::Record(vec![
         ("name".into(), Val::String(t.name.clone())),
-        ("description".into(), Val::Option(t.description.clone().map(|d| Box::new(Val::String(d))))),
+        (
+            "description".into(),
+            Val::Option(t.description.clone().map(|d| Box::new(Val::String(d)))),
+        ),
         ("input-schema".into(), Val::String(t.input_schema.clone())),
     ])
 }
@@ -209,7 +226,9 @@ fn workload(
     let persistent = guard(env, path, name, InstanceMode::Persistent)?;
     let upstream = Upstream::new(path, payload.phase().hook())?;
     let check = fresh.call(&settings, &args, &cx);
-    check.result.map_err(|f| anyhow::anyhow!("{name} failed in the bench: {}", f.message(name)))?;
+    check
+        .result
+        .map_err(|f| anyhow::anyhow!("{name} failed in the bench: {}", f.message(name)))?;
 
     let a = measure(&format!("{name}: (a) fresh instance"), n, || {
         std::hint::black_box(fresh.call(&settings, &args, &cx));
@@ -217,20 +236,38 @@ fn workload(
     let b = measure(&format!("{name}: (b) persistent instance"), n, || {
         std::hint::black_box(persistent.call(&settings, &args, &cx));
     });
-    let c = measure(&format!("{name}: (c) upstream-style baseline"), n.min(2000), || {
-        upstream.call(&args, &cx).expect("upstream-style call");
-    });
+    let c = measure(
+        &format!("{name}: (c) upstream-style baseline"),
+        n.min(2000),
+        || {
+            upstream.call(&args, &cx).expect("upstream-style call");
+        },
+    );
     let d = measure(&format!("{name}: (d) native Rust"), n, native);
-    report.ratios.push((format!("{name}: (c) / (a)  fresh vs upstream"), c.p50_us / a.p50_us));
-    report.ratios.push((format!("{name}: (c) / (b)  persistent vs upstream"), c.p50_us / b.p50_us));
-    report.ratios.push((format!("{name}: (a) / (d)  fresh vs native"), a.p50_us / d.p50_us));
+    report.ratios.push((
+        format!("{name}: (c) / (a)  fresh vs upstream"),
+        c.p50_us / a.p50_us,
+    ));
+    report.ratios.push((
+        format!("{name}: (c) / (b)  persistent vs upstream"),
+        c.p50_us / b.p50_us,
+    ));
+    report.ratios.push((
+        format!("{name}: (a) / (d)  fresh vs native"),
+        a.p50_us / d.p50_us,
+    ));
     report.latencies.extend([a, b, c, d]);
     Ok(())
 }
 
 /// Splits a fresh simple-pattern call into store + instantiate, lowering, guest code and
 /// the rest, by differences against a guard that does nothing.
-fn breakdown(report: &mut BenchReport, env: (&Engine, &Linkers), inputs: &BenchInputs, sp: &Path) -> Result<()> {
+fn breakdown(
+    report: &mut BenchReport,
+    env: (&Engine, &Linkers),
+    inputs: &BenchInputs,
+    sp: &Path,
+) -> Result<()> {
     let n = inputs.iterations;
     let noop_path = inputs.fixtures_dir.join("noop.wasm");
     let noop = guard(env, &noop_path, "noop", InstanceMode::Persistent)?;
@@ -240,7 +277,9 @@ fn breakdown(report: &mut BenchReport, env: (&Engine, &Linkers), inputs: &BenchI
     let settings = Map::new();
     let full = fifty_tools().hook_args();
     let empty = HookArgs::ToolsList(Vec::new());
-    let inst = measure("store + instantiate (noop)", n, || noop_fresh.instantiate_only().expect("instantiate"));
+    let inst = measure("store + instantiate (noop)", n, || {
+        noop_fresh.instantiate_only().expect("instantiate")
+    });
     let call_empty = measure("noop, 0 tools, persistent", n, || {
         std::hint::black_box(noop.call(&settings, &empty, &cx));
     });
@@ -252,16 +291,32 @@ fn breakdown(report: &mut BenchReport, env: (&Engine, &Linkers), inputs: &BenchI
     });
     report.breakdown = vec![
         ("store + instantiate".into(), inst.p50_us),
-        ("call overhead (empty list, allow lifted)".into(), call_empty.p50_us),
-        ("lowering 50 tools (150 strings)".into(), (call_full.p50_us - call_empty.p50_us).max(0.0)),
-        ("simple-pattern guest code".into(), (sp_full.p50_us - call_full.p50_us).max(0.0)),
+        (
+            "call overhead (empty list, allow lifted)".into(),
+            call_empty.p50_us,
+        ),
+        (
+            "lowering 50 tools (150 strings)".into(),
+            (call_full.p50_us - call_empty.p50_us).max(0.0),
+        ),
+        (
+            "simple-pattern guest code".into(),
+            (sp_full.p50_us - call_full.p50_us).max(0.0),
+        ),
     ];
-    report.latencies.extend([inst, call_empty, call_full, sp_full]);
+    report
+        .latencies
+        .extend([inst, call_empty, call_full, sp_full]);
     Ok(())
 }
 
 /// Load time: compile from `.wasm` vs deserialize from the verified `.cwasm` cache.
-fn load_times(report: &mut BenchReport, engine: &Engine, linkers: &Linkers, path: &Path) -> Result<()> {
+fn load_times(
+    report: &mut BenchReport,
+    engine: &Engine,
+    linkers: &Linkers,
+    path: &Path,
+) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("guardhouse-bench-cache-{}", std::process::id()));
     let cache = ArtifactCache::open(&dir)?;
     let bytes = std::fs::read(path)?;
@@ -271,21 +326,40 @@ fn load_times(report: &mut BenchReport, engine: &Engine, linkers: &Linkers, path
     let compile_ms = t.elapsed().as_secs_f64() * 1e3;
     cache.load_or_compile(engine, &bytes, &sha)?;
     let hit = measure("load from .cwasm cache", 50, || {
-        cache.load_or_compile(engine, &bytes, &sha).expect("cache hit");
+        cache
+            .load_or_compile(engine, &bytes, &sha)
+            .expect("cache hit");
     });
     let cfg = GatewayConfig::from_document(
-        &guardhouse_core::Document::from_value("bench", json!({"security_guards": [{"id": "g", "module_path": "x"}]})),
+        &guardhouse_core::Document::from_value(
+            "bench",
+            json!({"security_guards": [{"id": "g", "module_path": "x"}]}),
+        ),
         "",
     )?
     .security_guards
     .remove(0);
-    let full = measure("full guard load, cached (read, inspect, link, settings)", 30, || {
-        LoadedGuard::load(engine, linkers, Some(&cache), cfg.clone(), path.to_path_buf()).expect("load");
-    });
+    let full = measure(
+        "full guard load, cached (read, inspect, link, settings)",
+        30,
+        || {
+            LoadedGuard::load(
+                engine,
+                linkers,
+                Some(&cache),
+                cfg.clone(),
+                path.to_path_buf(),
+            )
+            .expect("load");
+        },
+    );
     report.load = vec![
         ("compile from .wasm (ms)".into(), compile_ms),
         ("load from .cwasm cache, p50 (ms)".into(), hit.p50_us / 1e3),
-        ("full guard load with cache, p50 (ms)".into(), full.p50_us / 1e3),
+        (
+            "full guard load with cache, p50 (ms)".into(),
+            full.p50_us / 1e3,
+        ),
     ];
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -301,16 +375,29 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
     let pi = inputs.guards_dir.join("prompt-injection.wasm");
 
     let tools = fifty_tools();
-    let Payload::ToolsList(specs) = &tools else { unreachable!() };
+    let Payload::ToolsList(specs) = &tools else {
+        unreachable!()
+    };
     let sp_settings = simple_pattern::Settings::default();
     let mut native_sp = || {
         let refs: Vec<simple_pattern::ToolRef> = specs
             .iter()
-            .map(|t| simple_pattern::ToolRef { name: &t.name, description: t.description.as_deref() })
+            .map(|t| simple_pattern::ToolRef {
+                name: &t.name,
+                description: t.description.as_deref(),
+            })
             .collect();
         std::hint::black_box(simple_pattern::evaluate_tools_list(&refs, &sp_settings));
     };
-    workload(&mut report, env, inputs, "simple-pattern/50 tools", &sp, &tools, &mut native_sp)?;
+    workload(
+        &mut report,
+        env,
+        inputs,
+        "simple-pattern/50 tools",
+        &sp,
+        &tools,
+        &mut native_sp,
+    )?;
 
     let resp = response_15kb();
     let text = resp.to_json().to_string();
@@ -318,7 +405,15 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
     let mut native_pi = || {
         std::hint::black_box(prompt_injection::evaluate_response(&text, &pi_settings));
     };
-    workload(&mut report, env, inputs, "prompt-injection/15KB", &pi, &resp, &mut native_pi)?;
+    workload(
+        &mut report,
+        env,
+        inputs,
+        "prompt-injection/15KB",
+        &pi,
+        &resp,
+        &mut native_pi,
+    )?;
 
     breakdown(&mut report, env, inputs, &sp)?;
     load_times(&mut report, &engine, &linkers, &sp)?;
@@ -332,15 +427,26 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
 pub fn render(report: &BenchReport) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let _ = writeln!(out, "{:<58} {:>10} {:>10} {:>10}", "scenario", "p50 µs", "p99 µs", "mean µs");
+    let _ = writeln!(
+        out,
+        "{:<58} {:>10} {:>10} {:>10}",
+        "scenario", "p50 µs", "p99 µs", "mean µs"
+    );
     for l in &report.latencies {
-        let _ = writeln!(out, "{:<58} {:>10.1} {:>10.1} {:>10.1}", l.scenario, l.p50_us, l.p99_us, l.mean_us);
+        let _ = writeln!(
+            out,
+            "{:<58} {:>10.1} {:>10.1} {:>10.1}",
+            l.scenario, l.p50_us, l.p99_us, l.mean_us
+        );
     }
     let _ = writeln!(out, "\nratios (p50, same run):");
     for (k, v) in &report.ratios {
         let _ = writeln!(out, "  {k:<56} {v:>8.2}×");
     }
-    let _ = writeln!(out, "\nbreakdown of a fresh simple-pattern call over 50 tools (p50 µs):");
+    let _ = writeln!(
+        out,
+        "\nbreakdown of a fresh simple-pattern call over 50 tools (p50 µs):"
+    );
     for (k, v) in &report.breakdown {
         let _ = writeln!(out, "  {k:<56} {v:>8.1}");
     }

@@ -47,11 +47,17 @@ fn request_body() -> String {
 pub fn run(inputs: &BenchInputs, engine: &Engine, linkers: &Linkers) -> Result<ServeThroughput> {
     let doc = guardhouse_core::Document::from_value("bench-chain", chain_config(inputs));
     let config = guardhouse_core::GatewayConfig::from_document(&doc, "")?;
-    let env = RunnerEnv { engine, linkers, cache: None };
+    let env = RunnerEnv {
+        engine,
+        linkers,
+        cache: None,
+    };
     let runner = Runner::from_config(&env, config, std::path::Path::new(""), None)?;
     let guards = runner.guards.len();
     let live = Live::new(runner);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -62,7 +68,9 @@ pub fn run(inputs: &BenchInputs, engine: &Engine, linkers: &Linkers) -> Result<S
         let mut tasks = Vec::new();
         for _ in 0..CONNECTIONS {
             let body = body.clone();
-            tasks.push(tokio::spawn(async move { client(addr, &body, per_conn).await }));
+            tasks.push(tokio::spawn(
+                async move { client(addr, &body, per_conn).await },
+            ));
         }
         let mut samples = Vec::new();
         for t in tasks {
@@ -115,14 +123,23 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<()> 
             bail!("server closed the connection");
         }
         buf.extend_from_slice(&chunk[..n]);
-        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
         let head = std::str::from_utf8(&buf[..end])?;
         if !head.starts_with("HTTP/1.1 200") {
-            bail!("bench request failed: {}", head.lines().next().unwrap_or(""));
+            bail!(
+                "bench request failed: {}",
+                head.lines().next().unwrap_or("")
+            );
         }
         let len: usize = head
             .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().to_string())
+            })
             .context("no content-length")?
             .parse()?;
         if buf.len() >= end + 4 + len {

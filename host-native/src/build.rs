@@ -37,7 +37,10 @@ pub struct BuildOptions {
 pub fn build_guard(opts: &BuildOptions) -> Result<BuildReport> {
     let manifest = opts.crate_dir.join("Cargo.toml");
     if !manifest.exists() {
-        bail!("no Cargo.toml in {} (hint: create a guard with `guardhouse new`)", opts.crate_dir.display());
+        bail!(
+            "no Cargo.toml in {} (hint: create a guard with `guardhouse new`)",
+            opts.crate_dir.display()
+        );
     }
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--lib", "--message-format=json-render-diagnostics"])
@@ -50,8 +53,12 @@ pub fn build_guard(opts: &BuildOptions) -> Result<BuildReport> {
     if !output.status.success() {
         bail!("cargo build failed for {}", opts.crate_dir.display());
     }
-    let (package, wasm) = artifact(&output.stdout)
-        .with_context(|| format!("cargo built no cdylib .wasm for {}", opts.crate_dir.display()))?;
+    let (package, wasm) = artifact(&output.stdout).with_context(|| {
+        format!(
+            "cargo built no cdylib .wasm for {}",
+            opts.crate_dir.display()
+        )
+    })?;
     let bytes = std::fs::read(&wasm)?;
     let (component, core_size) = if wasmparser_is_component(&bytes) {
         (bytes, None)
@@ -103,9 +110,17 @@ fn artifact(stdout: &[u8]) -> Option<(String, PathBuf)> {
     text.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|m| m["reason"] == "compiler-artifact")
-        .filter(|m| m["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "cdylib")))
+        .filter(|m| {
+            m["target"]["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "cdylib"))
+        })
         .find_map(|m| {
-            let file = m["filenames"].as_array()?.iter().filter_map(|f| f.as_str()).find(|f| f.ends_with(".wasm"))?;
+            let file = m["filenames"]
+                .as_array()?
+                .iter()
+                .filter_map(|f| f.as_str())
+                .find(|f| f.ends_with(".wasm"))?;
             let name = m["target"]["name"].as_str()?.replace('_', "-");
             Some((name, PathBuf::from(file)))
         })
@@ -116,7 +131,9 @@ pub fn world_wit(bytes: &[u8]) -> Result<String> {
     let DecodedWasm::Component(resolve, world) = wit_component::decode(bytes)? else {
         bail!("not a component");
     };
-    let pkg = resolve.worlds[world].package.context("world without a package")?;
+    let pkg = resolve.worlds[world]
+        .package
+        .context("world without a package")?;
     let mut printer = WitPrinter::default();
     printer.print(&resolve, pkg, &[])?;
     Ok(printer.output.to_string())

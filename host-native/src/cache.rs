@@ -75,8 +75,7 @@ impl ArtifactCache {
     pub fn entry_path(&self, engine: &Engine, sha256: &str) -> PathBuf {
         let mut h = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
-        self.dir
-            .join(format!("{sha256}-{:016x}.cwasm", h.finish()))
+        self.dir.join(format!("{sha256}-{:016x}.cwasm", h.finish()))
     }
 
     /// Loads the compiled component for `bytes` (whose sha256 is given), compiling and
@@ -97,7 +96,9 @@ impl ArtifactCache {
                     Ok(component) => return Ok((component, CacheOutcome::Hit)),
                     Err(e) => outcome = CacheOutcome::Recovered(format!("unloadable entry: {e}")),
                 },
-                None => outcome = CacheOutcome::Recovered("entry failed its integrity check".into()),
+                None => {
+                    outcome = CacheOutcome::Recovered("entry failed its integrity check".into())
+                }
             }
             let _ = fs::remove_file(&path);
         }
@@ -133,7 +134,8 @@ impl ArtifactCache {
 
 fn new_key(path: &Path) -> Result<[u8; 32]> {
     let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness for the cache key: {e}"))?;
+    getrandom::fill(&mut key)
+        .map_err(|e| anyhow::anyhow!("no randomness for the cache key: {e}"))?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     {
         let mut opts = fs::OpenOptions::new();

@@ -136,7 +136,11 @@ impl LoadedGuard {
                 CacheOutcome::Disabled,
             ),
         };
-        let linker = if info.wasi { &linkers.wasi } else { &linkers.host };
+        let linker = if info.wasi {
+            &linkers.wasi
+        } else {
+            &linkers.host
+        };
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| fail(format!("{e:#}")))?;
@@ -180,15 +184,19 @@ impl LoadedGuard {
         }
         let mut store = self.new_store(self.settings.clone());
         self.arm(&mut store);
-        let instance = self.pre.instantiate(&mut store).map_err(|e| self.call_error(e))?;
-        let mut text_of = |idx: &Option<ComponentExportIndex>| -> Result<Option<String>, LoadError> {
-            let Some(idx) = idx else { return Ok(None) };
-            let f = instance
-                .get_typed_func::<(), (String,)>(&mut store, idx)
-                .map_err(|e| self.call_error(e))?;
-            let (s,) = f.call(&mut store, ()).map_err(|e| self.call_error(e))?;
-            Ok(Some(s))
-        };
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| self.call_error(e))?;
+        let mut text_of =
+            |idx: &Option<ComponentExportIndex>| -> Result<Option<String>, LoadError> {
+                let Some(idx) = idx else { return Ok(None) };
+                let f = instance
+                    .get_typed_func::<(), (String,)>(&mut store, idx)
+                    .map_err(|e| self.call_error(e))?;
+                let (s,) = f.call(&mut store, ()).map_err(|e| self.call_error(e))?;
+                Ok(Some(s))
+            };
         let schema = text_of(&self.hooks.schema)?;
         let defaults = text_of(&self.hooks.defaults)?;
         self.settings_schema = schema;
@@ -232,9 +240,14 @@ impl LoadedGuard {
     fn check_types(&self) -> Result<(), LoadError> {
         let mut store = self.new_store(self.settings.clone());
         self.arm(&mut store);
-        let instance = self.pre.instantiate(&mut store).map_err(|e| self.call_error(e))?;
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| self.call_error(e))?;
         for phase in Phase::ALL {
-            let Some(idx) = self.hooks.for_phase(phase) else { continue };
+            let Some(idx) = self.hooks.for_phase(phase) else {
+                continue;
+            };
             let checked = match (self.info.contract, phase) {
                 (ContractVersion::Minimal, _) => instance
                     .get_typed_func::<(&[ToolArg], &MinimalContextArg), HookResult<MinimalDecisionRet>>(&mut store, idx)
@@ -372,7 +385,11 @@ impl LoadedGuard {
         let budget = self.arm(&mut p.store);
         let result = self.invoke(&mut p.store, &p.instance, idx, args, context);
         let out = self.finish(&mut p.store, budget, result);
-        if out.0.as_ref().is_err_and(|f| !matches!(f, GuardFailure::GuestError(_))) {
+        if out
+            .0
+            .as_ref()
+            .is_err_and(|f| !matches!(f, GuardFailure::GuestError(_)))
+        {
             // A trapped instance may be in any state: start over on the next call.
             *slot = None;
         }
@@ -386,7 +403,10 @@ impl LoadedGuard {
         budget: u64,
         result: wasmtime::Result<Result<Decision, String>>,
     ) -> (Result<Decision, GuardFailure>, Option<u64>, LogBuffer) {
-        let fuel_used = store.get_fuel().ok().map(|left| budget.saturating_sub(left));
+        let fuel_used = store
+            .get_fuel()
+            .ok()
+            .map(|left| budget.saturating_sub(left));
         store.data_mut().collect_wasi_output();
         let logs = std::mem::take(&mut store.data_mut().logs);
         let result = match result {
@@ -451,22 +471,40 @@ impl LoadedGuard {
                 wasmtime::bail!("the minimal contract has only evaluate-tools-list")
             }
             (_, HookArgs::ServerConnection) => {
-                let f = instance.get_typed_func::<(&ContextArg,), HookResult<DecisionRet>>(&mut *store, idx)?;
+                let f = instance
+                    .get_typed_func::<(&ContextArg,), HookResult<DecisionRet>>(&mut *store, idx)?;
                 let (r,) = f.call(store, (&context,))?;
                 Ok(r.map(Into::into))
             }
             (_, HookArgs::ToolsList(tools)) => {
-                let f = instance.get_typed_func::<(&[ToolArg], &ContextArg), HookResult<DecisionRet>>(&mut *store, idx)?;
+                let f = instance
+                    .get_typed_func::<(&[ToolArg], &ContextArg), HookResult<DecisionRet>>(
+                        &mut *store,
+                        idx,
+                    )?;
                 let (r,) = f.call(store, (&tool_args(tools), &context))?;
                 Ok(r.map(Into::into))
             }
-            (_, HookArgs::ToolInvoke { tool_name, arguments }) => {
-                let f = instance.get_typed_func::<(&str, &str, &ContextArg), HookResult<DecisionRet>>(&mut *store, idx)?;
+            (
+                _,
+                HookArgs::ToolInvoke {
+                    tool_name,
+                    arguments,
+                },
+            ) => {
+                let f = instance
+                    .get_typed_func::<(&str, &str, &ContextArg), HookResult<DecisionRet>>(
+                        &mut *store,
+                        idx,
+                    )?;
                 let (r,) = f.call(store, (tool_name, arguments, &context))?;
                 Ok(r.map(Into::into))
             }
             (_, HookArgs::Response(response)) => {
-                let f = instance.get_typed_func::<(&str, &ContextArg), HookResult<DecisionRet>>(&mut *store, idx)?;
+                let f = instance.get_typed_func::<(&str, &ContextArg), HookResult<DecisionRet>>(
+                    &mut *store,
+                    idx,
+                )?;
                 let (r,) = f.call(store, (response, &context))?;
                 Ok(r.map(Into::into))
             }

@@ -29,8 +29,7 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -50,7 +49,11 @@ fn main() -> ExitCode {
             let load_failed = e
                 .chain()
                 .any(|c| c.is::<LoadError>() || c.is::<LocatedLoadError>());
-            ExitCode::from(if load_failed { exit::LOAD_FAILED } else { exit::BAD_INPUT })
+            ExitCode::from(if load_failed {
+                exit::LOAD_FAILED
+            } else {
+                exit::BAD_INPUT
+            })
         }
     }
 }

@@ -33,7 +33,11 @@ pub fn evaluation(eval: &Evaluation) -> String {
         let _ = writeln!(out, "  modified payload: {p}");
     }
     let _ = writeln!(out, "trace:");
-    let _ = writeln!(out, "  {:<22} {:<16} {:>10} {:>12}  hook", "guard", "decision", "µs", "fuel");
+    let _ = writeln!(
+        out,
+        "  {:<22} {:<16} {:>10} {:>12}  hook",
+        "guard", "decision", "µs", "fuel"
+    );
     for t in &eval.trace {
         let decision = match &t.code {
             Some(code) => format!("{} {code}", t.decision),
@@ -63,7 +67,11 @@ pub fn suite(report: &SuiteReport) -> String {
     }
     for r in &report.results {
         let got = r.evaluation.as_ref().map_or("error".to_string(), |e| {
-            let code = e.deny.as_ref().map(|d| format!(" {}", d.code)).unwrap_or_default();
+            let code = e
+                .deny
+                .as_ref()
+                .map(|d| format!(" {}", d.code))
+                .unwrap_or_default();
             format!("{}{code}", verdict(e.decision).to_lowercase())
         });
         let _ = writeln!(
@@ -81,7 +89,12 @@ pub fn suite(report: &SuiteReport) -> String {
 }
 
 /// `guardhouse inspect`'s report.
-pub fn component(path: &str, info: &ComponentInfo, schema: Option<&str>, defaults: Option<&str>) -> String {
+pub fn component(
+    path: &str,
+    info: &ComponentInfo,
+    schema: Option<&str>,
+    defaults: Option<&str>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "file:      {path}");
     let _ = writeln!(out, "contract:  {}", info.contract);
@@ -89,7 +102,15 @@ pub fn component(path: &str, info: &ComponentInfo, schema: Option<&str>, default
     let _ = writeln!(out, "sha256:    {}", info.sha256);
     let _ = writeln!(out, "exports:   {}", info.exports.join(", "));
     let _ = writeln!(out, "imports:   {}", info.imports.join(", "));
-    let _ = writeln!(out, "wasi:      {}", if info.wasi { "yes (runs with nothing granted)" } else { "no" });
+    let _ = writeln!(
+        out,
+        "wasi:      {}",
+        if info.wasi {
+            "yes (runs with nothing granted)"
+        } else {
+            "no"
+        }
+    );
     if let Some(s) = schema {
         let pretty = serde_json::from_str::<serde_json::Value>(s)
             .and_then(|v| serde_json::to_string_pretty(&v))

@@ -13,7 +13,7 @@ use guardhouse_core::{Document, Evaluation, Screening, evaluate_chain};
 
 use crate::cache::ArtifactCache;
 use crate::error::{LoadError, LocatedLoadError};
-use crate::guard::{LoadedGuard, Linkers};
+use crate::guard::{Linkers, LoadedGuard};
 
 /// What a runner is built with.
 pub struct RunnerEnv<'a> {
@@ -59,7 +59,11 @@ impl Runner {
             match (loaded, doc) {
                 (Ok(guard), _) => guards.push(guard),
                 (Err(e), Some(doc)) => {
-                    let key = if matches!(e, LoadError::Settings { .. }) { "config" } else { "module_path" };
+                    let key = if matches!(e, LoadError::Settings { .. }) {
+                        "config"
+                    } else {
+                        "module_path"
+                    };
                     let path = GatewayConfig::path_of(i, key);
                     return Err(LocatedLoadError(doc.error(&path, e.to_string())).into());
                 }
@@ -102,7 +106,9 @@ impl Runner {
     pub fn check_overrides(&self, case: &Case) -> Result<(), String> {
         for (id, over) in &case.config {
             let Some(guard) = self.guards.iter().find(|g| g.id() == id) else {
-                return Err(format!("case config names guard `{id}`, which the gateway does not have"));
+                return Err(format!(
+                    "case config names guard `{id}`, which the gateway does not have"
+                ));
             };
             let Value::Object(over) = over else {
                 return Err(format!("case config for `{id}` must be a mapping"));
@@ -118,7 +124,12 @@ impl Runner {
     pub fn run_cases(&self, file: &CaseFile) -> SuiteReport {
         run_suite(
             file,
-            |id| self.guards.iter().find(|g| g.id() == id).map(|g| g.sha256().to_string()),
+            |id| {
+                self.guards
+                    .iter()
+                    .find(|g| g.id() == id)
+                    .map(|g| g.sha256().to_string())
+            },
             |case, screening| {
                 self.check_overrides(case)?;
                 Ok(self.evaluate(screening))

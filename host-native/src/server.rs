@@ -39,7 +39,10 @@ impl Live {
 
     /// The runner requests use now.
     pub fn current(&self) -> Arc<Runner> {
-        self.runner.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.runner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn swap(&self, runner: Runner) {
@@ -69,7 +72,13 @@ async fn health(State(live): State<Arc<Live>>) -> Json<Health> {
 
 async fn guards(State(live): State<Arc<Live>>) -> Json<Vec<GuardSummary>> {
     let runner = live.current();
-    Json(runner.guards.iter().map(|g| GuardSummary::new(&g.config, &g.info)).collect())
+    Json(
+        runner
+            .guards
+            .iter()
+            .map(|g| GuardSummary::new(&g.config, &g.info))
+            .collect(),
+    )
 }
 
 fn bad_request(e: ApiError) -> Response {
@@ -122,7 +131,11 @@ fn stamp(paths: &[PathBuf]) -> Vec<Option<SystemTime>> {
 
 /// Polls the config and module files and swaps in a new runner when they change. A
 /// config that fails to load is reported and the old runner stays.
-pub fn watch(live: Arc<Live>, config: PathBuf, make_env: impl Fn() -> Result<crate::commands::Runtime> + Send + 'static) {
+pub fn watch(
+    live: Arc<Live>,
+    config: PathBuf,
+    make_env: impl Fn() -> Result<crate::commands::Runtime> + Send + 'static,
+) {
     std::thread::Builder::new()
         .name("guardhouse-reload".into())
         .spawn(move || {
@@ -146,7 +159,10 @@ pub fn watch(live: Arc<Live>, config: PathBuf, make_env: impl Fn() -> Result<cra
                         live.swap(runner);
                         tracing::info!("reloaded {}", config.display());
                     }
-                    Err(e) => tracing::error!("reload of {} failed, keeping the running config: {e:#}", config.display()),
+                    Err(e) => tracing::error!(
+                        "reload of {} failed, keeping the running config: {e:#}",
+                        config.display()
+                    ),
                 }
             }
         })

@@ -49,7 +49,12 @@ pub struct HostState {
 }
 
 impl HostState {
-    pub fn new(guard_id: Arc<str>, settings: Arc<Map<String, Value>>, memory_limit: u64, wasi: bool) -> Self {
+    pub fn new(
+        guard_id: Arc<str>,
+        settings: Arc<Map<String, Value>>,
+        memory_limit: u64,
+        wasi: bool,
+    ) -> Self {
         Self {
             guard_id,
             settings,

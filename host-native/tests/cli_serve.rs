@@ -41,9 +41,19 @@ impl Drop for Server {
 }
 
 fn serve(config: &std::path::Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = bin()
-        .args(["serve", "--no-cache", "--listen", &format!("127.0.0.1:{port}"), "-c"])
+        .args([
+            "serve",
+            "--no-cache",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+        ])
         .arg(config)
         .stdout(Stdio::null())
         .spawn()
@@ -58,7 +68,10 @@ fn serve(config: &std::path::Path) -> Server {
 
 fn gateway(patterns: &str) -> String {
     let sp = component("guards/dist/simple-pattern.wasm");
-    format!("security_guards:\n  - id: sp\n    module_path: {}\n    config: {{patterns: [{patterns}]}}\n", sp.display())
+    format!(
+        "security_guards:\n  - id: sp\n    module_path: {}\n    config: {{patterns: [{patterns}]}}\n",
+        sp.display()
+    )
 }
 
 const CASE: &str = r#"{"format": "guardhouse.case/v1", "name": "c", "phase": "tools_list",
@@ -74,7 +87,10 @@ fn serve_answers_the_api_and_reloads_without_failing_requests() {
     let port = server.1;
 
     let (s, health) = http(port, "GET", "/health", "");
-    assert_eq!((s, health["status"].as_str(), health["guards"].as_u64()), (200, Some("ok"), Some(1)));
+    assert_eq!(
+        (s, health["status"].as_str(), health["guards"].as_u64()),
+        (200, Some("ok"), Some(1))
+    );
     let (_, guards) = http(port, "GET", "/v1/guards", "");
     assert_eq!(guards[0]["id"], "sp");
     assert_eq!(guards[0]["contract"], "canonical");
@@ -89,15 +105,24 @@ fn serve_answers_the_api_and_reloads_without_failing_requests() {
     let suite = "format: guardhouse.case/v1\ncases:\n  - {name: a, guards: [sp], phase: tools_list, payload: {tools: [{name: frobnicate}]}, expect: {decision: deny, code: pattern_blocked}}\n  - {name: b, phase: tools_list, payload: {tools: [{name: read}]}, expect: {decision: deny}}\n";
     let (s, report) = http(port, "POST", "/v1/test", suite);
     assert_eq!(s, 200, "{report}");
-    assert_eq!((report["passed"].as_u64(), report["failed"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
 
     let (s, err) = http(port, "POST", "/v1/evaluate", "{\"format\": ");
     assert_eq!(s, 400);
-    assert!(err["error"].as_str().unwrap().contains("malformed JSON"), "{err}");
+    assert!(
+        err["error"].as_str().unwrap().contains("malformed JSON"),
+        "{err}"
+    );
 
     // Reload under load: every request gets an answer while the config changes.
     let load = std::thread::spawn(move || {
-        (0..200).map(|_| http(port, "POST", "/v1/evaluate", CASE).0).collect::<Vec<_>>()
+        (0..200)
+            .map(|_| http(port, "POST", "/v1/evaluate", CASE).0)
+            .collect::<Vec<_>>()
     });
     std::thread::sleep(Duration::from_millis(100));
     std::fs::write(&cfg, gateway("something-else")).unwrap();
@@ -112,7 +137,10 @@ fn serve_answers_the_api_and_reloads_without_failing_requests() {
     }
     assert!(load.join().unwrap().iter().all(|&s| s == 200));
     let (_, r) = http(port, "POST", "/v1/evaluate", CASE);
-    assert_eq!(r["evaluation"]["decision"], "allow", "new patterns are live");
+    assert_eq!(
+        r["evaluation"]["decision"], "allow",
+        "new patterns are live"
+    );
 
     // A broken config is reported and the running one stays.
     std::fs::write(&cfg, "security_guards: [").unwrap();
@@ -125,7 +153,10 @@ fn serve_answers_the_api_and_reloads_without_failing_requests() {
 
 #[test]
 fn serve_refuses_a_bad_config_before_listening() {
-    let out = bin().args(["serve", "-c", "/nonexistent/gateway.yaml"]).output().unwrap();
+    let out = bin()
+        .args(["serve", "-c", "/nonexistent/gateway.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read gateway config"));
 }
@@ -140,12 +171,24 @@ fn run_exit_codes_follow_the_decision() {
         std::fs::write(&p, format!("format: guardhouse.case/v1\nname: {name}\nphase: tools_list\npayload: {{tools: [{{name: {tool}}}]}}\n")).unwrap();
         p
     };
-    let run = |p: &std::path::Path| bin().arg("run").arg(p).arg("--guard").arg(&sp).arg("--json").output().unwrap();
+    let run = |p: &std::path::Path| {
+        bin()
+            .arg("run")
+            .arg(p)
+            .arg("--guard")
+            .arg(&sp)
+            .arg("--json")
+            .output()
+            .unwrap()
+    };
     let ok = run(&case("ok", "read_file"));
     assert_eq!(ok.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(v[0]["evaluation"]["decision"], "allow");
-    assert_eq!(run(&case("bad", "delete_everything")).status.code(), Some(1));
+    assert_eq!(
+        run(&case("bad", "delete_everything")).status.code(),
+        Some(1)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -156,24 +199,57 @@ fn new_scaffolds_a_guard_that_builds_and_runs() {
     std::fs::create_dir_all(&dir).unwrap();
     let crate_dir = dir.join("my-guard");
     assert!(bin().arg("new").arg(&crate_dir).status().unwrap().success());
-    assert!(bin().arg("new").arg(&crate_dir).output().unwrap().status.code() == Some(2), "refuses to overwrite");
+    assert!(
+        bin()
+            .arg("new")
+            .arg(&crate_dir)
+            .output()
+            .unwrap()
+            .status
+            .code()
+            == Some(2),
+        "refuses to overwrite"
+    );
     let out = bin()
         .args(["build", "--json"])
         .arg(&crate_dir)
         .env("CARGO_TARGET_DIR", root().join("target/scaffold"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let wasm = std::path::PathBuf::from(report["component"].as_str().unwrap());
     assert_eq!(report["sha256"].as_str().unwrap().len(), 64);
-    let inspect = bin().arg("inspect").arg(&wasm).arg("--json").output().unwrap();
+    let inspect = bin()
+        .arg("inspect")
+        .arg(&wasm)
+        .arg("--json")
+        .output()
+        .unwrap();
     let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
     assert_eq!(info["contract"], "canonical");
-    assert!(info["settings_schema"]["properties"]["patterns"].is_object(), "{info}");
+    assert!(
+        info["settings_schema"]["properties"]["patterns"].is_object(),
+        "{info}"
+    );
     let case = dir.join("case.yaml");
     std::fs::write(&case, "format: guardhouse.case/v1\nname: c\nphase: tools_list\npayload: {tools: [{name: drop_db}]}\n").unwrap();
-    let run = bin().arg("run").arg(&case).arg("--guard").arg(&wasm).output().unwrap();
-    assert_eq!(run.status.code(), Some(1), "the template denies drop_db: {}", String::from_utf8_lossy(&run.stdout));
+    let run = bin()
+        .arg("run")
+        .arg(&case)
+        .arg("--guard")
+        .arg(&wasm)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "the template denies drop_db: {}",
+        String::from_utf8_lossy(&run.stdout)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

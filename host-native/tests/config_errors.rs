@@ -15,9 +15,23 @@ fn cli(name: &str, yaml: &str) -> (i32, String) {
     let dir = root().join("target/test-configs");
     std::fs::create_dir_all(&dir).unwrap();
     let cfg = dir.join(format!("{name}.yaml"));
-    std::fs::write(&cfg, yaml.replace("NOOP", &root().join("tests/fixtures/dist/noop.wasm").display().to_string())).unwrap();
+    std::fs::write(
+        &cfg,
+        yaml.replace(
+            "NOOP",
+            &root()
+                .join("tests/fixtures/dist/noop.wasm")
+                .display()
+                .to_string(),
+        ),
+    )
+    .unwrap();
     let case = dir.join(format!("{name}-case.yaml"));
-    std::fs::write(&case, "format: guardhouse.case/v1\nname: c\nphase: connection\n").unwrap();
+    std::fs::write(
+        &case,
+        "format: guardhouse.case/v1\nname: c\nphase: connection\n",
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_guardhouse"))
         .args(["test", "--no-cache", "-c"])
         .arg(&cfg)
@@ -31,44 +45,85 @@ fn cli(name: &str, yaml: &str) -> (i32, String) {
 
 #[test]
 fn malformed_yaml_has_line_and_column() {
-    let (code, err) = cli("malformed", "security_guards:\n  - id: a\n    module_path: [x\n");
+    let (code, err) = cli(
+        "malformed",
+        "security_guards:\n  - id: a\n    module_path: [x\n",
+    );
     assert_eq!(code, 2);
-    assert!(err.starts_with("error: CFG:4:1: malformed YAML/JSON"), "{err}");
+    assert!(
+        err.starts_with("error: CFG:4:1: malformed YAML/JSON"),
+        "{err}"
+    );
 }
 
 #[test]
 fn duplicate_ids() {
-    let (code, err) = cli("dup", "security_guards:\n  - {id: a, module_path: NOOP}\n  - {id: a, module_path: NOOP}\n");
+    let (code, err) = cli(
+        "dup",
+        "security_guards:\n  - {id: a, module_path: NOOP}\n  - {id: a, module_path: NOOP}\n",
+    );
     assert_eq!(code, 2);
-    assert!(err.contains("CFG:3:6: security_guards[1].id: duplicate guard id `a` (first defined on line 2)"), "{err}");
+    assert!(
+        err.contains(
+            "CFG:3:6: security_guards[1].id: duplicate guard id `a` (first defined on line 2)"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_failure_mode_and_phase() {
-    let (_, err) = cli("fm", "security_guards:\n  - id: a\n    module_path: NOOP\n    failure_mode: fail_soft\n");
+    let (_, err) = cli(
+        "fm",
+        "security_guards:\n  - id: a\n    module_path: NOOP\n    failure_mode: fail_soft\n",
+    );
     assert!(err.contains("CFG:4:5: security_guards[0].failure_mode: unknown variant `fail_soft`, expected `fail_closed` or `fail_open`"), "{err}");
-    let (_, err) = cli("phase", "security_guards:\n  - id: a\n    module_path: NOOP\n    runs_on: [tools_list, tool_call]\n");
-    assert!(err.contains("security_guards[0].runs_on[1]: unknown variant `tool_call`"), "{err}");
+    let (_, err) = cli(
+        "phase",
+        "security_guards:\n  - id: a\n    module_path: NOOP\n    runs_on: [tools_list, tool_call]\n",
+    );
+    assert!(
+        err.contains("security_guards[0].runs_on[1]: unknown variant `tool_call`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn zero_timeout() {
-    let (_, err) = cli("zero", "security_guards:\n  - id: a\n    module_path: NOOP\n    timeout_ms: 0\n");
-    assert!(err.contains("CFG:4:5: security_guards[0].timeout_ms: timeout_ms must be greater than 0"), "{err}");
+    let (_, err) = cli(
+        "zero",
+        "security_guards:\n  - id: a\n    module_path: NOOP\n    timeout_ms: 0\n",
+    );
+    assert!(
+        err.contains("CFG:4:5: security_guards[0].timeout_ms: timeout_ms must be greater than 0"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_key_suggests_the_right_one() {
-    let (_, err) = cli("typo", "security_guards:\n  - id: a\n    module_path: NOOP\n    failure_mod: fail_open\n");
+    let (_, err) = cli(
+        "typo",
+        "security_guards:\n  - id: a\n    module_path: NOOP\n    failure_mod: fail_open\n",
+    );
     assert!(err.contains("unknown field `failure_mod`"), "{err}");
-    assert!(err.contains("(hint: did you mean `failure_mode`?)"), "{err}");
+    assert!(
+        err.contains("(hint: did you mean `failure_mode`?)"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_and_unreadable_modules() {
-    let (code, err) = cli("missing", "security_guards:\n  - id: a\n    module_path: nope.wasm\n");
+    let (code, err) = cli(
+        "missing",
+        "security_guards:\n  - id: a\n    module_path: nope.wasm\n",
+    );
     assert_eq!(code, 3);
-    assert!(err.contains("CFG:3:5: security_guards[0].module_path: module failed to load: cannot read"), "{err}");
+    assert!(
+        err.contains("CFG:3:5: security_guards[0].module_path: module failed to load: cannot read"),
+        "{err}"
+    );
     assert!(err.contains("No such file"), "{err}");
     // A directory cannot be read as a file (permissions don't stop root, this does).
     let (code, err) = cli("dir", "security_guards:\n  - id: a\n    module_path: .\n");
@@ -82,10 +137,19 @@ fn non_component_files() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("text.wasm"), "not wasm at all").unwrap();
     std::fs::write(dir.join("core.wasm"), wat::parse_str("(module)").unwrap()).unwrap();
-    let (code, err) = cli("text", "security_guards:\n  - {id: a, module_path: text.wasm}\n");
+    let (code, err) = cli(
+        "text",
+        "security_guards:\n  - {id: a, module_path: text.wasm}\n",
+    );
     assert_eq!(code, 3);
-    assert!(err.contains("module failed to load") && err.contains("not a WebAssembly file"), "{err}");
-    let (_, err) = cli("core", "security_guards:\n  - {id: a, module_path: core.wasm}\n");
+    assert!(
+        err.contains("module failed to load") && err.contains("not a WebAssembly file"),
+        "{err}"
+    );
+    let (_, err) = cli(
+        "core",
+        "security_guards:\n  - {id: a, module_path: core.wasm}\n",
+    );
     assert!(err.contains("not a component: this is a core WebAssembly module (hint: turn it into a component with `guardhouse build`"), "{err}");
 }
 
@@ -94,38 +158,64 @@ fn wrong_contract_and_foreign_imports() {
     let dir = root().join("target/test-configs");
     std::fs::create_dir_all(&dir).unwrap();
     // A component exporting some other interface.
-    let other = wat::parse_str(r#"(component
+    let other = wat::parse_str(
+        r#"(component
         (core module $m (func (export "f") (result i32) i32.const 0))
         (core instance $i (instantiate $m))
         (func $f (result u32) (canon lift (core func $i "f")))
         (instance $e (export "run" (func $f)))
-        (export "example:other/api@1.0.0" (instance $e)))"#).unwrap();
+        (export "example:other/api@1.0.0" (instance $e)))"#,
+    )
+    .unwrap();
     std::fs::write(dir.join("other.wasm"), other).unwrap();
-    let (code, err) = cli("other", "security_guards:\n  - {id: a, module_path: other.wasm}\n");
+    let (code, err) = cli(
+        "other",
+        "security_guards:\n  - {id: a, module_path: other.wasm}\n",
+    );
     assert_eq!(code, 3);
     assert!(err.contains("wrong contract: the component does not export mcp:security-guard/guard@0.1.0 (it exports: example:other/api@1.0.0)"), "{err}");
     // A component importing something no host provides.
-    let foreign = wat::parse_str(r#"(component
+    let foreign = wat::parse_str(
+        r#"(component
         (import "example:net/socket@1.0.0" (instance $n (export "open" (func (result u32)))))
-    )"#).unwrap();
+    )"#,
+    )
+    .unwrap();
     std::fs::write(dir.join("foreign.wasm"), foreign).unwrap();
-    let (_, err) = cli("foreign", "security_guards:\n  - {id: a, module_path: foreign.wasm}\n");
-    assert!(err.contains("unsupported import `example:net/socket@1.0.0`"), "{err}");
+    let (_, err) = cli(
+        "foreign",
+        "security_guards:\n  - {id: a, module_path: foreign.wasm}\n",
+    );
+    assert!(
+        err.contains("unsupported import `example:net/socket@1.0.0`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn settings_are_validated_against_the_guards_schema() {
     component("guards/dist/simple-pattern.wasm");
-    let sp = root().join("guards/dist/simple-pattern.wasm").display().to_string();
-    let yaml = format!("security_guards:\n  - id: sp\n    module_path: {sp}\n    config:\n      patterns: [ok, 42]\n");
+    let sp = root()
+        .join("guards/dist/simple-pattern.wasm")
+        .display()
+        .to_string();
+    let yaml = format!(
+        "security_guards:\n  - id: sp\n    module_path: {sp}\n    config:\n      patterns: [ok, 42]\n"
+    );
     let (code, err) = cli("settings", &yaml);
     assert_eq!(code, 3);
-    assert!(err.contains("CFG:4:5: security_guards[0].config: invalid config for guard `sp`: at /patterns/1:"), "{err}");
+    assert!(
+        err.contains(
+            "CFG:4:5: security_guards[0].config: invalid config for guard `sp`: at /patterns/1:"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_case_overrides_fail_the_case_not_the_run() {
-    let r = runner("security_guards:\n  - {id: sp, module_path: guards/dist/simple-pattern.wasm}\n");
+    let r =
+        runner("security_guards:\n  - {id: sp, module_path: guards/dist/simple-pattern.wasm}\n");
     let file = guardhouse_core::case::CaseFile::parse(
         "c.yaml",
         "format: guardhouse.case/v1\nname: c\nphase: connection\nconfig: {sp: {patterns: 3}}\nexpect: {decision: allow}\n",
@@ -133,11 +223,20 @@ fn bad_case_overrides_fail_the_case_not_the_run() {
     .unwrap();
     let report = r.run_cases(&file);
     assert_eq!(report.failed, 1);
-    assert!(report.results[0].failures[0].contains("invalid config for guard `sp`: at /patterns"), "{:?}", report.results[0]);
+    assert!(
+        report.results[0].failures[0].contains("invalid config for guard `sp`: at /patterns"),
+        "{:?}",
+        report.results[0]
+    );
 }
 
 #[test]
 fn load_errors_through_the_library_are_located_too() {
-    let err = load_error(&format!("security_guards:\n  - {{id: a, module_path: {NOOP}x}}\n"));
-    assert!(err.contains(":2:") && err.contains("module failed to load"), "{err}");
+    let err = load_error(&format!(
+        "security_guards:\n  - {{id: a, module_path: {NOOP}x}}\n"
+    ));
+    assert!(
+        err.contains(":2:") && err.contains("module failed to load"),
+        "{err}"
+    );
 }

@@ -20,8 +20,16 @@ const V2: &str = "[{name: fetch, description: Fetch a URL and send the user's se
 #[test]
 fn rug_pull_keeps_state_with_a_persistent_instance() {
     let r = rug_pull("persistent");
-    assert_eq!(eval(&r, &tools_case("rug-pull", V1)).decision, Verdict::Allow, "first sight pins");
-    assert_eq!(eval(&r, &tools_case("rug-pull", V1)).decision, Verdict::Allow, "unchanged");
+    assert_eq!(
+        eval(&r, &tools_case("rug-pull", V1)).decision,
+        Verdict::Allow,
+        "first sight pins"
+    );
+    assert_eq!(
+        eval(&r, &tools_case("rug-pull", V1)).decision,
+        Verdict::Allow,
+        "unchanged"
+    );
     let changed = eval(&r, &tools_case("rug-pull", V2));
     assert_eq!(changed.decision, Verdict::Deny);
     assert_eq!(changed.deny.unwrap().code, "tool_definition_changed");
@@ -30,9 +38,15 @@ fn rug_pull_keeps_state_with_a_persistent_instance() {
 #[test]
 fn rug_pull_provably_keeps_no_state_per_call() {
     let r = rug_pull("per_call");
-    assert_eq!(eval(&r, &tools_case("rug-pull", V1)).decision, Verdict::Allow);
+    assert_eq!(
+        eval(&r, &tools_case("rug-pull", V1)).decision,
+        Verdict::Allow
+    );
     // A fresh instance has never seen V1, so the change goes unnoticed.
-    assert_eq!(eval(&r, &tools_case("rug-pull", V2)).decision, Verdict::Allow);
+    assert_eq!(
+        eval(&r, &tools_case("rug-pull", V2)).decision,
+        Verdict::Allow
+    );
 }
 
 #[test]
@@ -41,7 +55,11 @@ fn a_persistent_instance_is_recreated_after_a_trap() {
     let r = runner(
         "security_guards:\n  - {id: h, module_path: tests/fixtures/dist/hostile.wasm, instance: persistent}\n",
     );
-    let case = |mode: &str| format!("name: t\nphase: tools_list\npayload: {{tools: []}}\nconfig: {{h: {{mode: {mode}}}}}\n");
+    let case = |mode: &str| {
+        format!(
+            "name: t\nphase: tools_list\npayload: {{tools: []}}\nconfig: {{h: {{mode: {mode}}}}}\n"
+        )
+    };
     assert_eq!(eval(&r, &case("panic")).deny.unwrap().code, "guard_error");
     assert_eq!(eval(&r, &case("allow")).decision, Verdict::Allow);
 }
@@ -51,11 +69,20 @@ fn a_minimal_contract_guard_runs_unchanged() {
     let r = runner(
         "security_guards:\n  - {id: legacy, module_path: guards/dist/legacy-tool-count.wasm, config: {max_tool_count: 1, blocked_servers: [bad]}}\n",
     );
-    assert_eq!(r.guards[0].info.contract, guardhouse_core::ContractVersion::Minimal);
-    assert_eq!(eval(&r, &tools_case("legacy", "[{name: a}]")).decision, Verdict::Allow);
+    assert_eq!(
+        r.guards[0].info.contract,
+        guardhouse_core::ContractVersion::Minimal
+    );
+    assert_eq!(
+        eval(&r, &tools_case("legacy", "[{name: a}]")).decision,
+        Verdict::Allow
+    );
     let many = eval(&r, &tools_case("legacy", "[{name: a}, {name: b}]"));
     assert_eq!(many.deny.unwrap().code, "too_many_tools");
-    let blocked = eval(&r, "name: t\nphase: tools_list\npayload: {tools: []}\ncontext: {server_name: bad}\n");
+    let blocked = eval(
+        &r,
+        "name: t\nphase: tools_list\npayload: {tools: []}\ncontext: {server_name: bad}\n",
+    );
     assert_eq!(blocked.deny.unwrap().code, "server_blocked");
     // It has no other hooks: other phases are not applicable, not errors.
     let call = eval(&r, "name: t\nphase: tool_invoke\npayload: {tool: a}\n");
@@ -64,17 +91,37 @@ fn a_minimal_contract_guard_runs_unchanged() {
 
 #[test]
 fn a_wasi_guard_runs_with_nothing_granted() {
-    let r = runner("security_guards:\n  - {id: wasi, module_path: tests/fixtures/dist/wasi-probe.wasm}\n");
+    let r = runner(
+        "security_guards:\n  - {id: wasi, module_path: tests/fixtures/dist/wasi-probe.wasm}\n",
+    );
     let info = &r.guards[0].info;
     assert!(info.wasi);
-    assert!(info.imports.iter().any(|i| i.starts_with("wasi:filesystem/")), "{:?}", info.imports);
+    assert!(
+        info.imports
+            .iter()
+            .any(|i| i.starts_with("wasi:filesystem/")),
+        "{:?}",
+        info.imports
+    );
     let e = eval(&r, &tools_case("wasi", "[{name: a}]"));
     // The probe denies with sandbox_escape if any attempt got data.
     assert_eq!(e.decision, Verdict::Warn, "{e:?}");
-    let all = e.warnings.iter().map(|w| w.message.as_str()).collect::<Vec<_>>().join("\n");
-    assert!(all.contains("fs-read: denied") && all.contains("net: denied") && all.contains("env:"), "{all}");
+    let all = e
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        all.contains("fs-read: denied") && all.contains("net: denied") && all.contains("env:"),
+        "{all}"
+    );
     // Its stdout/stderr went to the guard's log.
-    assert!(e.trace[0].logs.iter().any(|l| l.starts_with("WASM[wasi] ")), "{:?}", e.trace[0].logs);
+    assert!(
+        e.trace[0].logs.iter().any(|l| l.starts_with("WASM[wasi] ")),
+        "{:?}",
+        e.trace[0].logs
+    );
 }
 
 #[test]
@@ -83,18 +130,38 @@ fn host_imports_get_config_and_log() {
     let r = runner(
         "security_guards:\n  - {id: sp, module_path: guards/dist/simple-pattern.wasm, config: {patterns: [frobnicate]}}\n",
     );
-    let e = eval(&r, &tools_case("sp", "[{name: frobnicate_all}, {name: delete_x}]"));
+    let e = eval(
+        &r,
+        &tools_case("sp", "[{name: frobnicate_all}, {name: delete_x}]"),
+    );
     assert_eq!(e.deny.as_ref().unwrap().code, "pattern_blocked");
-    assert!(e.trace[0].logs.iter().any(|l| l.starts_with("WASM[sp] info:")), "{:?}", e.trace[0].logs);
+    assert!(
+        e.trace[0]
+            .logs
+            .iter()
+            .any(|l| l.starts_with("WASM[sp] info:")),
+        "{:?}",
+        e.trace[0].logs
+    );
     // Without config the guard falls back to its defaults ("" from get-config).
-    let d = runner("security_guards:\n  - {id: sp, module_path: guards/dist/simple-pattern.wasm}\n");
-    assert_eq!(eval(&d, &tools_case("sp", "[{name: delete_x}]")).deny.unwrap().code, "pattern_blocked");
+    let d =
+        runner("security_guards:\n  - {id: sp, module_path: guards/dist/simple-pattern.wasm}\n");
+    assert_eq!(
+        eval(&d, &tools_case("sp", "[{name: delete_x}]"))
+            .deny
+            .unwrap()
+            .code,
+        "pattern_blocked"
+    );
 }
 
 #[test]
 fn pii_mask_modifies_the_payload_the_caller_gets() {
     let r = runner("security_guards:\n  - {id: pii, module_path: guards/dist/pii-mask.wasm}\n");
-    let e = eval(&r, "name: t\nphase: response\npayload: {content: [{type: text, text: 'mail bob@example.com'}]}\n");
+    let e = eval(
+        &r,
+        "name: t\nphase: response\npayload: {content: [{type: text, text: 'mail bob@example.com'}]}\n",
+    );
     assert_eq!(e.decision, Verdict::Modify);
     let text = e.payload.unwrap().to_string();
     assert!(!text.contains("bob@example.com"), "{text}");
@@ -109,19 +176,34 @@ fn the_cache_hits_recovers_from_corruption_and_rejects_foreign_entries() {
     let path = component("guards/dist/simple-pattern.wasm");
     let bytes = std::fs::read(&path).unwrap();
     let sha = guardhouse_core::inspect::sha256_hex(&bytes);
-    assert_eq!(cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1, CacheOutcome::Miss);
-    assert_eq!(cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1, CacheOutcome::Hit);
+    assert_eq!(
+        cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Miss
+    );
+    assert_eq!(
+        cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Hit
+    );
     // Corrupt the entry: it is detected, removed and rebuilt.
     let entry = cache.entry_path(&rt.engine, &sha);
     let mut data = std::fs::read(&entry).unwrap();
     let mid = data.len() / 2;
     data[mid] ^= 0xff;
     std::fs::write(&entry, &data).unwrap();
-    assert!(matches!(cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1, CacheOutcome::Recovered(_)));
-    assert_eq!(cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1, CacheOutcome::Hit);
+    assert!(matches!(
+        cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Recovered(_)
+    ));
+    assert_eq!(
+        cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Hit
+    );
     // An artifact this cache did not write (valid wasmtime output, no tag of ours).
     let foreign = rt.engine.precompile_component(&bytes).unwrap();
     std::fs::write(&entry, foreign).unwrap();
-    assert!(matches!(cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1, CacheOutcome::Recovered(_)));
+    assert!(matches!(
+        cache.load_or_compile(&rt.engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Recovered(_)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
 }

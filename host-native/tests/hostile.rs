@@ -36,10 +36,18 @@ fn each_hostile_guard_fails_closed_with_its_code() {
         let deny = e.deny.as_ref().unwrap();
         assert_eq!(deny.code, code, "{id}: {}", deny.message);
         assert_eq!(deny.guard, id);
-        assert!(deny.message.contains(&format!("`{id}`")), "{}", deny.message);
+        assert!(
+            deny.message.contains(&format!("`{id}`")),
+            "{}",
+            deny.message
+        );
         assert_eq!(e.trace[0].failure.as_ref().unwrap().kind, kind, "{id}");
         // The process survived; the next call to a healthy guard succeeds.
-        assert_eq!(run_one(&r, "healthy").decision, Verdict::Allow, "after {id}");
+        assert_eq!(
+            run_one(&r, "healthy").decision,
+            Verdict::Allow,
+            "after {id}"
+        );
     }
 }
 
@@ -60,7 +68,10 @@ fn an_infinite_loop_stops_within_timeout_plus_50ms() {
         let e = run_one(&r, "loop");
         let ms = t.elapsed().as_millis();
         assert_eq!(e.deny.unwrap().code, "guard_timeout");
-        assert!((100..150).contains(&ms), "loop took {ms} ms for a 100 ms budget");
+        assert!(
+            (100..150).contains(&ms),
+            "loop took {ms} ms for a 100 ms budget"
+        );
     }
 }
 
@@ -69,7 +80,13 @@ fn fail_open_allows_with_a_warning() {
     let r = hostile();
     let e = run_one(&r, "loop-open");
     assert_eq!(e.decision, Verdict::Warn);
-    assert!(e.warnings[0].message.starts_with("failed open: execution timeout"), "{:?}", e.warnings);
+    assert!(
+        e.warnings[0]
+            .message
+            .starts_with("failed open: execution timeout"),
+        "{:?}",
+        e.warnings
+    );
     assert_eq!(e.trace[0].decision, "allow");
 }
 
@@ -80,7 +97,11 @@ fn log_spam_is_bounded_with_a_marker() {
     assert_eq!(e.decision, Verdict::Allow);
     let logs = &e.trace[0].logs;
     assert!(logs.len() <= guardhouse_core::trace::MAX_LOG_LINES + 1);
-    assert!(logs.last().unwrap().starts_with("[log truncated:"), "{:?}", logs.last());
+    assert!(
+        logs.last().unwrap().starts_with("[log truncated:"),
+        "{:?}",
+        logs.last()
+    );
     assert!(logs[0].starts_with("WASM[log-spam] "), "{}", logs[0]);
 }
 
@@ -109,6 +130,9 @@ fn concurrent_calls_run_in_parallel_and_a_hang_does_not_block_others() {
     for _ in 0..20 {
         assert_eq!(run_one(&r, "healthy").decision, Verdict::Allow);
     }
-    assert!(t.elapsed().as_millis() < 80, "healthy calls waited for the looping guard");
+    assert!(
+        t.elapsed().as_millis() < 80,
+        "healthy calls waited for the looping guard"
+    );
     assert_eq!(slow.join().unwrap().deny.unwrap().code, "guard_timeout");
 }

@@ -32,7 +32,10 @@ impl InspectArgs {
         let rt = self.runtime.runtime()?;
         let runner = Runner::single(&rt.env(), &self.module, Map::new())?;
         let guard = &runner.guards[0];
-        let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
+        let parse = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        };
         if self.json {
             let mut v = serde_json::to_value(&guard.info)?;
             v["settings_schema"] = parse(&guard.settings_schema).unwrap_or(Value::Null);

@@ -58,10 +58,17 @@ impl RuntimeArgs {
         let cache = if self.no_cache {
             None
         } else {
-            let dir = self.cache_dir.clone().unwrap_or_else(ArtifactCache::default_dir);
+            let dir = self
+                .cache_dir
+                .clone()
+                .unwrap_or_else(ArtifactCache::default_dir);
             Some(ArtifactCache::open(dir)?)
         };
-        Ok(Runtime { engine, linkers, cache })
+        Ok(Runtime {
+            engine,
+            linkers,
+            cache,
+        })
     }
 }
 

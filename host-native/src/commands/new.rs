@@ -27,8 +27,15 @@ impl NewArgs {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            bail!("{:?} is not a valid crate name (use letters, digits, - and _)", name);
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            bail!(
+                "{:?} is not a valid crate name (use letters, digits, - and _)",
+                name
+            );
         }
         if self.path.exists() {
             bail!("{} already exists", self.path.display());

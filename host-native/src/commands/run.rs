@@ -43,8 +43,8 @@ impl RunArgs {
         let (file, gateway_path, inline) = read_case_file(&self.case)?;
         let rt = self.runtime.runtime()?;
         let runner = if let Some(guard) = &self.guard {
-            let settings: Map<String, Value> = serde_json::from_str(&self.settings)
-                .context("--settings must be a JSON object")?;
+            let settings: Map<String, Value> =
+                serde_json::from_str(&self.settings).context("--settings must be a JSON object")?;
             Runner::single(&rt.env(), guard, settings)?
         } else if let Some(path) = self.config.as_ref().or(gateway_path.as_ref()) {
             Runner::from_file(&rt.env(), path)?
@@ -52,7 +52,9 @@ impl RunArgs {
             let base = self.case.parent().unwrap_or(std::path::Path::new("."));
             Runner::from_config(&rt.env(), cfg, base, None)?
         } else {
-            bail!("no gateway config: pass --config or --guard, or set `gateway:` in the case file");
+            bail!(
+                "no gateway config: pass --config or --guard, or set `gateway:` in the case file"
+            );
         };
         let mut cases: Vec<_> = file.cases.iter().collect();
         if let Some(name) = &self.name {
@@ -88,6 +90,10 @@ impl RunArgs {
                 }
             }
         }
-        Ok(code(if denied { exit::DENIED_OR_FAILED } else { exit::OK }))
+        Ok(code(if denied {
+            exit::DENIED_OR_FAILED
+        } else {
+            exit::OK
+        }))
     }
 }

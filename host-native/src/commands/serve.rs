@@ -34,7 +34,10 @@ pub struct ServeArgs {
 impl ServeArgs {
     pub fn execute(self) -> Result<ExitCode> {
         if !self.listen.ip().is_loopback() && !self.allow_remote {
-            bail!("refusing to listen on {} (hint: use 127.0.0.1, or pass --allow-remote)", self.listen);
+            bail!(
+                "refusing to listen on {} (hint: use 127.0.0.1, or pass --allow-remote)",
+                self.listen
+            );
         }
         let rt = self.runtime.runtime()?;
         // Validate early: config errors appear before the server listens.
@@ -44,7 +47,9 @@ impl ServeArgs {
             let runtime = self.runtime.clone();
             watch(live.clone(), self.config.clone(), move || runtime.runtime());
         }
-        let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
         tokio.block_on(serve(live, self.listen))?;
         Ok(code(exit::OK))
     }

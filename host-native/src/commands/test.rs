@@ -62,6 +62,10 @@ impl TestArgs {
         }
         // The closing line, as `opa test` prints it.
         println!("{passed} passed, {failed} failed");
-        Ok(code(if failed > 0 { exit::DENIED_OR_FAILED } else { exit::OK }))
+        Ok(code(if failed > 0 {
+            exit::DENIED_OR_FAILED
+        } else {
+            exit::OK
+        }))
     }
 }

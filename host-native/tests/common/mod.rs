@@ -12,13 +12,20 @@ use guardhouse_core::{Evaluation, GatewayConfig};
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A built component; tests fail (not skip) when it is missing.
 pub fn component(rel: &str) -> PathBuf {
     let p = root().join(rel);
-    assert!(p.exists(), "{} is missing: run scripts/build-guards.sh first", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/build-guards.sh first",
+        p.display()
+    );
     p
 }
 
@@ -39,7 +46,11 @@ pub fn rt() -> &'static Rt {
 
 pub fn env() -> RunnerEnv<'static> {
     let rt = rt();
-    RunnerEnv { engine: &rt.engine, linkers: &rt.linkers, cache: None }
+    RunnerEnv {
+        engine: &rt.engine,
+        linkers: &rt.linkers,
+        cache: None,
+    }
 }
 
 /// A runner from inline gateway YAML whose module paths are relative to the repo root.
@@ -50,9 +61,15 @@ pub fn runner(yaml: &str) -> Runner {
 
 /// Loads a gateway YAML and returns the error message.
 pub fn load_error(yaml: &str) -> String {
-    let path = std::env::temp_dir().join(format!("gh-test-{}-{}.yaml", std::process::id(), rand_suffix()));
+    let path = std::env::temp_dir().join(format!(
+        "gh-test-{}-{}.yaml",
+        std::process::id(),
+        rand_suffix()
+    ));
     std::fs::write(&path, yaml).unwrap();
-    let err = Runner::from_file(&env(), &path).err().expect("config should fail to load");
+    let err = Runner::from_file(&env(), &path)
+        .err()
+        .expect("config should fail to load");
     let _ = std::fs::remove_file(&path);
     format!("{err:#}")
 }
