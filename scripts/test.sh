@@ -13,7 +13,7 @@ cargo build -p guardhouse-core --target wasm32-unknown-unknown
 echo "== lint"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== example suites"
-target/release/guardhouse test guards/suites/*.yaml
 echo "== unit and integration tests"
-GUARDHOUSE_BIN="$PWD/target/release/guardhouse" cargo test --workspace --release
+cargo test --workspace --release --lib --bins --tests
+echo "== example suites (closing line: N passed, M failed)"
+target/release/guardhouse test guards/suites/*.yaml
