@@ -63,6 +63,7 @@ fn manifest(name: &str) -> String {
 name = "{name}"
 version = "0.1.0"
 edition = "2024"
+rust-version = "1.95"
 publish = false
 
 # A guard is its own workspace, so it builds wherever it is created.
