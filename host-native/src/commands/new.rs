@@ -10,6 +10,7 @@ use super::{code, exit};
 
 const TEMPLATE_LIB: &str = include_str!("../../../guards/simple-pattern/src/lib.rs");
 const TEMPLATE_COMPONENT: &str = include_str!("../../../guards/simple-pattern/src/component.rs");
+const TEMPLATE_TESTS: &str = include_str!("../../../guards/simple-pattern/src/tests.rs");
 const CONTRACT: &str = include_str!("../../../wit/guard.wit");
 
 /// Create a new guard crate (a copy of simple-pattern) that builds as is with
@@ -48,6 +49,7 @@ impl NewArgs {
             self.path.join("src/component.rs"),
             TEMPLATE_COMPONENT.replace("\"../../wit\"", "\"wit\""),
         )?;
+        std::fs::write(self.path.join("src/tests.rs"), TEMPLATE_TESTS)?;
         std::fs::write(self.path.join("wit/guard.wit"), CONTRACT)?;
         std::fs::write(self.path.join(".gitignore"), "/target\n*.wasm\n")?;
         println!("created guard crate `{name}` in {}", self.path.display());
