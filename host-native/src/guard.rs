@@ -182,12 +182,7 @@ impl LoadedGuard {
         if self.hooks.schema.is_none() && self.hooks.defaults.is_none() {
             return Ok(());
         }
-        let mut store = self.new_store(self.settings.clone());
-        self.arm(&mut store);
-        let instance = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| self.call_error(e))?;
+        let (mut store, instance) = self.load_time_instance()?;
         let mut text_of =
             |idx: &Option<ComponentExportIndex>| -> Result<Option<String>, LoadError> {
                 let Some(idx) = idx else { return Ok(None) };
@@ -235,15 +230,21 @@ impl LoadedGuard {
         })
     }
 
-    /// Type-checks every exported hook against the contract version the component
-    /// declares, so a wrong signature fails at load, not on the first call.
-    fn check_types(&self) -> Result<(), LoadError> {
+    /// An armed store and instance with the configured settings, for load-time checks.
+    fn load_time_instance(&self) -> Result<(Store<HostState>, Instance), LoadError> {
         let mut store = self.new_store(self.settings.clone());
         self.arm(&mut store);
         let instance = self
             .pre
             .instantiate(&mut store)
             .map_err(|e| self.call_error(e))?;
+        Ok((store, instance))
+    }
+
+    /// Type-checks every exported hook against the contract version the component
+    /// declares, so a wrong signature fails at load, not on the first call.
+    fn check_types(&self) -> Result<(), LoadError> {
+        let (mut store, instance) = self.load_time_instance()?;
         for phase in Phase::ALL {
             let Some(idx) = self.hooks.for_phase(phase) else {
                 continue;
