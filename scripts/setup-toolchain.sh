@@ -1,5 +1,33 @@
 #!/usr/bin/env bash
-# Installs what building guardhouse needs on a fresh machine (idempotent).
+# Installs what building and testing guardhouse needs on a fresh machine (idempotent,
+# offline-safe: only the crates registry, the npm registry and Debian apt are used).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
 rustup target add wasm32-unknown-unknown wasm32-wasip2
 rustup component add rustfmt clippy 2>/dev/null || true
+
+# wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+# Without --locked: the CLI's own lockfile pins a crate the registry no longer serves.
+want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "== installing wasm-bindgen-cli $want (found: ${have:-none})"
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+
+# JS tooling (wrangler/workerd, MCP SDK, playwright-core, binaryen, preview2-shim),
+# exactly as package-lock.json pins it.
+if ! npm ls --silent >/dev/null 2>&1; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# Headless Chromium for the web page's end-to-end tests.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian chromium"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
