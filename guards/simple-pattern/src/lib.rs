@@ -129,22 +129,79 @@ fn read(get_config: &impl Fn(&str) -> String, key: &str) -> Result<Option<Value>
         .map_err(|e| format!("setting `{key}` is not valid JSON: {e}"))
 }
 
-/// Lowercased, non-empty patterns paired with the pattern as configured.
-fn lowered(settings: &Settings) -> Vec<(String, &str)> {
-    settings
-        .patterns
-        .iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| (p.to_lowercase(), p.as_str()))
-        .collect()
+/// The configured patterns, lowercased once per call, with a first-byte index so a text
+/// is scanned once for all patterns instead of once per pattern.
+struct Matcher<'a> {
+    /// Lowercased, non-empty patterns paired with the pattern as configured.
+    patterns: Vec<(String, &'a str)>,
+    /// For each byte, the patterns (as bits) whose lowercase ASCII form starts with it,
+    /// in either case. Used only when there are at most 64 patterns.
+    first: Option<Box<[u64; 256]>>,
 }
 
-fn first_match<'a>(text: &str, patterns: &'a [(String, &'a str)]) -> Option<&'a str> {
-    let text = text.to_lowercase();
-    patterns
-        .iter()
-        .find(|(lower, _)| text.contains(lower.as_str()))
-        .map(|(_, p)| *p)
+impl<'a> Matcher<'a> {
+    fn new(settings: &'a Settings) -> Self {
+        let patterns: Vec<(String, &str)> = settings
+            .patterns
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| (p.to_lowercase(), p.as_str()))
+            .collect();
+        let first = (patterns.len() <= 64).then(|| {
+            let mut table = Box::new([0u64; 256]);
+            for (i, (lower, _)) in patterns.iter().enumerate() {
+                if lower.is_ascii() {
+                    let b = lower.as_bytes()[0];
+                    table[b as usize] |= 1 << i;
+                    table[b.to_ascii_uppercase() as usize] |= 1 << i;
+                }
+            }
+            table
+        });
+        Self { patterns, first }
+    }
+
+    /// The first configured pattern (in configuration order) that occurs in `text`,
+    /// ignoring case.
+    fn first_match(&self, text: &str) -> Option<&'a str> {
+        // An ASCII text lowercases to ASCII, so only ASCII patterns can occur in it and
+        // comparing bytes in place gives the same answer as the Unicode path.
+        if let (true, Some(first)) = (text.is_ascii(), &self.first) {
+            let found = self.scan_ascii(text.as_bytes(), first);
+            return (found != 0).then(|| self.patterns[found.trailing_zeros() as usize].1);
+        }
+        let text = text.to_lowercase();
+        self.patterns
+            .iter()
+            .find(|(lower, _)| text.contains(lower.as_str()))
+            .map(|(_, p)| *p)
+    }
+
+    /// Bits of the patterns occurring in `hay`; stops early once pattern 0 is found.
+    fn scan_ascii(&self, hay: &[u8], first: &[u64; 256]) -> u64 {
+        let mut found = 0u64;
+        for (i, &b) in hay.iter().enumerate() {
+            let mut candidates = first[b as usize] & !found;
+            while candidates != 0 {
+                let j = candidates.trailing_zeros() as usize;
+                candidates &= candidates - 1;
+                let needle = self.patterns[j].0.as_bytes();
+                let rest = &hay[i..];
+                if rest.len() >= needle.len()
+                    && rest[1..needle.len()]
+                        .iter()
+                        .zip(&needle[1..])
+                        .all(|(h, n)| h.to_ascii_lowercase() == *n)
+                {
+                    found |= 1 << j;
+                }
+            }
+            if found & 1 != 0 {
+                break;
+            }
+        }
+        found
+    }
 }
 
 fn deny(code: &str, message: String, tool: &str, pattern: &str) -> Verdict {
@@ -158,15 +215,15 @@ fn deny(code: &str, message: String, tool: &str, pattern: &str) -> Verdict {
 /// Phase `tools_list`: denies on the first tool whose name (then description) contains
 /// a pattern.
 pub fn evaluate_tools_list(tools: &[ToolRef<'_>], settings: &Settings) -> Verdict {
-    let patterns = lowered(settings);
+    let matcher = Matcher::new(settings);
     for tool in tools {
-        if let Some(pattern) = first_match(tool.name, &patterns) {
+        if let Some(pattern) = matcher.first_match(tool.name) {
             let message = format!("Tool '{}' matches blocked pattern '{pattern}'", tool.name);
             return deny(CODE_NAME, message, tool.name, pattern);
         }
         if settings.check_descriptions
             && let Some(description) = tool.description
-            && let Some(pattern) = first_match(description, &patterns)
+            && let Some(pattern) = matcher.first_match(description)
         {
             let message = format!(
                 "Description of tool '{}' matches blocked pattern '{pattern}'",
@@ -180,8 +237,7 @@ pub fn evaluate_tools_list(tools: &[ToolRef<'_>], settings: &Settings) -> Verdic
 
 /// Phase `tool_invoke`: denies a call to a tool whose name contains a pattern.
 pub fn evaluate_tool_invoke(tool_name: &str, settings: &Settings) -> Verdict {
-    let patterns = lowered(settings);
-    match first_match(tool_name, &patterns) {
+    match Matcher::new(settings).first_match(tool_name) {
         Some(pattern) => deny(
             CODE_NAME,
             format!("Tool '{tool_name}' matches blocked pattern '{pattern}'"),

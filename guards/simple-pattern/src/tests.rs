@@ -136,3 +136,35 @@ fn default_config_fits_the_schema() {
     }
     assert_eq!(properties.len(), defaults.as_object().unwrap().len());
 }
+
+#[test]
+fn ascii_fast_path_agrees_with_unicode_lowercasing() {
+    let settings = Settings::from_config(config(json!({
+        "patterns": ["DeLeTe", "rm -rf", "ß", "x", "Rm"],
+        "check_descriptions": true
+    })))
+    .unwrap();
+    let matcher = Matcher::new(&settings);
+    for text in [
+        "",
+        "x",
+        "safe_delet",
+        "DELETE_all",
+        "please RM -RF /",
+        "Straße",
+        "STRASSE",
+        "a\u{212A}b",
+        "ends with delete",
+        "deletedelete",
+    ] {
+        let slow = {
+            let lower = text.to_lowercase();
+            matcher
+                .patterns
+                .iter()
+                .find(|(l, _)| lower.contains(l.as_str()))
+                .map(|(_, p)| *p)
+        };
+        assert_eq!(matcher.first_match(text), slow, "text {text:?}");
+    }
+}
