@@ -13,3 +13,4 @@ pub mod render;
 pub mod runner;
 pub mod server;
 pub mod state;
+pub mod static_site;

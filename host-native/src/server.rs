@@ -175,9 +175,14 @@ fn reload(env: &RunnerEnv, config: &Path) -> Result<Runner> {
 
 /// Serves until the process is stopped.
 pub async fn serve(live: Arc<Live>, addr: SocketAddr) -> Result<()> {
+    serve_app(router(live), addr).await
+}
+
+/// Serves `app` (the API routes plus, e.g., static files) until the process is stopped.
+pub async fn serve_app(app: Router, addr: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     println!("guardhouse serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(live)).await?;
+    axum::serve(listener, app).await?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{RuntimeArgs, code, exit};
 use crate::runner::Runner;
-use crate::server::{Live, serve, watch};
+use crate::server::{Live, router, serve_app, watch};
 
 /// Serve POST /v1/evaluate, POST /v1/test, GET /v1/guards and GET /health; reload the
 /// config when it or a module changes.
@@ -27,6 +27,9 @@ pub struct ServeArgs {
     /// Do not watch the config for changes.
     #[arg(long)]
     pub no_reload: bool,
+    /// Also serve the files of this directory at `/` (e.g. the web page, web-ui/dist).
+    #[arg(long = "static", value_name = "DIR")]
+    pub static_dir: Option<PathBuf>,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -50,7 +53,15 @@ impl ServeArgs {
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        tokio.block_on(serve(live, self.listen))?;
+        let app = match &self.static_dir {
+            Some(dir) if !dir.join("index.html").is_file() => bail!(
+                "--static {}: no index.html there (hint: build the page with scripts/build-web.sh)",
+                dir.display()
+            ),
+            Some(dir) => crate::static_site::with_static(router(live), dir.clone()),
+            None => router(live),
+        };
+        tokio.block_on(serve_app(app, self.listen))?;
         Ok(code(exit::OK))
     }
 }

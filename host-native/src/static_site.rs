@@ -1,0 +1,136 @@
+//! `guardhouse serve --static DIR`: the web page's files at `/`, next to the API.
+//!
+//! A deliberately small file server: GET/HEAD only, no directory listings, paths that
+//! try to leave DIR (`..`, absolute or backslashed segments) are refused, and `/` (or a
+//! directory) serves its `index.html`.
+
+use std::path::{Component, Path, PathBuf};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+/// Adds the files of `dir` as the fallback of `app` (API routes keep precedence).
+pub fn with_static(app: Router, dir: PathBuf) -> Router {
+    let files = Router::new()
+        .fallback(serve_file)
+        .with_state(std::sync::Arc::new(dir));
+    app.fallback_service(files)
+}
+
+/// The content type of a file, by extension (what browsers need to run the page:
+/// module scripts must be JavaScript, `WebAssembly.compileStreaming` wants
+/// `application/wasm`).
+pub fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" => "application/json",
+        "yaml" | "yml" => "text/yaml; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The file under `root` that `uri_path` names, or `None` when the path tries to leave it.
+pub fn resolve(root: &Path, uri_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(uri_path)?;
+    let mut out = root.to_path_buf();
+    for part in Path::new(decoded.trim_start_matches('/')).components() {
+        match part {
+            Component::Normal(p) if !p.to_string_lossy().contains('\\') => out.push(p),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if out.is_dir() {
+        out.push("index.html");
+    }
+    Some(out)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+async fn serve_file(
+    State(root): State<std::sync::Arc<PathBuf>>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD only\n").into_response();
+    }
+    let Some(path) = resolve(&root, uri.path()) else {
+        return (StatusCode::BAD_REQUEST, "bad path\n").into_response();
+    };
+    // tokio's `fs` feature is off in this workspace; the files are small.
+    let read = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || std::fs::read(path)).await
+    };
+    match read {
+        Ok(Ok(bytes)) => {
+            let mut resp = Response::new(if method == Method::HEAD {
+                Body::empty()
+            } else {
+                Body::from(bytes)
+            });
+            let headers = resp.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(&path)),
+            );
+            // The page is rebuilt in place during development; never serve a stale copy.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            resp
+        }
+        _ => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cannot_leave_the_root() {
+        let root = Path::new("/srv/site");
+        assert_eq!(
+            resolve(root, "/app.js"),
+            Some(PathBuf::from("/srv/site/app.js"))
+        );
+        assert_eq!(resolve(root, "/../etc/passwd"), None);
+        assert_eq!(resolve(root, "/a/%2e%2e/%2e%2e/etc"), None);
+        assert_eq!(resolve(root, "/a%5c..%5cb"), None);
+    }
+
+    #[test]
+    fn wasm_and_modules_get_their_types() {
+        assert_eq!(content_type(Path::new("x.wasm")), "application/wasm");
+        assert_eq!(
+            content_type(Path::new("w.mjs")),
+            "text/javascript; charset=utf-8"
+        );
+    }
+}
