@@ -11,6 +11,7 @@ pub mod chain;
 pub mod config;
 pub mod contract;
 pub mod inspect;
+pub mod mcp;
 pub mod payload;
 pub mod settings;
 pub mod source;

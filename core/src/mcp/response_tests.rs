@@ -1,0 +1,235 @@
+//! Screening of upstream answers: results by id and by shape, JSON bodies, event streams.
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::chain::Verdict;
+use crate::mcp::tests::{
+    Fake, block_on, config, denial, evaluation, forward, modified, post, warned,
+};
+use crate::mcp::{DENIED, Handling, RequestInfo, flow, handling, sse};
+
+const TOOLS: &str = r#"{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a","description":"A","inputSchema":{"type":"object"},"annotations":{"readOnlyHint":true}},{"name":"b","inputSchema":{"type":"object"}}],"nextCursor":"next"}}"#;
+
+fn pending_for(fake: &Fake, request: &str) -> Pending {
+    forward(post(fake, request)).1
+}
+
+fn screen(pending: &mut Pending, fake: &Fake, text: &str) -> Option<Value> {
+    let message = Message::parse(text).unwrap();
+    block_on(pending.screen_message(fake, &message)).map(|m| Value::Object(m.into_object()))
+}
+
+#[test]
+fn tools_list_result_allow_passes_unchanged() {
+    let fake = Fake::allow_all();
+    let mut pending = pending_for(&fake, r#"{"jsonrpc":"2.0","id":5,"method":"tools/list"}"#);
+    assert_eq!(screen(&mut pending, &fake, TOOLS), None);
+    assert_eq!(fake.phases(), [Phase::ToolsList]);
+    let Payload::ToolsList(tools) = &fake.seen.borrow()[0].payload else {
+        panic!()
+    };
+    assert_eq!(tools.len(), 2);
+}
+
+#[test]
+fn tools_list_deny_is_an_error_for_its_id() {
+    let fake = Fake::new(|s| denial(s.payload.phase(), "tool_poisoning"));
+    let mut pending = Pending::new(&config(), &RequestInfo::default());
+    let v = screen(&mut pending, &fake, TOOLS).unwrap();
+    assert_eq!(v["id"], 5);
+    assert_eq!(v["error"]["code"], DENIED);
+    assert_eq!(v["error"]["data"]["phase"], "tools_list");
+    assert!(v.get("result").is_none());
+}
+
+#[test]
+fn tools_list_modify_keeps_fields_guards_do_not_see() {
+    let fake = Fake::new(|s| {
+        modified(
+            s.payload.phase(),
+            json!({"tools": [{"name": "a", "description": "cleaned", "input_schema": {"type": "object"}}]}),
+        )
+    });
+    let mut pending = pending_for(&fake, r#"{"jsonrpc":"2.0","id":5,"method":"tools/list"}"#);
+    let v = screen(&mut pending, &fake, TOOLS).unwrap();
+    let result = &v["result"];
+    assert_eq!(result["nextCursor"], "next");
+    assert_eq!(
+        result["tools"],
+        json!([{"name": "a", "description": "cleaned", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}])
+    );
+}
+
+#[test]
+fn tools_list_result_that_does_not_parse_fails_closed() {
+    let fake = Fake::allow_all();
+    let mut pending = Pending::new(&config(), &RequestInfo::default());
+    let bad = r#"{"jsonrpc":"2.0","id":5,"result":{"tools":[{"description":"no name"}]}}"#;
+    let v = screen(&mut pending, &fake, bad).unwrap();
+    assert_eq!(v["error"]["code"], jsonrpc::INTERNAL_ERROR);
+}
+
+const CALL: &str = r#"{"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"lookup","arguments":{}}}"#;
+const RESULT: &str =
+    r#"{"jsonrpc":"2.0","id":"c1","result":{"content":[{"type":"text","text":"mail a@b.co"}]}}"#;
+
+#[test]
+fn tool_result_modify_masks_and_carries_the_warnings() {
+    let fake = Fake::new(|s| match s.payload.phase() {
+        Phase::ToolInvoke => warned(Phase::ToolInvoke, "odd"),
+        p => modified(
+            p,
+            json!({"content": [{"type": "text", "text": "mail ***"}]}),
+        ),
+    });
+    let mut pending = pending_for(&fake, CALL);
+    let v = screen(&mut pending, &fake, RESULT).unwrap();
+    assert_eq!(v["result"]["content"][0]["text"], "mail ***");
+    assert_eq!(
+        v["result"]["_meta"][WARNINGS_META],
+        json!([{"phase": "tool_invoke", "guard": "w", "message": "odd"}])
+    );
+    let seen = fake.seen.borrow();
+    let meta: Value = serde_json::from_str(&seen[1].context.metadata).unwrap();
+    assert_eq!(meta["mcp"]["tool"], "lookup");
+    assert_eq!(
+        seen[1].payload,
+        Payload::Response(serde_json::from_str::<Value>(RESULT).unwrap()["result"].clone())
+    );
+}
+
+#[test]
+fn tool_result_deny_and_error_responses() {
+    let fake = Fake::new(|s| denial(s.payload.phase(), "pii_detected"));
+    let mut pending = Pending::new(&config(), &RequestInfo::default());
+    let v = screen(&mut pending, &fake, RESULT).unwrap();
+    assert_eq!(v["error"]["data"]["code"], "pii_detected");
+    assert_eq!(v["error"]["data"]["phase"], "response");
+    let error = r#"{"jsonrpc":"2.0","id":"c1","error":{"code":-32602,"message":"x"}}"#;
+    assert_eq!(screen(&mut pending, &fake, error), None);
+}
+
+#[test]
+fn responses_are_screened_by_shape_when_their_id_is_unknown() {
+    let fake = Fake::allow_all();
+    let mut pending = Pending::new(&config(), &RequestInfo::default());
+    assert_eq!(screen(&mut pending, &fake, RESULT), None);
+    assert_eq!(screen(&mut pending, &fake, TOOLS), None);
+    let other = r#"{"jsonrpc":"2.0","id":1,"result":{"contents":[]}}"#;
+    assert_eq!(screen(&mut pending, &fake, other), None);
+    assert_eq!(fake.phases(), [Phase::Response, Phase::ToolsList]);
+}
+
+#[test]
+fn initialize_warnings_are_attached_to_its_result() {
+    let fake = Fake::new(|s| warned(s.payload.phase(), "unknown server"));
+    let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#;
+    let mut pending = pending_for(&fake, init);
+    let answer = r#"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","serverInfo":{"name":"s","version":"1"},"capabilities":{}}}"#;
+    let v = screen(&mut pending, &fake, answer).unwrap();
+    assert_eq!(
+        v["result"]["_meta"][WARNINGS_META][0]["phase"],
+        "connection"
+    );
+    assert_eq!(v["result"]["serverInfo"]["name"], "s");
+}
+
+#[test]
+fn json_bodies_keep_their_bytes_or_fail_closed() {
+    let fake = Fake::allow_all();
+    let mut pending = pending_for(&fake, CALL);
+    let spaced = format!("  {RESULT}\n");
+    assert_eq!(
+        block_on(pending.screen_json(&fake, spaced.as_bytes())),
+        spaced.as_bytes()
+    );
+    let mut pending = pending_for(&fake, CALL);
+    let out = block_on(pending.screen_json(&fake, b"{\"id\":\"c1\",\"result\":\"\\ud800\"}"));
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["id"], "c1");
+    assert_eq!(v["error"]["code"], jsonrpc::INTERNAL_ERROR);
+    assert_eq!(block_on(pending.screen_json(&fake, b"")), b"");
+}
+
+fn sse(events: &[&str]) -> String {
+    events.iter().map(|e| format!("{e}\n\n")).collect()
+}
+
+/// Streams `text` in chunks of `size` through a pending exchange; returns the output.
+fn stream(fake: Fake, pending: Pending, text: &str, size: usize) -> String {
+    let chunks: Vec<Result<Vec<u8>, ()>> = text
+        .as_bytes()
+        .chunks(size)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let out = pending.screen_sse(fake, futures_util::stream::iter(chunks));
+    let parts: Vec<Result<Vec<u8>, ()>> = block_on(out.collect());
+    String::from_utf8(parts.into_iter().flat_map(Result::unwrap).collect()).unwrap()
+}
+
+#[test]
+fn event_streams_rewrite_screened_results_and_pass_the_rest() {
+    let progress = r#"data: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":7,"progress":1}}"#;
+    let result = format!("event: message\nid: e2\ndata: {RESULT}");
+    let text = sse(&[": keep-alive", progress, "id: prime\ndata:", &result]);
+    for size in [1, 3, 17, text.len()] {
+        let fake = Fake::new(|s| modified(s.payload.phase(), json!({"content": []})));
+        let pending = pending_for(&Fake::allow_all(), CALL);
+        let out = stream(fake, pending, &text, size);
+        let head = sse(&[": keep-alive", progress, "id: prime\ndata:"]);
+        let tail = out
+            .strip_prefix(&head)
+            .expect("passed events keep their bytes");
+        let events = sse::SseParser::default().push(tail.as_bytes()).unwrap();
+        assert_eq!(events.len(), 1, "chunk size {size}");
+        assert_eq!(events[0].event.as_deref(), Some("message"));
+        assert_eq!(events[0].id.as_deref(), Some("e2"));
+        let v: Value = serde_json::from_str(events[0].data.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            v,
+            json!({"jsonrpc": "2.0", "id": "c1", "result": {"content": []}})
+        );
+    }
+}
+
+#[test]
+fn event_streams_drop_unparsable_data_and_bound_event_size() {
+    let text = sse(&["data: not json", r#"data: {"jsonrpc":"2.0","method":"n"}"#]);
+    let out = stream(
+        Fake::allow_all(),
+        Pending::new(&config(), &RequestInfo::default()),
+        &text,
+        4,
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(flow::DROPPED_EVENT),
+            sse(&[r#"data: {"jsonrpc":"2.0","method":"n"}"#])
+        )
+    );
+    let pending = pending_for(&Fake::allow_all(), CALL);
+    let huge = format!("data: {}", "x".repeat(sse::MAX_EVENT_BYTES + 10));
+    let out = stream(Fake::allow_all(), pending, &huge, 1 << 20);
+    let events = sse::SseParser::default().push(out.as_bytes()).unwrap();
+    assert_eq!(events.len(), 1);
+    let v: Value = serde_json::from_str(events[0].data.as_deref().unwrap()).unwrap();
+    assert_eq!(v["id"], "c1");
+    assert_eq!(v["error"]["code"], jsonrpc::INTERNAL_ERROR);
+}
+
+#[test]
+fn content_types_pick_the_handling() {
+    assert_eq!(handling(Some("application/json")), Handling::Json);
+    assert_eq!(
+        handling(Some("Application/JSON; charset=utf-8")),
+        Handling::Json
+    );
+    assert_eq!(handling(Some("text/event-stream")), Handling::EventStream);
+    assert_eq!(handling(Some("text/plain")), Handling::Pass);
+    assert_eq!(handling(None), Handling::Pass);
+    let _ = evaluation(Phase::Response, Verdict::Allow);
+}
