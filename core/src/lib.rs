@@ -10,6 +10,7 @@ pub mod case;
 pub mod chain;
 pub mod config;
 pub mod contract;
+pub mod host;
 pub mod inspect;
 pub mod mcp;
 pub mod payload;

@@ -45,6 +45,18 @@ pub enum HookArgs {
     Response(String),
 }
 
+impl HookArgs {
+    /// The phase these arguments belong to.
+    pub fn phase(&self) -> Phase {
+        match self {
+            HookArgs::ServerConnection => Phase::Connection,
+            HookArgs::ToolsList(_) => Phase::ToolsList,
+            HookArgs::ToolInvoke { .. } => Phase::ToolInvoke,
+            HookArgs::Response(_) => Phase::Response,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ToolsListShape {

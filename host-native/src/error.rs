@@ -18,6 +18,15 @@ pub enum LoadError {
     Settings { id: String, errors: Vec<String> },
 }
 
+impl From<guardhouse_core::host::SettingsRejected> for LoadError {
+    fn from(e: guardhouse_core::host::SettingsRejected) -> Self {
+        LoadError::Settings {
+            id: e.id,
+            errors: e.errors,
+        }
+    }
+}
+
 /// A [`LoadError`] located in the gateway config that named the guard.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -10,8 +10,8 @@ use wasmtime::component::{Component, ComponentExportIndex, Instance, InstancePre
 use wasmtime::{Engine, Store, Trap};
 
 use guardhouse_core::contract::{GET_DEFAULT_CONFIG, GET_SETTINGS_SCHEMA, GUARD_INTERFACE};
+use guardhouse_core::host::GuardSettings;
 use guardhouse_core::inspect::{ComponentInfo, inspect, sha256_hex};
-use guardhouse_core::settings::SettingsSchema;
 use guardhouse_core::{
     ContractVersion, Decision, GuardConfig, GuardContext, GuardFailure, GuardOutcome, HookArgs,
     InstanceMode, LogBuffer, Phase, Resource,
@@ -94,7 +94,7 @@ pub struct LoadedGuard {
     engine: Engine,
     pre: InstancePre<HostState>,
     hooks: Hooks,
-    schema: Option<SettingsSchema>,
+    settings_check: GuardSettings,
     settings: Arc<Map<String, Value>>,
     persistent: Option<Mutex<Option<Persistent>>>,
 }
@@ -145,6 +145,7 @@ impl LoadedGuard {
             .instantiate_pre(&component)
             .map_err(|e| fail(format!("{e:#}")))?;
         let id: Arc<str> = config.id.as_str().into();
+        let settings_check = GuardSettings::unchecked(&config.id);
         let mut guard = Self {
             settings: Arc::new(config.config.clone()),
             persistent: (config.instance == InstanceMode::Persistent).then(|| Mutex::new(None)),
@@ -158,7 +159,7 @@ impl LoadedGuard {
             engine: engine.clone(),
             pre,
             hooks: Hooks::find(&component),
-            schema: None,
+            settings_check,
             info,
         };
         guard.read_settings_hooks()?;
@@ -196,38 +197,17 @@ impl LoadedGuard {
         let defaults = text_of(&self.hooks.defaults)?;
         self.settings_schema = schema;
         self.default_config = defaults;
-        if let Some(text) = &self.settings_schema {
-            let schema = SettingsSchema::compile(text).map_err(|cause| LoadError::Settings {
-                id: self.config.id.clone(),
-                errors: vec![cause],
-            })?;
-            self.check_settings_with(&schema, &self.config.config)?;
-            self.schema = Some(schema);
-        }
+        self.settings_check = GuardSettings::load(
+            &self.config.id,
+            self.settings_schema.as_deref(),
+            &self.config.config,
+        )?;
         Ok(())
     }
 
-    /// Validates settings (e.g. a test case's overrides merged over the config).
-    pub fn check_settings(&self, settings: &Map<String, Value>) -> Result<(), LoadError> {
-        match &self.schema {
-            Some(schema) => self.check_settings_with(schema, settings),
-            None => Ok(()),
-        }
-    }
-
-    fn check_settings_with(
-        &self,
-        schema: &SettingsSchema,
-        settings: &Map<String, Value>,
-    ) -> Result<(), LoadError> {
-        let errors = schema.validate(settings);
-        if errors.is_empty() {
-            return Ok(());
-        }
-        Err(LoadError::Settings {
-            id: self.config.id.clone(),
-            errors: errors.iter().map(ToString::to_string).collect(),
-        })
+    /// The guard's settings check (its schema), for case overrides.
+    pub fn settings_check(&self) -> &GuardSettings {
+        &self.settings_check
     }
 
     /// An armed store and instance with the configured settings, for load-time checks.
@@ -330,7 +310,7 @@ impl LoadedGuard {
         args: &HookArgs,
         context: &GuardContext,
     ) -> GuardOutcome {
-        let phase = phase_of(args);
+        let phase = args.phase();
         let Some(idx) = self.hooks.for_phase(phase) else {
             return GuardOutcome {
                 result: Ok(None),
@@ -522,16 +502,6 @@ fn tool_args(tools: &[guardhouse_core::Tool]) -> Vec<ToolArg<'_>> {
             input_schema: &t.input_schema,
         })
         .collect()
-}
-
-/// The phase a set of hook arguments belongs to.
-pub fn phase_of(args: &HookArgs) -> Phase {
-    match args {
-        HookArgs::ServerConnection => Phase::Connection,
-        HookArgs::ToolsList(_) => Phase::ToolsList,
-        HookArgs::ToolInvoke { .. } => Phase::ToolInvoke,
-        HookArgs::Response(_) => Phase::Response,
-    }
 }
 
 /// The sha256 of a file's bytes, for callers that only need the hash.

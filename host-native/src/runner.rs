@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 use wasmtime::Engine;
 
-use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport, run_suite};
+use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport};
 use guardhouse_core::config::GatewayConfig;
+use guardhouse_core::host::{self, GuardSettings, LoadedGateway};
 use guardhouse_core::{Document, Evaluation, Screening, evaluate_chain};
 
 use crate::cache::ArtifactCache;
@@ -104,37 +105,30 @@ impl Runner {
 
     /// Checks a case's per-guard overrides against the guards' schemas.
     pub fn check_overrides(&self, case: &Case) -> Result<(), String> {
-        for (id, over) in &case.config {
-            let Some(guard) = self.guards.iter().find(|g| g.id() == id) else {
-                return Err(format!(
-                    "case config names guard `{id}`, which the gateway does not have"
-                ));
-            };
-            let Value::Object(over) = over else {
-                return Err(format!("case config for `{id}` must be a mapping"));
-            };
-            let mut merged = guard.config.config.clone();
-            merged.extend(over.clone());
-            guard.check_settings(&merged).map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        host::check_overrides(self, case)
     }
 
     /// Runs a case file's cases and judges them.
     pub fn run_cases(&self, file: &CaseFile) -> SuiteReport {
-        run_suite(
-            file,
-            |id| {
-                self.guards
-                    .iter()
-                    .find(|g| g.id() == id)
-                    .map(|g| g.sha256().to_string())
-            },
-            |case, screening| {
-                self.check_overrides(case)?;
-                Ok(self.evaluate(screening))
-            },
-        )
+        host::run_cases(self, file)
+    }
+}
+
+impl LoadedGateway for Runner {
+    fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    fn guard_sha256(&self, index: usize) -> &str {
+        self.guards[index].sha256()
+    }
+
+    fn guard_settings(&self, index: usize) -> &GuardSettings {
+        self.guards[index].settings_check()
+    }
+
+    fn evaluate(&self, screening: Screening) -> Evaluation {
+        Runner::evaluate(self, screening)
     }
 }
 

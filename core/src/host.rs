@@ -1,0 +1,160 @@
+//! What every host does with a loaded gateway besides calling guards: the settings check
+//! (at load, and per case for overrides) and running case files against the chain.
+//!
+//! A host loads its guards in config order, wraps each guard's settings schema in a
+//! [`GuardSettings`], and implements [`LoadedGateway`]; [`run_cases`] and
+//! [`check_overrides`] then behave identically on wasmtime, in a Worker and in a page.
+
+use serde_json::{Map, Value};
+
+use crate::case::{Case, CaseFile, SuiteReport, run_suite};
+use crate::chain::{Evaluation, Screening};
+use crate::config::GatewayConfig;
+use crate::settings::SettingsSchema;
+
+/// A guard's settings broke its own schema (or the schema is unusable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid config for guard `{id}`: {}", errors.join("; "))]
+pub struct SettingsRejected {
+    pub id: String,
+    pub errors: Vec<String>,
+}
+
+/// A guard's compiled settings schema, checked against its configured settings at load.
+pub struct GuardSettings {
+    id: String,
+    schema: Option<SettingsSchema>,
+}
+
+impl GuardSettings {
+    /// A guard without a settings schema: every setting passes.
+    pub fn unchecked(id: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            schema: None,
+        }
+    }
+
+    /// Compiles the text `get-settings-schema` returned (`None`: the guard has no schema)
+    /// and validates the configured settings against it: the load-time check.
+    pub fn load(
+        id: &str,
+        schema_text: Option<&str>,
+        configured: &Map<String, Value>,
+    ) -> Result<Self, SettingsRejected> {
+        let schema = match schema_text {
+            None => None,
+            Some(text) => {
+                Some(
+                    SettingsSchema::compile(text).map_err(|cause| SettingsRejected {
+                        id: id.to_string(),
+                        errors: vec![cause],
+                    })?,
+                )
+            }
+        };
+        let settings = Self {
+            id: id.to_string(),
+            schema,
+        };
+        settings.check(configured)?;
+        Ok(settings)
+    }
+
+    /// Validates settings (e.g. a case's overrides merged over the configured ones).
+    pub fn check(&self, settings: &Map<String, Value>) -> Result<(), SettingsRejected> {
+        let Some(schema) = &self.schema else {
+            return Ok(());
+        };
+        let errors = schema.validate(settings);
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(SettingsRejected {
+            id: self.id.clone(),
+            errors: errors.iter().map(ToString::to_string).collect(),
+        })
+    }
+}
+
+/// A host's loaded gateway. Guards are indexed like `config().security_guards`.
+pub trait LoadedGateway {
+    fn config(&self) -> &GatewayConfig;
+    /// The sha256 of guard `index`'s component.
+    fn guard_sha256(&self, index: usize) -> &str;
+    /// Guard `index`'s settings check.
+    fn guard_settings(&self, index: usize) -> &GuardSettings;
+    /// Runs the chain over one screening.
+    fn evaluate(&self, screening: Screening) -> Evaluation;
+}
+
+fn index_of(config: &GatewayConfig, id: &str) -> Option<usize> {
+    config.security_guards.iter().position(|g| g.id == id)
+}
+
+/// Checks a case's per-guard overrides, merged key by key over the configured settings,
+/// against the guards' schemas.
+pub fn check_overrides(gateway: &impl LoadedGateway, case: &Case) -> Result<(), String> {
+    for (id, over) in &case.config {
+        let Some(index) = index_of(gateway.config(), id) else {
+            return Err(format!(
+                "case config names guard `{id}`, which the gateway does not have"
+            ));
+        };
+        let Value::Object(over) = over else {
+            return Err(format!("case config for `{id}` must be a mapping"));
+        };
+        let mut merged = gateway.config().security_guards[index].config.clone();
+        merged.extend(over.clone());
+        gateway
+            .guard_settings(index)
+            .check(&merged)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Runs a case file's cases against the gateway and judges them.
+pub fn run_cases(gateway: &impl LoadedGateway, file: &CaseFile) -> SuiteReport {
+    run_suite(
+        file,
+        |id| index_of(gateway.config(), id).map(|i| gateway.guard_sha256(i).to_string()),
+        |case, screening| {
+            check_overrides(gateway, case)?;
+            Ok(gateway.evaluate(screening))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SCHEMA: &str = r#"{"type": "object", "additionalProperties": false,
+        "properties": {"patterns": {"type": "array", "items": {"type": "string"}}}}"#;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn configured_settings_are_checked_at_load() {
+        let err = GuardSettings::load("g", Some(SCHEMA), &map(json!({"patterns": [1]})))
+            .err()
+            .unwrap();
+        assert_eq!(err.id, "g");
+        assert!(err.to_string().contains("/patterns/0"), "{err}");
+        assert!(GuardSettings::load("g", Some(SCHEMA), &map(json!({"patterns": ["a"]}))).is_ok());
+    }
+
+    #[test]
+    fn no_schema_accepts_anything_and_bad_schema_is_rejected() {
+        let any = GuardSettings::load("g", None, &map(json!({"x": 1}))).unwrap();
+        assert!(any.check(&map(json!({"y": 2}))).is_ok());
+        let err = GuardSettings::load("g", Some("{"), &Map::new())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("did not return JSON"), "{err}");
+    }
+}
