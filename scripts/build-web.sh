@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the web page into web-ui/dist, offline: cargo (wasm32) + wasm-bindgen (the CLI
+# at Cargo.lock's version), the guard worker and the shared JS runtime
+# (core/js/guard-runtime.mjs) with jco's preview2-shim browser files, and the demo's
+# example guards, gateway and suites. WEB_OPT=1 also runs binaryen's wasm-opt (npm).
+# Serve it: target/release/guardhouse serve -c guards/gateway.yaml --static web-ui/dist
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/js}"
+OUT=web-ui/dist
+BINDGEN=${WASM_BINDGEN:-$HOME/.cargo/bin/wasm-bindgen}
+
+want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p')
+have=$("$BINDGEN" --version 2>/dev/null | awk '{print $2}') || true
+if [ "$have" != "$want" ]; then
+  echo "wasm-bindgen $want needed (have: ${have:-none}); run scripts/setup-toolchain.sh" >&2
+  exit 2
+fi
+if [ ! -f guards/dist/simple-pattern.wasm ]; then
+  echo "guards/dist is empty: run scripts/build-guards.sh first" >&2
+  exit 2
+fi
+[ -f core/js/guard-runtime.mjs ] || { echo "core/js/guard-runtime.mjs is missing" >&2; exit 2; }
+
+cargo build -p guardhouse-web --target wasm32-unknown-unknown --release
+rm -rf "$OUT"
+mkdir -p "$OUT/guards/dist" "$OUT/guards/suites" "$OUT/preview2-shim"
+"$BINDGEN" --target web --no-typescript --out-dir "$OUT" --out-name app \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/guardhouse_web.wasm"
+if [ "${WEB_OPT:-0}" = 1 ]; then
+  node_modules/binaryen/bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+    "$OUT/app_bg.wasm" -o "$OUT/app_bg.wasm"
+fi
+
+cp web-ui/static/* "$OUT/"
+# Module workers have no import maps: point the runtime's bare preview2-shim specifiers
+# at the copied browser build.
+sed -E "s#(['\"])@bytecodealliance/preview2-shim(/[a-z-]+)?(['\"])#\1./preview2-shim/\2.js\3#g; s#/preview2-shim/\\.js#/preview2-shim/index.js#g; s#preview2-shim//#preview2-shim/#g" \
+  core/js/guard-runtime.mjs > "$OUT/guard-runtime.mjs"
+cp node_modules/@bytecodealliance/preview2-shim/lib/browser/*.js "$OUT/preview2-shim/"
+
+cp guards/gateway.yaml "$OUT/guards/"
+cp guards/dist/*.wasm "$OUT/guards/dist/"
+cp guards/suites/*.yaml "$OUT/guards/suites/"
+suites=$(cd "$OUT" && ls guards/suites/*.yaml | sed 's/.*/"&"/' | paste -sd, -)
+printf '{"gateway": "guards/gateway.yaml", "suites": [%s]}\n' "$suites" > "$OUT/demo.json"
+
+size=$(stat -c %s "$OUT/app_bg.wasm")
+echo "web-ui/dist built: app_bg.wasm $((size / 1024)) KiB"

@@ -1,0 +1,86 @@
+// Benchmark of the web page in Chromium (prints numbers, no thresholds): per-call time
+// of simple-pattern over 50 tools after load, persistent and per_call; first-run time
+// (transpile + compile) per example guard; and the native figure from this machine.
+// Run: node tests/web/bench.mjs (after scripts/build-web.sh). Writes bench-results/web.json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ROOT, cli, openBrowser, startServer, waitLoaded } from './helpers.mjs';
+
+const ITER = Number(process.env.BENCH_ITERATIONS || 300);
+const tools = Array.from({ length: 50 }, (_, i) => ({
+  name: `tool_${i}`, description: `Gets record ${i} by id`, input_schema: { type: 'object' },
+}));
+
+function stats(xs) {
+  const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { n: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), min: s[0] };
+}
+
+const server = await startServer();
+const browser = await openBrowser();
+const out = { iterations: ITER, chromium: browser.context.browser()?.version() ?? null };
+try {
+  const { page } = browser;
+  const t0 = Date.now();
+  await page.goto(server.url);
+  await waitLoaded(page);
+  out.demo_load_ms = Date.now() - t0;
+  out.preload = JSON.parse(await page.evaluate(async () => (await import('./app.js')).load_timings()));
+  out.first_run = [];
+  for (const m of out.preload) {
+    out.first_run.push(JSON.parse(await page.evaluate(async (url) =>
+      (await import('./app.js')).bench_load(url), `guards/${m.path}`)));
+  }
+  out.simple_pattern_50_tools = {};
+  for (const mode of ['persistent', 'per_call']) {
+    const r = JSON.parse(await page.evaluate(async ([mode, payload, n]) =>
+      (await import('./app.js')).bench_guard('simple-pattern', 'tools_list', payload, mode, n),
+    [mode, JSON.stringify({ tools }), ITER]));
+    out.simple_pattern_50_tools[mode] = {
+      decision: r.decision,
+      call_us: stats(r.call_us.slice(10)),
+      instantiate_us: stats(r.instantiate_us.slice(10)),
+      page_round_trip_us: stats(r.wall_us.slice(10)),
+    };
+  }
+  if (browser.errors.length) out.console_errors = browser.errors;
+} finally {
+  await browser.close();
+  server.stop();
+}
+
+// Native: the same 50-tool list through `guardhouse run` (one process per run, so this
+// is the call as traced, not the process start), plus `guardhouse bench`'s report if present.
+const dir = join(ROOT, 'bench-results');
+mkdirSync(dir, { recursive: true });
+const casePath = join(dir, 'web-bench-case.json');
+writeFileSync(casePath, JSON.stringify({
+  format: 'guardhouse.case/v1', name: '50 tools', gateway: '../guards/gateway.yaml',
+  guards: ['simple-pattern'], phase: 'tools_list', payload: { tools },
+}));
+const native = [];
+for (let i = 0; i < 20; i++) native.push(cli(['run', casePath])[0].evaluation.trace[0].duration_us);
+out.native_run_per_call_us = stats(native);
+try {
+  out.native_bench = JSON.parse(readFileSync(join(dir, 'native.json'), 'utf8'));
+} catch { /* guardhouse bench not run on this machine yet */ }
+
+writeFileSync(join(dir, 'web.json'), JSON.stringify(out, null, 2));
+const f = (x) => (typeof x === 'number' ? x.toFixed(1) : String(x));
+console.log(`web page benchmark (Chromium ${out.chromium}), ${ITER} calls per mode`);
+for (const [mode, r] of Object.entries(out.simple_pattern_50_tools)) {
+  console.log(`  simple-pattern, 50 tools, ${mode.padEnd(10)} call p50 ${f(r.call_us.p50)} µs p99 ${f(r.call_us.p99)} µs`
+    + ` | instantiate p50 ${f(r.instantiate_us.p50)} µs | page round trip p50 ${f(r.page_round_trip_us.p50)} µs (${r.decision})`);
+}
+console.log('  first run per guard (warm page): transpile + compile, total incl. worker load and settings hooks');
+for (const r of out.first_run) {
+  console.log(`    ${r.path.padEnd(40)} ${String(Math.round(r.size / 1024)).padStart(4)} KB  transpile ${f(r.transpile_ms)} ms  compile ${f(r.compile_ms)} ms  total ${f(r.total_ms)} ms`);
+}
+console.log('  demo preload (cold page):');
+for (const r of out.preload) {
+  console.log(`    ${r.path.padEnd(40)} transpile ${f(r.transpile_ms)} ms  compile ${f(r.compile_ms)} ms`);
+}
+console.log(`  native (guardhouse run, traced call): p50 ${out.native_run_per_call_us.p50} µs over ${native.length} runs`);
+console.log('  wrote bench-results/web.json');

@@ -1,0 +1,136 @@
+// Shared setup for the web page tests: a `guardhouse serve --static` server on a free
+// loopback port, Debian's Chromium through playwright-core with a fresh profile, and a
+// console-error collector.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+export const GUARDHOUSE = join(ROOT, 'target/release/guardhouse');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts the page server; resolves to {url, stop()}. */
+export async function startServer() {
+  const port = await freePort();
+  const child = spawn(GUARDHOUSE, [
+    'serve', '-c', join(ROOT, 'guards/gateway.yaml'), '--static', join(ROOT, 'web-ui/dist'),
+    '--listen', `127.0.0.1:${port}`, '--no-reload',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`guardhouse serve exited: ${log}`);
+    try {
+      const r = await fetch(`${url}health`);
+      if (r.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`guardhouse serve did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+/** A fresh Chromium profile; resolves to {context, page, errors, close()}. */
+export async function openBrowser() {
+  const dir = mkdtempSync(join(tmpdir(), 'guardhouse-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    acceptDownloads: true,
+    viewport: { width: 1500, height: 1000 },
+  });
+  const errors = [];
+  const watch = (page) => {
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+  };
+  context.on('page', watch);
+  const page = context.pages()[0] || await context.newPage();
+  watch(page);
+  return {
+    context, page, errors,
+    close: async () => {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the demo (or a link) finished loading modules. */
+export async function waitLoaded(page, guards = 7) {
+  await page.waitForFunction((n) =>
+    document.querySelectorAll('[data-testid=guard-card]').length >= n
+    && !document.querySelector('[data-testid=loading]')?.textContent, guards, { timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=loading]')?.textContent,
+    null, { timeout: 60000 });
+}
+
+/** Uploads files through the file input and waits until they are loaded. */
+export async function upload(page, paths) {
+  await page.setInputFiles('[data-testid=file-input]', paths);
+  await page.waitForTimeout(50);
+  await page.waitForFunction(() => !document.querySelector('[data-testid=loading]')?.textContent,
+    null, { timeout: 60000 });
+}
+
+/** Clicks Run and waits for a fresh decision; resolves to {decision, code, guard, rows}. */
+export async function runAndRead(page) {
+  await page.evaluate(() => {
+    const d = document.querySelector('[data-testid=decision]');
+    if (d) d.removeAttribute('data-testid');
+  });
+  await page.click('[data-testid=run]');
+  await page.waitForSelector('[data-testid=decision]', { timeout: 30000 });
+  return readResult(page);
+}
+
+/** The results panel as data. */
+export function readResult(page) {
+  return page.evaluate(() => {
+    const text = (sel) => document.querySelector(sel)?.textContent?.trim() ?? null;
+    return {
+      decision: text('[data-testid=decision]'),
+      code: text('[data-testid=deny-code]'),
+      guard: text('[data-testid=deny-guard]'),
+      rows: [...document.querySelectorAll('[data-testid=trace-row]')].map((r) => ({
+        guard: r.dataset.guard, decision: r.children[1].textContent, code: r.children[2].textContent,
+      })),
+    };
+  });
+}
+
+/** Runs the CLI; resolves to parsed --json output (exit code ignored: deny is 1). */
+export function cli(args, cwd = ROOT) {
+  try {
+    return JSON.parse(execFileSync(GUARDHOUSE, [...args, '--json'], { cwd, encoding: 'utf8' }));
+  } catch (e) {
+    if (e.stdout) return JSON.parse(e.stdout);
+    throw e;
+  }
+}

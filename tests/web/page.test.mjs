@@ -1,0 +1,183 @@
+// End-to-end tests of the web page in Debian's Chromium: the page's decisions must equal
+// the native CLI's on the same cases, links must reproduce results in a fresh browser,
+// and a looping guard must end as guard_timeout while the page keeps answering.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  ROOT, cli, openBrowser, readResult, runAndRead, startServer, upload, waitLoaded,
+} from './helpers.mjs';
+
+const GUARDS = readdirSync(join(ROOT, 'guards/dist')).filter((f) => f.endsWith('.wasm'));
+const SUITES = readdirSync(join(ROOT, 'guards/suites')).filter((f) => f.endsWith('.yaml'));
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await openBrowser();
+  await browser.page.goto(server.url);
+  await waitLoaded(browser.page);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+function assertNoConsoleErrors(b) {
+  assert.deepEqual(b.errors, [], `console errors: ${b.errors.join('\n')}`);
+}
+
+/** The suite table as {case: {decision, code}}. */
+async function suiteTable(page, name) {
+  await page.selectOption('[data-testid=suite-select]', name);
+  await page.evaluate(() => document.querySelector('[data-testid=suite-summary]')?.removeAttribute('data-testid'));
+  await page.click('[data-testid=run-suite]');
+  await page.waitForSelector('[data-testid=suite-summary]', { timeout: 60000 });
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid=suite-row]')]
+    .map((r) => [r.dataset.case, { decision: r.dataset.decision, code: r.dataset.code || null }])));
+}
+
+test('each example guard uploads, and every example suite decides as `guardhouse test`', async () => {
+  const { page } = browser;
+  await upload(page, GUARDS.map((g) => join(ROOT, 'guards/dist', g)));
+  const cards = await page.$$eval('[data-testid=guard-card]', (els) => els.map((e) => e.dataset.guard));
+  assert.equal(cards.length, 7, `guards after upload: ${cards}`);
+  // One suite comes in through the import button: CLI case files load unchanged.
+  await upload(page, [join(ROOT, 'guards/suites/simple-pattern.yaml')]);
+  let compared = 0;
+  for (const suite of SUITES) {
+    const [native] = cli(['test', join(ROOT, 'guards/suites', suite)]);
+    const name = suite === 'simple-pattern.yaml' ? 'simple-pattern.yaml' : `guards/suites/${suite}`;
+    const page_ = await suiteTable(page, name);
+    for (const r of native.results) {
+      const want = { decision: r.evaluation.decision, code: r.evaluation.deny?.code ?? null };
+      assert.deepEqual(page_[r.name], want, `${suite} / ${r.name}`);
+      compared += 1;
+    }
+  }
+  assert.ok(compared >= 50, `compared ${compared} cases`);
+  assertNoConsoleErrors(browser);
+});
+
+test('example payloads decide as `guardhouse run`, and exported cases run unchanged in `guardhouse test`', async () => {
+  const { page } = browser;
+  const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-case-'));
+  mkdirSync(join(dir, 'dist'));
+  cpSync(join(ROOT, 'guards/dist'), join(dir, 'dist'), { recursive: true });
+  let checked = 0;
+  for (const phase of ['tools_list', 'tool_invoke', 'response', 'connection']) {
+    await page.click(`[data-testid=phase-${phase}]`);
+    const ids = await page.$$eval('[data-testid^=example-]', (els) => els.map((e) => e.dataset.testid));
+    for (const id of ids) {
+      await page.click(`[data-testid=${id}]`);
+      const got = await runAndRead(page);
+      await page.click('[data-testid=expect-this]');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'), page.click('[data-testid=export-case]'),
+      ]);
+      const file = join(dir, `${id}.yaml`);
+      await download.saveAs(file);
+      const [native] = cli(['run', file]);
+      assert.equal(got.decision, native.evaluation.decision, `${phase} ${id}`);
+      assert.equal(got.code, native.evaluation.deny?.code ?? null, `${phase} ${id}`);
+      assert.deepEqual(got.rows.map((r) => [r.guard, r.decision]),
+        native.evaluation.trace.map((t) => [t.guard, t.decision]), `${phase} ${id} trace`);
+      const [report] = cli(['test', file]);
+      assert.equal(report.failed, 0, `exported ${id}: ${JSON.stringify(report.results[0].failures)}`);
+      checked += 1;
+    }
+  }
+  assert.ok(checked >= 8);
+  await page.click('[data-testid=phase-tools_list]');
+  await page.click('[data-testid=example-1]');
+  await runAndRead(page);
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'test-results/web-main.png'), fullPage: true });
+  assertNoConsoleErrors(browser);
+});
+
+test('a copied link reproduces the result in a fresh browser', async () => {
+  const { page } = browser;
+  await page.click('[data-testid=phase-tool_invoke]');
+  await page.click('[data-testid=example-3]');
+  const first = await runAndRead(page);
+  await page.click('[data-testid=copy-link]');
+  const link = await page.inputValue('[data-testid=share-link]');
+  assert.match(link, /#case=/);
+  const fresh = await openBrowser();
+  try {
+    await fresh.page.goto(link);
+    await fresh.page.waitForSelector('[data-testid=decision]', { timeout: 60000 });
+    const again = await readResult(fresh.page);
+    assert.deepEqual(again, first);
+    assertNoConsoleErrors(fresh);
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('a looping guard ends as guard_timeout within timeout_ms + 200 ms while the page answers clicks', async () => {
+  const { page } = browser;
+  const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-hostile-'));
+  const hostile = join(ROOT, 'tests/fixtures/dist/hostile.wasm');
+  const suite = join(dir, 'hostile-case.yaml');
+  writeFileSync(suite, `format: guardhouse.case/v1
+name: hostile in the page
+gateway:
+  security_guards:
+    - {id: loop, module_path: hostile.wasm, timeout_ms: 100, config: {mode: loop}}
+    - {id: memory-bomb, module_path: hostile.wasm, limits: {max_memory_bytes: 16777216}, config: {mode: memory_bomb}}
+cases:
+  - name: loop
+    guards: [loop]
+    phase: tools_list
+    payload: {tools: []}
+    expect: {decision: deny, code: guard_timeout}
+  - name: memory bomb
+    guards: [memory-bomb]
+    phase: tools_list
+    payload: {tools: []}
+    expect: {decision: deny, code: guard_resource_limit}
+`);
+  cpSync(hostile, join(dir, 'hostile.wasm'));
+  await upload(page, [hostile, suite]);
+  // The first case (loop) is in the editor now.
+  await page.click('[data-testid=phase-tools_list]');
+  await page.evaluate(() => {
+    window.__marks = {};
+    new MutationObserver(() => {
+      const now = performance.now();
+      const d = document.querySelector('[data-testid=decision]');
+      if (d && !window.__marks.decision) window.__marks.decision = now;
+      const tab = document.querySelector('[data-testid=phase-response]');
+      if (tab?.getAttribute('aria-selected') === 'true' && !window.__marks.tab) window.__marks.tab = now;
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    document.querySelector('[data-testid=decision]')?.removeAttribute('data-testid');
+    window.__marks.start = performance.now();
+    document.querySelector('[data-testid=run]').click();
+    // A click while the guard loops in the worker: the page must answer it at once.
+    setTimeout(() => document.querySelector('[data-testid=phase-response]').click(), 20);
+  });
+  await page.waitForSelector('[data-testid=decision]', { timeout: 5000 });
+  const result = await readResult(page);
+  const marks = await page.evaluate(() => window.__marks);
+  assert.equal(result.decision, 'deny');
+  assert.equal(result.code, 'guard_timeout');
+  const took = marks.decision - marks.start;
+  assert.ok(took <= 300, `guard_timeout after ${took.toFixed(1)} ms (limit 100 + 200)`);
+  assert.ok(marks.tab < marks.decision, `the tab click was answered at ${marks.tab - marks.start} ms, decision at ${took} ms`);
+  const [native] = cli(['test', suite]);
+  const table = await suiteTable(page, 'hostile-case.yaml');
+  for (const r of native.results) {
+    assert.deepEqual(table[r.name], { decision: r.evaluation.decision, code: r.evaluation.deny?.code ?? null }, r.name);
+  }
+  assert.equal(table['memory bomb'].code, 'guard_resource_limit');
+  // After the worker was replaced, the other guards still run.
+  await page.click('[data-testid=phase-tools_list]');
+  assertNoConsoleErrors(browser);
+});

@@ -1,0 +1,117 @@
+// The page's side of the guard Web Worker: compiles core modules, posts loads and
+// calls, and enforces each call's wall-clock budget by terminating the worker (a
+// running wasm loop cannot be interrupted any other way) and starting a fresh one that
+// gets every loaded module again.
+
+let worker = null;
+let nextReq = 1;
+const pending = new Map();
+const loads = new Map(); // sha256 -> load message (re-sent after a respawn)
+let respawns = 0;
+
+function spawn() {
+  worker = new Worker('./guard-worker.js', { type: 'module', name: 'guards' });
+  worker.onmessage = (e) => {
+    const m = e.data;
+    const p = pending.get(m.req);
+    if (!p) return;
+    pending.delete(m.req);
+    clearTimeout(p.timer);
+    p.resolve(m);
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    const message = e.message || 'the guard worker failed';
+    for (const [req, p] of pending) {
+      clearTimeout(p.timer);
+      p.resolve({ req, ok: false, error: `guard worker error: ${message}` });
+    }
+    pending.clear();
+    restart();
+  };
+  for (const msg of loads.values()) worker.postMessage(msg);
+}
+
+function restart() {
+  if (worker) worker.terminate();
+  respawns += 1;
+  spawn();
+}
+
+function post(msg, timeoutMs) {
+  if (!worker) spawn();
+  const req = nextReq++;
+  return new Promise((resolve) => {
+    const entry = { resolve, timer: 0 };
+    if (timeoutMs > 0) {
+      entry.timer = setTimeout(() => {
+        pending.delete(req);
+        restart();
+        resolve({ req, ok: false, timeout: true });
+      }, timeoutMs);
+    }
+    pending.set(req, entry);
+    worker.postMessage({ ...msg, req });
+  });
+}
+
+/** Compiles core modules: `files` is [[name, Uint8Array], ...]; returns {name: WebAssembly.Module}. */
+export async function compileModules(files) {
+  const out = {};
+  for (const [name, bytes] of files) out[name] = await WebAssembly.compile(bytes);
+  return out;
+}
+
+/** Sends a transpiled guard to the worker; resolves to {ok, error?}. */
+export function loadGuard(sha256, glue, modules, contract) {
+  const msg = { type: 'load', sha256, glue, modules, contract };
+  loads.set(sha256, msg);
+  return post(msg, 0);
+}
+
+/** Calls a hook; resolves to {ok, result?: JSON text, error?, timeout?}. */
+export function callGuard(guard, sha256, mode, hook, args, settings, limits, timeoutMs) {
+  return post({ type: 'call', guard, sha256, mode, hook, args, settings, limits }, timeoutMs);
+}
+
+/** Drops every persistent instance (a suite starts from fresh state, as natively). */
+export function resetInstances() {
+  return post({ type: 'reset' }, 0);
+}
+
+/** How many times the worker was replaced after a timeout or crash. */
+export function workerRespawns() {
+  return respawns;
+}
+
+/** Milliseconds since page load, fractional. */
+export function now() {
+  return performance.now();
+}
+
+/** Copies text to the clipboard; resolves to false when the page may not. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offers `text` as a download called `name`. */
+export function download(name, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/yaml' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Fetches a URL as bytes (Uint8Array); rejects with a plain message. */
+export async function fetchBytes(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}

@@ -1,0 +1,170 @@
+//! Runs cases in the page: core's `ChainRun` driven from Rust, one guard call at a time
+//! through the guard worker (`js/bridge.js` → `guard-worker.js` → guard-runtime.mjs).
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use guardhouse_core::case::{CaseFile, CaseResult, SuiteReport};
+use guardhouse_core::config::{GuardConfig, InstanceMode};
+use guardhouse_core::host::check_overrides;
+use guardhouse_core::{
+    ChainRun, ContractVersion, Evaluation, GuardContext, GuardFailure, GuardOutcome, HookArgs,
+    LogBuffer, Screening,
+};
+
+use crate::hostcall;
+use crate::js;
+use crate::model::{PageGateway, Workbench};
+
+/// Where the time of one guard call went, as the runtime measured it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallTiming {
+    pub guard: String,
+    pub instantiate_us: Option<f64>,
+    pub call_us: Option<f64>,
+    /// Page-side wall time: postMessage there and back, including the call.
+    pub wall_us: f64,
+}
+
+/// One evaluation with the page's timings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRun {
+    pub evaluation: Evaluation,
+    pub timings: Vec<CallTiming>,
+}
+
+/// What one guard needs from its module for a call.
+struct Target {
+    sha256: String,
+    contract: ContractVersion,
+}
+
+fn targets(bench: &Workbench) -> HashMap<String, Target> {
+    bench
+        .gateway
+        .security_guards
+        .iter()
+        .filter_map(|g| {
+            bench.module_for(g).map(|m| {
+                (
+                    g.id.clone(),
+                    Target {
+                        sha256: m.info.sha256.clone(),
+                        contract: m.info.contract,
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
+fn failed(failure: GuardFailure, wall_us: f64) -> GuardOutcome {
+    GuardOutcome {
+        result: Err(failure),
+        duration_us: wall_us as u64,
+        fuel_used: None,
+        logs: LogBuffer::default(),
+    }
+}
+
+fn limits_json(g: &GuardConfig) -> String {
+    serde_json::json!({"fuel": g.limits.max_fuel, "memory_bytes": g.max_memory_bytes()})
+        .to_string()
+}
+
+fn mode_name(m: InstanceMode) -> &'static str {
+    match m {
+        InstanceMode::PerCall => "per_call",
+        InstanceMode::Persistent => "persistent",
+    }
+}
+
+/// Calls one guard's hook through the worker, with its timeout.
+async fn call_guard(
+    g: &GuardConfig,
+    target: Option<&Target>,
+    settings: &Map<String, Value>,
+    args: &HookArgs,
+    context: &GuardContext,
+) -> (GuardOutcome, CallTiming) {
+    let mut timing = CallTiming {
+        guard: g.id.clone(),
+        ..CallTiming::default()
+    };
+    let Some(t) = target else {
+        let why = format!("no module loaded for module_path `{}`", g.module_path);
+        return (failed(GuardFailure::Host(why), 0.0), timing);
+    };
+    let hook = args.phase().hook();
+    let args_json = hostcall::args_json(args, context, t.contract);
+    let settings_json = Value::Object(settings.clone()).to_string();
+    let limit_ms = g.effective_timeout_ms();
+    let start = js::now();
+    let reply = js::await_promise(js::call_guard(
+        &g.id,
+        &t.sha256,
+        mode_name(g.instance),
+        hook,
+        &args_json,
+        &settings_json,
+        &limits_json(g),
+        limit_ms as f64,
+    ))
+    .await;
+    timing.wall_us = (js::now() - start) * 1000.0;
+    let outcome = match reply {
+        Err(e) => failed(GuardFailure::Host(e), timing.wall_us),
+        Ok(r) if js::get(&r, "timeout").is_truthy() => {
+            failed(GuardFailure::Timeout { limit_ms }, timing.wall_us)
+        }
+        Ok(r) if !js::get(&r, "ok").is_truthy() => {
+            let e = js::get(&r, "error").as_string().unwrap_or_default();
+            failed(GuardFailure::Host(e), timing.wall_us)
+        }
+        Ok(r) => {
+            let text = js::get(&r, "result").as_string().unwrap_or_default();
+            let (instantiate, call) = hostcall::timings(&text);
+            timing.instantiate_us = instantiate;
+            timing.call_us = call;
+            hostcall::outcome(&g.id, &text, timing.wall_us)
+        }
+    };
+    (outcome, timing)
+}
+
+/// Runs the chain of `bench` over one screening.
+pub async fn evaluate(bench: &Workbench, screening: Screening) -> PageRun {
+    let targets = targets(bench);
+    let mut run = ChainRun::new(&bench.gateway, screening);
+    let mut timings = Vec::new();
+    while let Some(index) = run.next_guard() {
+        let g = &bench.gateway.security_guards[index];
+        let settings = run.settings(index).into_owned();
+        let (outcome, timing) =
+            call_guard(g, targets.get(&g.id), &settings, run.args(), run.context()).await;
+        run.record(index, outcome);
+        timings.push(timing);
+    }
+    PageRun {
+        evaluation: run.finish(),
+        timings,
+    }
+}
+
+/// Runs every case of `file` and judges them, as `guardhouse test` does (core's
+/// `run_suite`, with an asynchronous evaluator): persistent instances start fresh.
+pub async fn run_file(bench: &Workbench, file: &CaseFile) -> SuiteReport {
+    let _ = js::await_promise(js::reset_instances()).await;
+    let mut results = Vec::new();
+    for case in &file.cases {
+        let pre = case.guard_mismatches(|id| bench.sha_of(id));
+        let checked = check_overrides(&PageGateway::new(bench), case);
+        let evaluation = match checked.and_then(|()| case.screening()) {
+            Ok(screening) => Ok(evaluate(bench, screening).await.evaluation),
+            Err(e) => Err(e),
+        };
+        results.push(CaseResult::judge(case, evaluation, pre));
+    }
+    SuiteReport::new(file.name.clone(), results)
+}

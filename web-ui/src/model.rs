@@ -1,0 +1,296 @@
+//! The page's state as plain structs: loaded modules, the gateway chain, the case being
+//! edited. Components read and update these through signals; the logic lives here.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use guardhouse_core::case::{Case, CaseContext, CaseFile, Expect, GatewaySource, GuardRef};
+use guardhouse_core::config::{GatewayConfig, GuardConfig};
+use guardhouse_core::host::{GuardSettings, LoadedGateway};
+use guardhouse_core::inspect::ComponentInfo;
+use guardhouse_core::{
+    Evaluation, GuardFailure, GuardOutcome, LogBuffer, Phase, Screening, evaluate_chain,
+};
+
+/// A guard component the page has inspected, transpiled and sent to the worker.
+#[derive(Clone)]
+pub struct LoadedModule {
+    /// The `module_path` guards name it by (e.g. `dist/simple-pattern.wasm`).
+    pub path: String,
+    pub info: ComponentInfo,
+    pub bytes: Arc<Vec<u8>>,
+    /// What `get-settings-schema` returned.
+    pub schema: Option<String>,
+    /// What `get-default-config` returned.
+    pub defaults: Option<Map<String, Value>>,
+    pub transpile_ms: f64,
+    pub compile_ms: f64,
+}
+
+impl LoadedModule {
+    /// The file name part of `path`.
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// Loaded modules and the chain that uses them.
+#[derive(Clone, Default)]
+pub struct Workbench {
+    pub modules: Vec<LoadedModule>,
+    pub gateway: GatewayConfig,
+}
+
+impl Workbench {
+    /// The module guard `g` runs.
+    pub fn module_for(&self, g: &GuardConfig) -> Option<&LoadedModule> {
+        let want = g.module_path.trim_start_matches("./");
+        self.modules.iter().find(|m| m.path == want).or_else(|| {
+            let base = want.rsplit('/').next().unwrap_or(want);
+            self.modules.iter().find(|m| m.file_name() == base)
+        })
+    }
+
+    /// Adds (or replaces, matched by file name) a module; a new file also gets a guard
+    /// in the chain, named after the file, configured with the guard's defaults.
+    pub fn add_module(&mut self, mut module: LoadedModule) {
+        let base = module.file_name().to_string();
+        if let Some(old) = self.modules.iter_mut().find(|m| m.file_name() == base) {
+            module.path = old.path.clone();
+            *old = module;
+            return;
+        }
+        let stem = base.trim_end_matches(".wasm").to_string();
+        let used = |id: &str| self.gateway.security_guards.iter().any(|g| g.id == id);
+        if !self
+            .gateway
+            .security_guards
+            .iter()
+            .any(|g| g.module_path.ends_with(&base))
+        {
+            let mut id = stem.clone();
+            let mut n = 2;
+            while used(&id) {
+                id = format!("{stem}-{n}");
+                n += 1;
+            }
+            let priority = self
+                .gateway
+                .security_guards
+                .iter()
+                .map(|g| g.priority)
+                .max()
+                .map_or(10, |p| p + 10);
+            self.gateway.security_guards.push(new_guard(
+                &id,
+                &module.path,
+                priority,
+                module.defaults.clone().unwrap_or_default(),
+            ));
+        }
+        self.modules.push(module);
+    }
+
+    /// The module hash guard `id` runs, for sha pins.
+    pub fn sha_of(&self, id: &str) -> Option<String> {
+        let g = self.gateway.security_guards.iter().find(|g| g.id == id)?;
+        self.module_for(g).map(|m| m.info.sha256.clone())
+    }
+
+    /// The settings checks of every guard, in chain config order.
+    pub fn settings_checks(&self) -> Vec<GuardSettings> {
+        self.gateway
+            .security_guards
+            .iter()
+            .map(|g| {
+                let schema = self.module_for(g).and_then(|m| m.schema.as_deref());
+                GuardSettings::load(&g.id, schema, &Map::new())
+                    .unwrap_or_else(|_| GuardSettings::unchecked(&g.id))
+            })
+            .collect()
+    }
+}
+
+/// A gateway entry for a newly added module, with the config file's defaults.
+fn new_guard(id: &str, path: &str, priority: i64, config: Map<String, Value>) -> GuardConfig {
+    let yaml = format!("security_guards:\n  - {{id: {id:?}, module_path: {path:?}}}\n");
+    let mut g = GatewayConfig::parse("<new guard>", &yaml)
+        .ok()
+        .and_then(|c| c.security_guards.into_iter().next())
+        .expect("a two-key guard entry always parses");
+    g.priority = priority;
+    g.config = config;
+    g
+}
+
+/// The workbench as core's [`LoadedGateway`], for the settings checks of case overrides.
+pub struct PageGateway<'w> {
+    pub bench: &'w Workbench,
+    pub settings: Vec<GuardSettings>,
+    /// Per guard, its module's inspection (an empty one when no module is loaded).
+    pub infos: Vec<ComponentInfo>,
+}
+
+impl<'w> PageGateway<'w> {
+    pub fn new(bench: &'w Workbench) -> Self {
+        let infos = bench
+            .gateway
+            .security_guards
+            .iter()
+            .map(|g| {
+                bench
+                    .module_for(g)
+                    .map(|m| m.info.clone())
+                    .unwrap_or_else(missing_module)
+            })
+            .collect();
+        Self {
+            bench,
+            settings: bench.settings_checks(),
+            infos,
+        }
+    }
+}
+
+fn missing_module() -> ComponentInfo {
+    ComponentInfo {
+        sha256: String::new(),
+        size: 0,
+        contract: guardhouse_core::ContractVersion::Canonical,
+        exports: Vec::new(),
+        imports: Vec::new(),
+        wasi: false,
+    }
+}
+
+impl LoadedGateway for PageGateway<'_> {
+    fn config(&self) -> &GatewayConfig {
+        &self.bench.gateway
+    }
+    fn guard_sha256(&self, index: usize) -> &str {
+        &self.infos[index].sha256
+    }
+    fn guard_info(&self, index: usize) -> &ComponentInfo {
+        &self.infos[index]
+    }
+    fn guard_settings(&self, index: usize) -> &GuardSettings {
+        &self.settings[index]
+    }
+    /// The page calls guards asynchronously (crate::exec); this synchronous path is only
+    /// here to satisfy the trait and answers with a host failure per guard.
+    fn evaluate(&self, screening: Screening) -> Evaluation {
+        evaluate_chain(&self.bench.gateway, screening, |_, _, _, _| GuardOutcome {
+            result: Err(GuardFailure::Host(
+                "the page evaluates guards asynchronously".into(),
+            )),
+            duration_us: 0,
+            fuel_used: None,
+            logs: LogBuffer::default(),
+        })
+    }
+}
+
+/// The case being edited: one payload text per phase, so switching phases keeps work.
+#[derive(Clone)]
+pub struct Editor {
+    pub name: String,
+    pub phase: Phase,
+    pub payloads: [String; 4],
+    pub context: CaseContext,
+    /// JSON text of the per-guard overrides (`{}` for none).
+    pub overrides: String,
+    /// Only these guards run (empty: the whole chain).
+    pub only: Vec<String>,
+    pub expect: Option<Expect>,
+}
+
+/// Index of a phase in [`Editor::payloads`].
+pub fn phase_index(p: Phase) -> usize {
+    match p {
+        Phase::Connection => 0,
+        Phase::ToolsList => 1,
+        Phase::ToolInvoke => 2,
+        Phase::Response => 3,
+    }
+}
+
+/// Every phase, in the editor's tab order.
+pub const PHASES: [Phase; 4] = [
+    Phase::ToolsList,
+    Phase::ToolInvoke,
+    Phase::Response,
+    Phase::Connection,
+];
+
+impl Editor {
+    /// The payload text of the current phase.
+    pub fn payload_text(&self) -> &str {
+        &self.payloads[phase_index(self.phase)]
+    }
+
+    /// The edited case, checked by core (payload shape, overrides JSON).
+    pub fn to_case(&self, bench: &Workbench) -> Result<Case, String> {
+        let text = self.payload_text().trim();
+        let payload = if text.is_empty() {
+            Value::Null
+        } else {
+            crate::yaml::parse_value("payload", text)?
+        };
+        guardhouse_core::Payload::from_json(self.phase, payload.clone())?;
+        let config = match crate::yaml::parse_value("overrides", &self.overrides)? {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            _ => return Err("overrides must be a mapping of guard id → settings".into()),
+        };
+        let guards = self
+            .only
+            .iter()
+            .map(|id| match bench.sha_of(id) {
+                Some(sha256) => GuardRef::Pinned {
+                    id: id.clone(),
+                    sha256,
+                },
+                None => GuardRef::Id(id.clone()),
+            })
+            .collect();
+        Ok(Case {
+            name: self.name.clone(),
+            phase: self.phase,
+            payload,
+            context: self.context.clone(),
+            config,
+            guards,
+            expect: self.expect.clone(),
+        })
+    }
+
+    /// Takes a case into the editor (its payload goes to its phase's tab).
+    pub fn load_case(&mut self, case: &Case) {
+        self.name = case.name.clone();
+        self.phase = case.phase;
+        self.payloads[phase_index(case.phase)] = if case.payload.is_null() {
+            String::new()
+        } else {
+            serde_json::to_string_pretty(&case.payload).unwrap_or_default()
+        };
+        self.context = case.context.clone();
+        self.overrides = if case.config.is_empty() {
+            "{}".into()
+        } else {
+            serde_json::to_string_pretty(&case.config).unwrap_or_default()
+        };
+        self.only = case.guards.iter().map(|g| g.id().to_string()).collect();
+        self.expect = case.expect.clone();
+    }
+}
+
+/// A case file carrying `case` and the page's whole chain inline.
+pub fn case_file(bench: &Workbench, case: Case) -> CaseFile {
+    CaseFile {
+        format: guardhouse_core::case::CASE_FORMAT.into(),
+        name: Some(case.name.clone()),
+        gateway: Some(GatewaySource::Inline(bench.gateway.clone())),
+        cases: vec![case],
+    }
+}

@@ -1,0 +1,147 @@
+//! Shareable links: the case (core's `guardhouse.case/v1`, chain inline) and the modules
+//! it runs, compressed into the URL fragment — no server storage, so links never go
+//! stale. Modules up to [`MAX_EMBED_BYTES`] travel inside the link; larger ones are
+//! named by sha256 and asked for when the link is opened.
+//!
+//! Layout before compression: a 4-byte little-endian length, the JSON header, then the
+//! embedded modules' bytes in header order. The whole is raw-deflated (miniz_oxide) and
+//! base64url-encoded after `#case=`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use guardhouse_core::case::CaseFile;
+use guardhouse_core::inspect::sha256_hex;
+use guardhouse_core::source::Document;
+
+use crate::model::Workbench;
+
+/// Largest module embedded in a link (bigger ones are requested when it is opened).
+pub const MAX_EMBED_BYTES: usize = 256 * 1024;
+/// Largest decompressed link accepted.
+const MAX_LINK_BYTES: usize = 16 * 1024 * 1024;
+/// The fragment prefix.
+pub const PREFIX: &str = "#case=";
+
+/// A module a link refers to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedModule {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    /// Whether the bytes follow the header.
+    pub embedded: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    case: Value,
+    modules: Vec<LinkedModule>,
+}
+
+/// A decoded link.
+pub struct Shared {
+    pub file: CaseFile,
+    /// Each module, with its bytes when the link carried them.
+    pub modules: Vec<(LinkedModule, Option<Vec<u8>>)>,
+}
+
+/// Encodes `file` and the modules its chain uses as a URL fragment.
+pub fn encode(bench: &Workbench, file: &CaseFile) -> Result<String, String> {
+    let mut modules = Vec::new();
+    let mut blobs: Vec<&[u8]> = Vec::new();
+    for g in &bench.gateway.security_guards {
+        let Some(m) = bench.module_for(g) else {
+            continue;
+        };
+        if modules.iter().any(|l: &LinkedModule| l.path == m.path) {
+            continue;
+        }
+        let embedded = m.bytes.len() <= MAX_EMBED_BYTES;
+        if embedded {
+            blobs.push(&m.bytes);
+        }
+        modules.push(LinkedModule {
+            path: m.path.clone(),
+            sha256: m.info.sha256.clone(),
+            size: m.bytes.len() as u64,
+            embedded,
+        });
+    }
+    let header = Header {
+        case: serde_json::to_value(file).map_err(|e| e.to_string())?,
+        modules,
+    };
+    let json = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+    let mut raw = (json.len() as u32).to_le_bytes().to_vec();
+    raw.extend_from_slice(&json);
+    for b in blobs {
+        raw.extend_from_slice(b);
+    }
+    let packed = miniz_oxide::deflate::compress_to_vec(&raw, 9);
+    Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed)))
+}
+
+/// Decodes a fragment made by [`encode`]; embedded modules are checked against their
+/// sha256.
+pub fn decode(fragment: &str) -> Result<Shared, String> {
+    let body = fragment
+        .strip_prefix(PREFIX)
+        .ok_or("this link carries no case (expected #case=…)")?;
+    let packed = URL_SAFE_NO_PAD
+        .decode(body.trim())
+        .map_err(|e| format!("the link is damaged (base64: {e})"))?;
+    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_LINK_BYTES)
+        .map_err(|e| format!("the link is damaged (inflate: {e:?})"))?;
+    let len = raw
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or("the link is damaged (too short)")?;
+    let json = raw.get(4..4 + len).ok_or("the link is damaged (header)")?;
+    let header: Header =
+        serde_json::from_slice(json).map_err(|e| format!("the link is damaged (header: {e})"))?;
+    let file = CaseFile::from_document(&Document::from_value("<link>", header.case))
+        .map_err(|e| e.to_string())?;
+    let mut at = 4 + len;
+    let mut modules = Vec::new();
+    for m in header.modules {
+        let bytes = if m.embedded {
+            let end = at + m.size as usize;
+            let b = raw.get(at..end).ok_or("the link is damaged (module bytes)")?;
+            at = end;
+            let have = sha256_hex(b);
+            if have != m.sha256 {
+                return Err(hash_mismatch(&m.path, &have, &m.sha256));
+            }
+            Some(b.to_vec())
+        } else {
+            None
+        };
+        modules.push((m, bytes));
+    }
+    Ok(Shared { file, modules })
+}
+
+/// The plain message for a module that is not the one a link was made with.
+pub fn hash_mismatch(path: &str, have: &str, want: &str) -> String {
+    format!(
+        "hash mismatch: {path} has sha256 {have}, but the link was made with {want}; \
+         load the exact module the link was made with"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_links_get_plain_errors() {
+        assert!(decode("#nope").is_err());
+        assert!(decode("#case=!!!").unwrap_err().contains("damaged"));
+        let packed = miniz_oxide::deflate::compress_to_vec(b"\x02\0\0\0{}", 9);
+        let link = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed));
+        assert!(decode(&link).unwrap_err().contains("header"));
+    }
+}

@@ -1,0 +1,108 @@
+//! The page's signals, bundled in one `Copy` struct passed through context.
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use guardhouse_core::Phase;
+use guardhouse_core::case::{Case, CaseFile, CaseResult, SuiteReport};
+
+use crate::exec::CallTiming;
+use crate::model::{Editor, Workbench};
+use crate::share::LinkedModule;
+
+/// The last single run, as the results panel shows it.
+#[derive(Clone)]
+pub struct RunView {
+    pub case: Case,
+    pub result: CaseResult,
+    pub timings: Vec<CallTiming>,
+    /// The payload as it went in (for the diff of a modified payload).
+    pub original: Value,
+    pub elapsed_ms: f64,
+}
+
+/// A message shown above the workspace.
+#[derive(Clone, PartialEq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+/// Every piece of page state.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub bench: RwSignal<Workbench>,
+    pub editor: RwSignal<Editor>,
+    pub run: RwSignal<Option<RunView>>,
+    /// Suite files the page knows (demo suites and imported files), by name.
+    pub suites: RwSignal<Vec<(String, CaseFile)>>,
+    pub suite_report: RwSignal<Option<SuiteReport>>,
+    pub busy: RwSignal<bool>,
+    pub loading: RwSignal<Option<String>>,
+    pub notices: RwSignal<Vec<Notice>>,
+    /// The last copied link.
+    pub link: RwSignal<String>,
+    /// Modules an opened link needs but did not carry.
+    pub needed: RwSignal<Vec<LinkedModule>>,
+    /// The guard whose details are open.
+    pub selected: RwSignal<Option<String>>,
+}
+
+impl AppState {
+    pub fn new() -> Self {
+        Self {
+            bench: RwSignal::new(Workbench::default()),
+            editor: RwSignal::new(default_editor()),
+            run: RwSignal::new(None),
+            suites: RwSignal::new(Vec::new()),
+            suite_report: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            loading: RwSignal::new(None),
+            notices: RwSignal::new(Vec::new()),
+            link: RwSignal::new(String::new()),
+            needed: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+        }
+    }
+
+    /// Shows an error.
+    pub fn error(&self, text: impl Into<String>) {
+        let text = text.into();
+        leptos::logging::warn!("{text}");
+        self.notices.update(|n| {
+            n.push(Notice { error: true, text });
+        });
+    }
+
+    /// Shows an informational message.
+    pub fn info(&self, text: impl Into<String>) {
+        self.notices.update(|n| {
+            n.push(Notice {
+                error: false,
+                text: text.into(),
+            })
+        });
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn default_editor() -> Editor {
+    let mut payloads: [String; 4] = Default::default();
+    for ex in crate::examples::EXAMPLES.iter().filter(|e| !e.malicious) {
+        payloads[crate::model::phase_index(ex.phase)] = ex.payload.to_string();
+    }
+    Editor {
+        name: "page case".into(),
+        phase: Phase::ToolsList,
+        payloads,
+        context: crate::examples::EXAMPLES[0].context(),
+        overrides: "{}".into(),
+        only: Vec::new(),
+        expect: None,
+    }
+}

@@ -1,0 +1,119 @@
+//! The chain: every guard's place and policy, editable in place.
+
+use leptos::prelude::*;
+
+use guardhouse_core::config::{FailureMode, GuardConfig, InstanceMode};
+use guardhouse_core::contract::RunsOn;
+
+use crate::state::AppState;
+
+const PHASES: [(RunsOn, &str); 4] = [
+    (RunsOn::Connection, "conn"),
+    (RunsOn::ToolsList, "list"),
+    (RunsOn::ToolInvoke, "invoke"),
+    (RunsOn::Response, "resp"),
+];
+
+/// Updates guard `id` in the page's gateway.
+fn edit(state: AppState, id: &str, f: impl FnOnce(&mut GuardConfig)) {
+    state.bench.update(|b| {
+        if let Some(g) = b.gateway.security_guards.iter_mut().find(|g| g.id == id) {
+            f(g);
+        }
+    });
+}
+
+/// The chain table, in run order.
+#[component]
+pub fn ChainView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let rows = move || {
+        state.bench.with(|b| {
+            let mut ids: Vec<(i64, usize, String)> = b
+                .gateway
+                .security_guards
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.priority, i, g.id.clone()))
+                .collect();
+            ids.sort();
+            ids.into_iter().map(|(_, _, id)| id).collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="panel">
+            <h2>"Chain"</h2>
+            <table class="chain" data-testid="chain">
+                <thead><tr>
+                    <th>"on"</th><th>"guard"</th><th>"prio"</th><th>"failure"</th>
+                    <th>"runs on"</th><th>"timeout ms"</th><th>"instance"</th>
+                </tr></thead>
+                <tbody>
+                    <For each=rows key=|id| id.clone() children=move |id| view! { <ChainRow id/> }/>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn ChainRow(id: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let get = {
+        let id = id.clone();
+        move || {
+            state.bench.with(|b| {
+                b.gateway
+                    .security_guards
+                    .iter()
+                    .find(|g| g.id == id)
+                    .cloned()
+            })
+        }
+    };
+    let g = get.clone();
+    let i1 = id.clone();
+    let i2 = id.clone();
+    let i3 = id.clone();
+    let i4 = id.clone();
+    let i5 = id.clone();
+    let (g1, g2, g3, g4, g5) = (g.clone(), g.clone(), g.clone(), g.clone(), g.clone());
+    let phases = PHASES.map(|(phase, label)| {
+        let (id, g) = (id.clone(), g.clone());
+        view! {
+            <label class="phase"><input type="checkbox"
+                prop:checked=move || g().is_some_and(|g| g.runs_on.contains(&phase))
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    edit(state, &id, |g| {
+                        g.runs_on.retain(|r| *r != phase);
+                        if on { g.runs_on.push(phase); }
+                    })
+                }/>{label}</label>
+        }
+    });
+    view! {
+        <tr data-testid="chain-row" data-guard=id.clone()>
+            <td><input type="checkbox" data-testid="enabled" prop:checked=move || g1().is_some_and(|g| g.enabled)
+                on:change=move |e| edit(state, &i1, |g| g.enabled = event_target_checked(&e))/></td>
+            <td class="gid">{id.clone()}</td>
+            <td><input type="number" class="num" data-testid="priority" prop:value=move || g2().map(|g| g.priority).unwrap_or_default()
+                on:change={move |e| { if let Ok(p) = event_target_value(&e).parse() { edit(state, &i2, |g| g.priority = p) } }}/></td>
+            <td><select data-testid="failure-mode"
+                prop:value=move || if g3().is_some_and(|g| g.failure_mode == FailureMode::FailOpen) { "fail_open" } else { "fail_closed" }
+                on:change=move |e| { let v = event_target_value(&e); edit(state, &i3, |g| g.failure_mode = if v == "fail_open" { FailureMode::FailOpen } else { FailureMode::FailClosed }) }>
+                <option value="fail_closed">"fail_closed"</option>
+                <option value="fail_open">"fail_open"</option>
+            </select></td>
+            <td class="phases">{phases}</td>
+            <td><input type="number" class="num" min="1" data-testid="timeout" prop:value=move || g4().map(|g| g.timeout_ms).unwrap_or_default()
+                on:change={move |e| { let t: u64 = event_target_value(&e).parse().unwrap_or(0); if t > 0 { edit(state, &i4, |g| g.timeout_ms = t) } }}/></td>
+            <td><select data-testid="instance"
+                prop:value=move || if g5().is_some_and(|g| g.instance == InstanceMode::Persistent) { "persistent" } else { "per_call" }
+                on:change=move |e| { let v = event_target_value(&e); edit(state, &i5, |g| g.instance = if v == "persistent" { InstanceMode::Persistent } else { InstanceMode::PerCall }) }>
+                <option value="per_call">"per_call"</option>
+                <option value="persistent">"persistent"</option>
+            </select></td>
+        </tr>
+    }
+}
