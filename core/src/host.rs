@@ -3,13 +3,17 @@
 //!
 //! A host loads its guards in config order, wraps each guard's settings schema in a
 //! [`GuardSettings`], and implements [`LoadedGateway`]; [`run_cases`] and
-//! [`check_overrides`] then behave identically on wasmtime, in a Worker and in a page.
+//! [`check_overrides`] then behave identically on wasmtime, in a Worker and in a page,
+//! and so do the API handlers' bodies ([`guard_summaries`], [`evaluate_request`],
+//! [`test_request`]).
 
 use serde_json::{Map, Value};
 
-use crate::case::{Case, CaseFile, SuiteReport, run_suite};
+use crate::api::{self, ApiError, GuardSummary};
+use crate::case::{Case, CaseFile, CaseResult, SuiteReport, run_suite};
 use crate::chain::{Evaluation, Screening};
 use crate::config::GatewayConfig;
+use crate::inspect::ComponentInfo;
 use crate::settings::SettingsSchema;
 
 /// A guard's settings broke its own schema (or the schema is unusable).
@@ -82,6 +86,8 @@ pub trait LoadedGateway {
     fn config(&self) -> &GatewayConfig;
     /// The sha256 of guard `index`'s component.
     fn guard_sha256(&self, index: usize) -> &str;
+    /// What inspecting guard `index`'s component found.
+    fn guard_info(&self, index: usize) -> &ComponentInfo;
     /// Guard `index`'s settings check.
     fn guard_settings(&self, index: usize) -> &GuardSettings;
     /// Runs the chain over one screening.
@@ -124,6 +130,30 @@ pub fn run_cases(gateway: &impl LoadedGateway, file: &CaseFile) -> SuiteReport {
             Ok(gateway.evaluate(screening))
         },
     )
+}
+
+/// `GET /v1/guards`: every configured guard, in config order.
+pub fn guard_summaries(gateway: &impl LoadedGateway) -> Vec<GuardSummary> {
+    let config = gateway.config();
+    (0..config.security_guards.len())
+        .map(|i| GuardSummary::new(&config.security_guards[i], gateway.guard_info(i)))
+        .collect()
+}
+
+/// `POST /v1/evaluate`: the request body's one case, run and judged.
+pub fn evaluate_request(gateway: &impl LoadedGateway, body: &[u8]) -> Result<CaseResult, ApiError> {
+    let file = api::parse_single_case(body)?;
+    run_cases(gateway, &file)
+        .results
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::new("no case"))
+}
+
+/// `POST /v1/test`: the request body's suite, run and judged.
+pub fn test_request(gateway: &impl LoadedGateway, body: &[u8]) -> Result<SuiteReport, ApiError> {
+    let file = api::parse_cases(body)?;
+    Ok(run_cases(gateway, &file))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use wasmtime::Engine;
 use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport};
 use guardhouse_core::config::GatewayConfig;
 use guardhouse_core::host::{self, GuardSettings, LoadedGateway};
+use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::{Document, Evaluation, Screening, evaluate_chain};
 
 use crate::cache::ArtifactCache;
@@ -121,6 +122,10 @@ impl LoadedGateway for Runner {
 
     fn guard_sha256(&self, index: usize) -> &str {
         self.guards[index].sha256()
+    }
+
+    fn guard_info(&self, index: usize) -> &ComponentInfo {
+        &self.guards[index].info
     }
 
     fn guard_settings(&self, index: usize) -> &GuardSettings {

@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use guardhouse_core::api::{self, ApiError, GuardSummary, Health};
+use guardhouse_core::api::{ApiError, GuardSummary, Health};
 use guardhouse_core::case::CaseResult;
+use guardhouse_core::host;
 
 use crate::runner::{Runner, RunnerEnv};
 
@@ -71,14 +72,7 @@ async fn health(State(live): State<Arc<Live>>) -> Json<Health> {
 }
 
 async fn guards(State(live): State<Arc<Live>>) -> Json<Vec<GuardSummary>> {
-    let runner = live.current();
-    Json(
-        runner
-            .guards
-            .iter()
-            .map(|g| GuardSummary::new(&g.config, &g.info))
-            .collect(),
-    )
+    Json(host::guard_summaries(&*live.current()))
 }
 
 fn bad_request(e: ApiError) -> Response {
@@ -86,30 +80,20 @@ fn bad_request(e: ApiError) -> Response {
 }
 
 async fn evaluate(State(live): State<Arc<Live>>, body: Bytes) -> Response {
-    let file = match api::parse_single_case(&body) {
-        Ok(f) => f,
-        Err(e) => return bad_request(e),
-    };
     let runner = live.current();
     // Guards run synchronously (with their own timeouts); keep the reactor free.
-    let result = tokio::task::block_in_place(|| {
-        let report = runner.run_cases(&file);
-        report.results.into_iter().next()
-    });
-    match result {
-        Some(r) => Json::<CaseResult>(r).into_response(),
-        None => bad_request(ApiError::new("no case")),
+    match tokio::task::block_in_place(|| host::evaluate_request(&*runner, &body)) {
+        Ok(r) => Json::<CaseResult>(r).into_response(),
+        Err(e) => bad_request(e),
     }
 }
 
 async fn test(State(live): State<Arc<Live>>, body: Bytes) -> Response {
-    let file = match api::parse_cases(&body) {
-        Ok(f) => f,
-        Err(e) => return bad_request(e),
-    };
     let runner = live.current();
-    let report = tokio::task::block_in_place(|| runner.run_cases(&file));
-    Json(report).into_response()
+    match tokio::task::block_in_place(|| host::test_request(&*runner, &body)) {
+        Ok(report) => Json(report).into_response(),
+        Err(e) => bad_request(e),
+    }
 }
 
 /// The files whose change triggers a reload: the config and every module.
