@@ -30,6 +30,14 @@ pub struct ServeArgs {
     /// Also serve the files of this directory at `/` (e.g. the web page, web-ui/dist).
     #[arg(long = "static", value_name = "DIR")]
     pub static_dir: Option<PathBuf>,
+    /// Proxy MCP (Streamable HTTP) at /mcp to this upstream server's endpoint, screening
+    /// initialize, tools/list, tools/call and their results with the chain.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// The upstream's name as guards see it (guard-context.server-name); default: the
+    /// URL's host.
+    #[arg(long, value_name = "NAME", requires = "upstream")]
+    pub server_name: Option<String>,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -46,6 +54,10 @@ impl ServeArgs {
         // Validate early: config errors appear before the server listens.
         let runner = Runner::from_file(&rt.env(), &self.config)?;
         let live = Live::new(runner);
+        let upstream = match &self.upstream {
+            Some(url) => Some(crate::proxy::Upstream::new(url, self.server_name.clone())?),
+            None => None,
+        };
         if !self.no_reload {
             let runtime = self.runtime.clone();
             watch(live.clone(), self.config.clone(), move || runtime.runtime());
@@ -53,13 +65,17 @@ impl ServeArgs {
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
+        let api = match upstream {
+            Some(upstream) => router(live.clone()).merge(crate::proxy::routes(live, upstream)),
+            None => router(live),
+        };
         let app = match &self.static_dir {
             Some(dir) if !dir.join("index.html").is_file() => bail!(
                 "--static {}: no index.html there (hint: build the page with scripts/build-web.sh)",
                 dir.display()
             ),
-            Some(dir) => crate::static_site::with_static(router(live), dir.clone()),
-            None => router(live),
+            Some(dir) => crate::static_site::with_static(api, dir.clone()),
+            None => api,
         };
         tokio.block_on(serve_app(app, self.listen))?;
         Ok(code(exit::OK))

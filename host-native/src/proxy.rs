@@ -1,0 +1,204 @@
+//! `guardhouse serve --upstream URL`: the MCP proxy. `POST`, `GET` and `DELETE` on
+//! [`MCP_PATH`] go to the upstream MCP server (Streamable HTTP); `guardhouse_core::mcp`
+//! decides what is screened and how, this module only moves bytes and runs the chain.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use guardhouse_core::api::ApiError;
+use guardhouse_core::mcp::{
+    self, Handling, Pending, PostOutcome, ProxyConfig, Reply, RequestInfo, Screener,
+};
+use guardhouse_core::{Evaluation, Screening};
+
+use crate::runner::Runner;
+use crate::server::Live;
+
+/// Where the proxy serves MCP.
+pub const MCP_PATH: &str = "/mcp";
+/// How long connecting to the upstream may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest JSON answer read from the upstream for screening.
+pub const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
+
+/// The upstream MCP server and the client that reaches it.
+pub struct Upstream {
+    pub config: ProxyConfig,
+    client: reqwest::Client,
+}
+
+impl Upstream {
+    /// Checks `url` (http or https) and builds the client. Redirects are not followed:
+    /// an MCP endpoint answers where it is.
+    pub fn new(url: &str, server_name: Option<String>) -> Result<Self> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| anyhow::anyhow!("--upstream {url}: not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            bail!("--upstream {url}: must be an http:// or https:// URL with a host");
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            config: ProxyConfig::new(url, server_name),
+            client,
+        })
+    }
+}
+
+/// Runs the chain of the runner a request started with.
+struct Native(Arc<Runner>);
+
+impl Screener for Native {
+    fn screen(&self, screening: Screening) -> impl Future<Output = Evaluation> {
+        let runner = self.0.clone();
+        // Guards run synchronously (with their own timeouts); keep the reactor free.
+        async move { tokio::task::block_in_place(|| runner.evaluate(screening)) }
+    }
+}
+
+#[derive(Clone)]
+struct Proxy {
+    live: Arc<Live>,
+    upstream: Arc<Upstream>,
+}
+
+/// The MCP endpoint's routes, to merge into the API router.
+pub fn routes(live: Arc<Live>, upstream: Upstream) -> Router {
+    let state = Proxy {
+        live,
+        upstream: Arc::new(upstream),
+    };
+    Router::new()
+        .route(
+            MCP_PATH,
+            post(handle_post).get(handle_stream).delete(handle_stream),
+        )
+        .with_state(state)
+}
+
+fn request_info(headers: &HeaderMap) -> RequestInfo {
+    RequestInfo {
+        session_id: headers
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    }
+}
+
+async fn handle_post(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes) -> Response {
+    let screener = Native(proxy.live.current());
+    let info = request_info(&headers);
+    let config = &proxy.upstream.config;
+    match mcp::screen_post(config, &info, &body, &screener).await {
+        PostOutcome::Reply(reply) => answer(reply),
+        PostOutcome::Forward { body, pending } => {
+            let warnings = pending.warnings_header();
+            let sent = send(&proxy.upstream, Method::POST, &headers, Some(body)).await;
+            relay(sent, pending, screener, warnings).await
+        }
+    }
+}
+
+/// GET (the server's event stream) and DELETE (end the session): forwarded; whatever
+/// comes back is screened like any answer.
+async fn handle_stream(State(proxy): State<Proxy>, method: Method, headers: HeaderMap) -> Response {
+    let screener = Native(proxy.live.current());
+    let pending = Pending::new(&proxy.upstream.config, &request_info(&headers));
+    let sent = send(&proxy.upstream, method, &headers, None).await;
+    relay(sent, pending, screener, None).await
+}
+
+async fn send(
+    upstream: &Upstream,
+    method: Method,
+    headers: &HeaderMap,
+    body: Option<Vec<u8>>,
+) -> reqwest::Result<reqwest::Response> {
+    let mut request = upstream
+        .client
+        .request(method, upstream.config.server_url.as_str());
+    for name in mcp::FORWARD_REQUEST_HEADERS {
+        for value in headers.get_all(*name) {
+            request = request.header(*name, value);
+        }
+    }
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    request.send().await
+}
+
+async fn relay(
+    sent: reqwest::Result<reqwest::Response>,
+    mut pending: Pending,
+    screener: Native,
+    warnings: Option<String>,
+) -> Response {
+    let upstream = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let error = ApiError::new(format!("upstream MCP server unreachable: {e}"));
+            return (StatusCode::BAD_GATEWAY, axum::Json(error)).into_response();
+        }
+    };
+    let mut builder = Response::builder().status(upstream.status().as_u16());
+    for name in mcp::FORWARD_RESPONSE_HEADERS {
+        for value in upstream.headers().get_all(*name) {
+            builder = builder.header(*name, value);
+        }
+    }
+    if let Some(value) = warnings.and_then(|w| HeaderValue::from_str(&w).ok()) {
+        builder = builder.header(HeaderName::from_static(mcp::WARNINGS_HEADER), value);
+    }
+    let content_type = upstream
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = match mcp::handling(content_type) {
+        Handling::Json => match read_limited(upstream).await {
+            Ok(bytes) => Body::from(pending.screen_json(&screener, &bytes).await),
+            Err(why) => Body::from(pending.unscreenable(&why).to_text()),
+        },
+        Handling::EventStream => {
+            Body::from_stream(pending.screen_sse(screener, upstream.bytes_stream()))
+        }
+        Handling::Pass => Body::from_stream(upstream.bytes_stream()),
+    };
+    builder
+        .body(body)
+        .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, e.to_string()).into_response())
+}
+
+/// The whole body, up to [`MAX_JSON_BYTES`].
+async fn read_limited(mut upstream: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = upstream.chunk().await.map_err(|e| e.to_string())? {
+        if bytes.len() + chunk.len() > MAX_JSON_BYTES {
+            return Err(format!(
+                "the JSON answer is larger than {MAX_JSON_BYTES} bytes"
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn answer(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [(header::CONTENT_TYPE, reply.content_type)],
+        reply.body,
+    )
+        .into_response()
+}

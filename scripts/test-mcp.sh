@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# MCP proxy mode end to end: @modelcontextprotocol/sdk's Client and McpServer (npm, over
+# Streamable HTTP on 127.0.0.1) talk through guardhouse running guards/gateway.yaml, on
+# each host in GUARDHOUSE_MCP_HOSTS (default "native"; "edge" runs the Worker under
+# wrangler dev). Builds what it needs first. Tests: tests/mcp/proxy.test.mjs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HOSTS=${GUARDHOUSE_MCP_HOSTS:-native}
+[ -d node_modules/@modelcontextprotocol/sdk ] || npm ci --no-audit --no-fund
+cargo build --release -p guardhouse
+for guard in server-spoofing simple-pattern tool-poisoning rug-pull prompt-injection pii-mask legacy-tool-count; do
+  if [ ! -f "guards/dist/$guard.wasm" ]; then
+    scripts/build-guards.sh
+    break
+  fi
+done
+for host in $HOSTS; do
+  echo "== MCP proxy end to end: $host"
+  GUARDHOUSE_MCP_HOST=$host node --test --test-timeout=120000 tests/mcp/
+done
