@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the edge Worker, offline (only crates and npm packages already installed):
+#   1. the guards (guards/dist, tests/fixtures/dist), when missing;
+#   2. gh-transpile → host-edge/generated/registry.mjs + transpiled, metered guards, for
+#      the gateways the Worker can serve (`default`, `hostile`);
+#   3. the Rust Worker for wasm32-unknown-unknown, then wasm-bindgen `--target module`
+#      into host-edge/build/ (what worker-build does, without its binary downloads).
+# wrangler bundles the rest (host-edge/js/entry.mjs is the entry; see host-edge/README.md).
+#
+#   scripts/build-edge.sh                 everything
+#   scripts/build-edge.sh --worker-only   step 3 only
+# GUARDHOUSE_EDGE_PREBUILT=1 makes it a no-op: tests build once, then start several
+# `wrangler dev` (whose [build] command is this script) without rebuilding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "${GUARDHOUSE_EDGE_PREBUILT:-}" = 1 ] && exit 0
+
+ROOT=$PWD
+JS_TARGET=${GUARDHOUSE_JS_TARGET_DIR:-$ROOT/target/js}
+OUT=host-edge/generated
+BUILD=host-edge/build
+
+worker_only=0
+[ "${1:-}" = --worker-only ] && worker_only=1
+
+if [ "$worker_only" = 0 ]; then
+  if [ ! -f guards/dist/simple-pattern.wasm ] || [ ! -f tests/fixtures/dist/hostile.wasm ]; then
+    echo "== edge: building guardhouse and the guards (missing)"
+    cargo build --release -p guardhouse
+    scripts/build-guards.sh
+  fi
+  echo "== edge: transpiling guards (gh-transpile)"
+  CARGO_TARGET_DIR=$JS_TARGET cargo build --release -p guardhouse-transpile --bin gh-transpile
+  "$JS_TARGET/release/gh-transpile" --out "$OUT" \
+    default=guards/gateway.yaml hostile=tests/configs/hostile.yaml
+fi
+
+if [ ! -f "$OUT/registry.mjs" ]; then
+  echo "build-edge: $OUT/registry.mjs is missing (hint: run scripts/build-edge.sh without --worker-only)" >&2
+  exit 2
+fi
+
+echo "== edge: building the Worker (wasm32-unknown-unknown)"
+CARGO_TARGET_DIR=$JS_TARGET cargo build --release -p guardhouse-edge --target wasm32-unknown-unknown
+
+# wasm-bindgen's CLI must equal the wasm-bindgen crate in Cargo.lock (setup-toolchain.sh
+# installs it from the crates registry).
+want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "build-edge: wasm-bindgen $want is needed, found ${have:-none} (hint: scripts/setup-toolchain.sh)" >&2
+  exit 2
+fi
+rm -rf "$BUILD"
+# --target module: ESM that imports the wasm statically; the reset-state function and
+# abort handler are what worker-build enables, so a panicking Worker can reinitialize.
+wasm-bindgen "$JS_TARGET/wasm32-unknown-unknown/release/guardhouse_edge.wasm" \
+  --out-dir "$BUILD" --out-name index --target module --no-typescript \
+  --experimental-reset-state-function --force-enable-abort-handler
+# wasm-bindgen writes a source-phase import (`import source m from "x.wasm"`); wrangler's
+# bundler reads the plain form, which its CompiledWasm rule turns into a WebAssembly.Module.
+sed -i 's/^import source /import /' "$BUILD/index.js"
+echo "== edge: built $BUILD ($(du -h "$BUILD/index_bg.wasm" | cut -f1) wasm)"
