@@ -50,12 +50,14 @@ pub mod response;
 pub mod sse;
 
 use std::future::Future;
+use std::ops::Deref;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::chain::{Denial, Evaluation, Screening};
 use crate::contract::{GuardContext, Phase};
+use crate::host::LoadedGateway;
 use crate::payload::Payload;
 
 pub use flow::{Handling, handling};
@@ -92,6 +94,21 @@ pub const FORWARD_RESPONSE_HEADERS: &[&str] = &[
 pub trait Screener {
     /// Evaluates one screening (the host's runtime calls the guards).
     fn screen(&self, screening: Screening) -> impl Future<Output = Evaluation>;
+}
+
+/// A [`Screener`] over a gateway whose chain runs synchronously in the calling task (the
+/// edge, where guard calls are synchronous JS calls). A host whose calls block a thread
+/// (wasmtime) implements [`Screener`] itself to keep its reactor free.
+pub struct GatewayScreener<G>(pub G);
+
+impl<G> Screener for GatewayScreener<G>
+where
+    G: Deref,
+    G::Target: LoadedGateway,
+{
+    fn screen(&self, screening: Screening) -> impl Future<Output = Evaluation> {
+        std::future::ready(self.0.evaluate(screening))
+    }
 }
 
 /// The upstream MCP server, as guards see it.
