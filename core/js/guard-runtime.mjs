@@ -1,0 +1,346 @@
+// guardhouse's one JS guard runtime, shared by the edge Worker (workerd) and the web page
+// (a browser Web Worker). Plain ES module, no Node-only APIs.
+//
+// It runs a guard transpiled by guardhouse-transpile (jco's js-component-bindgen 1.14 in
+// sync instantiation mode, core modules instrumented by `meter`): host imports
+// (log/get-time/get-config), sealed WASI, fuel and memory limits through the exported
+// `__gh_*` globals, per_call isolation by snapshot restore, and error classification.
+// What a call result *means* is decided in Rust (core/src/jshost.rs `outcome_from_js`).
+//
+// Call result JSON (the text `GuardInstance.call` returns):
+//   { status: "ok" | "guest_error" | "trap" | "fuel_exhausted" | "memory_limit"
+//             | "stack_overflow" | "not_exported" | "host_error",
+//     value?: decision {kind, value?} for evaluate-* hooks, or the raw return value,
+//     message?: string (guest_error: the guest's Err text; trap/host_error: cause),
+//     logs: [[level, message], ...], logs_dropped: {lines, bytes},
+//     fuel_used: number, timings_us: {instantiate, call} }
+
+import { WasiOutput, sealedWasi } from './wasi-shim.mjs';
+
+/** The guard interface's export name in jco's output. */
+export const GUARD_EXPORT = 'mcp:security-guard/guard@0.1.0';
+/** The host interface's import specifier in jco's output. */
+export const HOST_IMPORT = 'mcp:security-guard/host';
+/** `__gh_trap` values (core/transpile/src/meter.rs). */
+export const TRAP_FUEL = 1;
+export const TRAP_MEMORY = 2;
+/** Fuel given when limits.fuel is null: metering stays on so fuel_used is reported. */
+export const UNLIMITED_FUEL = 2n ** 62n;
+/** Lines and bytes the runtime keeps per call; core's LogBuffer then applies its own
+ * (smaller or equal) bounds and counts what was dropped here. */
+export const KEEP_LOG_LINES = 256;
+export const KEEP_LOG_BYTES = 32 * 1024;
+const MAX_LOG_LINE_BYTES = 2 * 1024;
+const PAGE = 65536;
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+function utf8Length(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** 'evaluate-tools-list' → 'evaluateToolsList' (jco's export naming). */
+export function hookFunctionName(hook) {
+  return hook.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+/** A transpiled guard: its glue and compiled core modules, shared by its instances. */
+export class GuardModule {
+  /**
+   * @param {string} id guard id (logs are prefixed `WASM[id]` by core)
+   * @param {{instantiate: Function}} glue the glue's ES module namespace
+   * @param {Object<string, WebAssembly.Module>} coreModules file name → compiled module
+   * @param {"canonical"|"minimal"} contract
+   */
+  constructor(id, glue, coreModules, contract) {
+    if (!glue || typeof glue.instantiate !== 'function') {
+      throw new TypeError(`guard ${id}: glue has no instantiate() (was it transpiled in sync instantiation mode?)`);
+    }
+    this.id = id;
+    this.glue = glue;
+    this.coreModules = coreModules;
+    this.contract = contract;
+    const first = Object.values(coreModules)[0];
+    this.wasi = false;
+    this.snapshotSafe = true;
+    for (const m of Object.values(coreModules)) {
+      if (!(m instanceof WebAssembly.Module)) {
+        throw new TypeError(`guard ${id}: core modules must be compiled WebAssembly.Module objects`);
+      }
+      const exports = WebAssembly.Module.exports(m).map((e) => e.name);
+      if (exports.includes('__gh_snapshot_unsafe')) this.snapshotSafe = false;
+      if (m === first && !exports.includes('__gh_fuel')) {
+        throw new TypeError(`guard ${id}: core modules are not instrumented (transpile them with guardhouse-transpile)`);
+      }
+      for (const i of WebAssembly.Module.imports(m)) {
+        if (i.module.startsWith('wasi:')) this.wasi = true;
+      }
+    }
+  }
+}
+
+/** Per-call context the host imports read; swapped before every call. */
+class CallContext {
+  constructor(settings) {
+    this.settings = settings;
+    this.logs = [];
+    this.keptBytes = 0;
+    this.droppedLines = 0;
+    this.droppedBytes = 0;
+  }
+
+  log(level, message) {
+    if (this.logs.length < KEEP_LOG_LINES && this.keptBytes < KEEP_LOG_BYTES) {
+      this.logs.push([level, message]);
+      this.keptBytes += Math.min(utf8Length(message), MAX_LOG_LINE_BYTES);
+    } else {
+      this.droppedLines += 1;
+      this.droppedBytes += utf8Length(message);
+    }
+  }
+}
+
+/** One live set of core instances plus the glue's exports. */
+class Live {
+  constructor(exports, cores, output) {
+    this.exports = exports;
+    this.cores = cores;
+    this.output = output;
+    this.snapshot = null;
+    this.dirty = false;
+  }
+
+  takeSnapshot() {
+    this.snapshot = this.cores.map((inst) => {
+      const e = inst.exports;
+      const memories = [];
+      for (let n = 0; e[`__gh_mem${n}`]; n++) {
+        const mem = e[`__gh_mem${n}`];
+        memories.push({ mem, pages: e[`__gh_pages${n}`], bytes: new Uint8Array(mem.buffer).slice() });
+      }
+      const globals = [];
+      for (let n = 0; e[`__gh_g${n}`]; n++) globals.push([e[`__gh_g${n}`], e[`__gh_g${n}`].value]);
+      return { memories, globals };
+    });
+  }
+
+  /** Puts every memory and mutable global back as they were after instantiation. */
+  restore() {
+    for (const snap of this.snapshot) {
+      for (const { mem, pages, bytes } of snap.memories) {
+        const view = new Uint8Array(mem.buffer);
+        view.set(bytes);
+        // Pages past the snapshot that the last call used must read as zero again.
+        const used = pages ? pages.value * PAGE : view.length;
+        if (used > bytes.length) view.fill(0, bytes.length, used);
+      }
+      for (const [g, v] of snap.globals) g.value = v;
+    }
+    this.dirty = false;
+  }
+
+  /** Bytes of memory a fresh instance starts with (the largest defined memory). */
+  initialBytes() {
+    let most = 0;
+    for (const snap of this.snapshot ?? []) {
+      for (const { bytes } of snap.memories) most = Math.max(most, bytes.length);
+    }
+    return most;
+  }
+
+  arm(fuel, memoryBytes) {
+    const pages = memoryBytes == null ? -1 : Math.min(Math.floor(memoryBytes / PAGE), 0x7fffffff);
+    for (const inst of this.cores) {
+      const e = inst.exports;
+      if (e.__gh_fuel) e.__gh_fuel.value = fuel;
+      if (e.__gh_mem_limit) e.__gh_mem_limit.value = pages;
+      if (e.__gh_trap) e.__gh_trap.value = 0;
+    }
+  }
+
+  fuelUsed(budget) {
+    let used = 0n;
+    for (const inst of this.cores) {
+      const g = inst.exports.__gh_fuel;
+      if (!g) continue;
+      const left = g.value;
+      used += left < 0n ? budget : budget - left;
+    }
+    return Number(used);
+  }
+
+  trapCause() {
+    for (const inst of this.cores) {
+      const t = inst.exports.__gh_trap;
+      if (t && t.value !== 0) return t.value;
+    }
+    return 0;
+  }
+}
+
+function decisionJson(r) {
+  if (r && typeof r === 'object' && typeof r.tag === 'string') {
+    return r.val === undefined ? { kind: r.tag } : { kind: r.tag, value: r.val };
+  }
+  return r;
+}
+
+function errorMessage(e) {
+  if (e instanceof Error) return e.message || String(e);
+  try {
+    return typeof e === 'string' ? e : JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
+}
+
+/** A guard instance slot: `persistent` keeps one instance, `per_call` isolates calls. */
+export class GuardInstance {
+  /**
+   * @param {GuardModule} guardModule
+   * @param {"per_call"|"persistent"} mode
+   */
+  constructor(guardModule, mode) {
+    if (mode !== 'per_call' && mode !== 'persistent') {
+      throw new TypeError(`instance mode must be "per_call" or "persistent", not ${JSON.stringify(mode)}`);
+    }
+    this.module = guardModule;
+    this.mode = mode;
+    this.live = null;
+    this.ctx = new CallContext(new Map());
+  }
+
+  /** Host imports, bound to whatever call context is current. */
+  hostImports() {
+    return {
+      log: (level, message) => this.ctx.log(level, message),
+      getTime: () => BigInt(Date.now()),
+      getConfig: (key) => this.ctx.settings.get(key) ?? '',
+    };
+  }
+
+  /** Instantiates the glue and core modules; returns a Live. Throws what instantiation throws. */
+  instantiate() {
+    const cores = [];
+    const output = new WasiOutput();
+    const imports = { [HOST_IMPORT]: this.hostImports() };
+    if (this.module.wasi) Object.assign(imports, sealedWasi(output));
+    const getCoreModule = (name) => {
+      const m = this.module.coreModules[name];
+      if (!m) throw new Error(`guard ${this.module.id}: the glue asked for core module ${name}, which was not provided`);
+      return m;
+    };
+    const instantiateCore = (module, importObject) => {
+      const inst = new WebAssembly.Instance(module, importObject);
+      cores.push(inst);
+      return inst;
+    };
+    const exports = this.module.glue.instantiate(getCoreModule, imports, instantiateCore);
+    const live = new Live(exports, cores, output);
+    // WASI guards hold resources in the glue's handle tables, which a memory snapshot
+    // cannot restore: they are re-instantiated per call instead.
+    if (this.mode === 'per_call' && this.module.snapshotSafe && !this.module.wasi) live.takeSnapshot();
+    return live;
+  }
+
+  /**
+   * Calls `hook` (a WIT name, e.g. "evaluate-tools-list").
+   * @param {string} argsJson JSON array of jco-shaped arguments (core jshost `js_args`)
+   * @param {string} settingsJson JSON object key → get-config answer (core jshost)
+   * @param {string} limitsJson {"fuel": number|null, "memory_bytes": number|null}
+   * @returns {string} the call result JSON (see the top of this file)
+   */
+  call(hook, argsJson, settingsJson, limitsJson) {
+    let args, limits;
+    try {
+      args = JSON.parse(argsJson);
+      this.ctx = new CallContext(new Map(Object.entries(JSON.parse(settingsJson))));
+      limits = JSON.parse(limitsJson) ?? {};
+      if (!Array.isArray(args)) throw new TypeError('arguments must be a JSON array');
+    } catch (e) {
+      return this.result({ status: 'host_error', message: `bad call input: ${errorMessage(e)}` }, 0, 0n, null);
+    }
+    const budget = limits.fuel == null ? UNLIMITED_FUEL : BigInt(Math.max(0, Math.floor(limits.fuel)));
+    const memoryBytes = limits.memory_bytes ?? null;
+    const t0 = now();
+    let live;
+    try {
+      live = this.prepare();
+    } catch (e) {
+      this.live = null;
+      return this.result(this.classify(e, null), now() - t0, budget, null);
+    }
+    const instantiateUs = now() - t0;
+    if (memoryBytes != null && live.initialBytes() > memoryBytes) {
+      this.live = null;
+      const message = `tried to grow its memory to ${live.initialBytes()} bytes, past max_memory_bytes = ${memoryBytes}`;
+      return this.result({ status: 'memory_limit', message }, instantiateUs, budget, null);
+    }
+    const iface = live.exports[GUARD_EXPORT] ?? live.exports.guard;
+    const fn = iface?.[hookFunctionName(hook)];
+    if (typeof fn !== 'function') {
+      this.live = this.mode === 'persistent' || live.snapshot ? live : null;
+      return this.result({ status: 'not_exported' }, instantiateUs, budget, null);
+    }
+    live.arm(budget, memoryBytes);
+    live.dirty = true;
+    const t1 = now();
+    let out;
+    try {
+      out = { status: 'ok', value: decisionJson(fn(...args)) };
+    } catch (e) {
+      out = this.classify(e, live);
+    }
+    const callUs = now() - t1;
+    out.fuel_used = live.fuelUsed(budget);
+    for (const [level, line] of live.output.drain()) this.ctx.log(level, line);
+    const healthy = out.status === 'ok' || out.status === 'guest_error';
+    const keep = healthy && (this.mode === 'persistent' || live.snapshot !== null);
+    this.live = keep ? live : null;
+    return this.result(out, instantiateUs, budget, callUs);
+  }
+
+  /** The instance the next call runs in: kept, restored from its snapshot, or fresh. */
+  prepare() {
+    const live = this.live;
+    if (live && this.mode === 'persistent') return live;
+    if (live && live.snapshot) {
+      if (live.dirty) live.restore();
+      return live;
+    }
+    this.live = this.instantiate();
+    return this.live;
+  }
+
+  classify(e, live) {
+    if (e && e.constructor && e.constructor.name === 'ComponentError' && 'payload' in e) {
+      return { status: 'guest_error', message: String(e.payload) };
+    }
+    const cause = live ? live.trapCause() : 0;
+    if (cause === TRAP_FUEL) return { status: 'fuel_exhausted' };
+    if (cause === TRAP_MEMORY) return { status: 'memory_limit', message: 'tried to grow its memory past max_memory_bytes' };
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      return { status: 'stack_overflow', message: e.message };
+    }
+    if (e instanceof WebAssembly.RuntimeError) return { status: 'trap', message: `wasm trap: ${e.message}` };
+    return { status: 'trap', message: errorMessage(e) };
+  }
+
+  result(out, instantiateUs, budget, callUs) {
+    out.logs = this.ctx.logs;
+    out.logs_dropped = { lines: this.ctx.droppedLines, bytes: this.ctx.droppedBytes };
+    if (out.fuel_used === undefined) out.fuel_used = 0;
+    out.timings_us = { instantiate: Math.round(instantiateUs * 1000), call: Math.round((callUs ?? 0) * 1000) };
+    return JSON.stringify(out);
+  }
+}
