@@ -15,6 +15,11 @@ for guard in server-spoofing simple-pattern tool-poisoning rug-pull prompt-injec
   fi
 done
 for host in $HOSTS; do
+  if [ "$host" = edge ]; then
+    # Build once; wrangler dev's [build] step then has nothing to do.
+    scripts/build-edge.sh
+    export GUARDHOUSE_EDGE_PREBUILT=1
+  fi
   echo "== MCP proxy end to end: $host"
   GUARDHOUSE_MCP_HOST=$host node --test --test-timeout=120000 tests/mcp/
 done

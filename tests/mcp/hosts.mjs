@@ -77,7 +77,9 @@ async function startNative(upstream, serverName) {
 
 async function startEdge(upstream, serverName) {
   const port = await freePort();
+  const inspector = await freePort();
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspector),
     '--var', `UPSTREAM:${upstream}`, '--var', `SERVER_NAME:${serverName}`,
     '--show-interactive-dev-session=false', '--log-level', 'info'];
   const p = launch('npx', args, { cwd: path.join(ROOT, 'host-edge'), env: { ...process.env, CI: '1' } },
