@@ -179,6 +179,15 @@ class Live {
     return Number(used);
   }
 
+  /** Pages the refused `memory.grow` asked for. */
+  memoryWanted() {
+    for (const inst of this.cores) {
+      const t = inst.exports.__gh_trap;
+      if (t && t.value !== 0) return Number(inst.exports.__gh_mem_want.value);
+    }
+    return 0;
+  }
+
   trapCause() {
     for (const inst of this.cores) {
       const t = inst.exports.__gh_trap;
@@ -299,7 +308,7 @@ export class GuardInstance {
     try {
       out = { status: 'ok', value: decisionJson(fn(...args)) };
     } catch (e) {
-      out = this.classify(e, live);
+      out = this.classify(e, live, memoryBytes);
     }
     const callUs = now() - t1;
     out.fuel_used = live.fuelUsed(budget);
@@ -322,13 +331,17 @@ export class GuardInstance {
     return this.live;
   }
 
-  classify(e, live) {
+  classify(e, live, memoryBytes) {
     if (e && e.constructor && e.constructor.name === 'ComponentError' && 'payload' in e) {
       return { status: 'guest_error', message: String(e.payload) };
     }
     const cause = live ? live.trapCause() : 0;
     if (cause === TRAP_FUEL) return { status: 'fuel_exhausted' };
-    if (cause === TRAP_MEMORY) return { status: 'memory_limit', message: 'tried to grow its memory past max_memory_bytes' };
+    if (cause === TRAP_MEMORY) {
+      // Native wording (host-native/src/state.rs MemoryLimitExceeded).
+      const want = live.memoryWanted() * PAGE;
+      return { status: 'memory_limit', message: `tried to grow its memory to ${want} bytes, past max_memory_bytes = ${memoryBytes}` };
+    }
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       return { status: 'stack_overflow', message: e.message };
     }

@@ -1,0 +1,268 @@
+//! The Rust side of the JS guard runtime (`core/js/guard-runtime.mjs`), shared by the
+//! edge Worker and the web page: hook arguments in jco's shapes, the settings and limits
+//! a call runs with, and the call result turned back into a [`GuardOutcome`] with the
+//! same failures, codes and messages as the native host.
+//!
+//! ```text
+//! ChainRun ──args/settings──▶ js_args, js_settings, js_limits ──JSON──▶ GuardInstance.call
+//! ChainRun ◀──GuardOutcome── outcome_from_js ◀──────────JSON────────── call result
+//! ```
+//!
+//! Decisions are validated by [`crate::ChainRun::record`], the same code path as native.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::config::GuardConfig;
+use crate::contract::{ContractVersion, Decision, GuardContext, Tool};
+use crate::payload::HookArgs;
+use crate::trace::{GuardFailure, GuardOutcome, LogBuffer, Resource};
+
+/// Fuel the edge grants per millisecond of `timeout_ms`. A Worker cannot interrupt
+/// synchronous wasm and its clock does not advance while wasm runs, so time is budgeted
+/// as fuel. Calibrated with `node tests/js/bench.mjs` (metered hostile `loop` guard in
+/// V8 on this machine: ≈ 390 000 units/ms); set to about half of that so a slower isolate
+/// still stops near its timeout. A guard whose `max_fuel` is smaller is bound by it.
+pub const FUEL_PER_MS: u64 = 200_000;
+
+/// Fuel the browser grants when a guard sets no `max_fuel`: the page terminates the
+/// Web Worker at `timeout_ms`, this only stops a runaway guard whose Worker somehow
+/// survives (≈ minutes of V8 time).
+pub const BROWSER_BACKSTOP_FUEL: u64 = 50_000_000_000;
+
+/// Which JS host a call runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsHost {
+    /// A Worker: no way to interrupt wasm, so `timeout_ms` becomes fuel.
+    Edge,
+    /// A browser Web Worker, which the page terminates on timeout.
+    Browser,
+}
+
+/// What limits the fuel a call got, so running out maps to the right failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FuelBound {
+    /// `limits.max_fuel` (→ `guard_resource_limit`, fuel).
+    MaxFuel,
+    /// The time budget, as fuel (→ `guard_timeout`).
+    Timeout { limit_ms: u64 },
+}
+
+/// The limits of one JS guard call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsLimits {
+    pub fuel: u64,
+    pub memory_bytes: u64,
+    pub bound: FuelBound,
+}
+
+impl JsLimits {
+    /// The `limitsJson` argument of `GuardInstance.call`.
+    pub fn to_json(&self) -> String {
+        json!({ "fuel": self.fuel, "memory_bytes": self.memory_bytes }).to_string()
+    }
+}
+
+/// The limits guard `config` runs with on `host`.
+pub fn js_limits(config: &GuardConfig, host: JsHost) -> JsLimits {
+    let limit_ms = config.effective_timeout_ms();
+    let memory_bytes = config.max_memory_bytes();
+    let (time_fuel, max_fuel) = match host {
+        JsHost::Edge => (limit_ms.saturating_mul(FUEL_PER_MS), config.limits.max_fuel),
+        JsHost::Browser => (BROWSER_BACKSTOP_FUEL, config.limits.max_fuel),
+    };
+    let (fuel, bound) = match max_fuel {
+        Some(max) if max <= time_fuel => (max, FuelBound::MaxFuel),
+        _ => (time_fuel, FuelBound::Timeout { limit_ms }),
+    };
+    JsLimits {
+        fuel,
+        memory_bytes,
+        bound,
+    }
+}
+
+/// The `settingsJson` argument: each configured key → what `get-config(key)` answers,
+/// encoded here by [`GuardConfig::get_config`] so every host encodes values alike
+/// (serde_json's number and key order, not `JSON.stringify`'s).
+pub fn js_settings(settings: &Map<String, Value>) -> String {
+    let encoded: Map<String, Value> = settings
+        .keys()
+        .map(|k| {
+            (
+                k.clone(),
+                Value::String(GuardConfig::get_config(settings, k)),
+            )
+        })
+        .collect();
+    Value::Object(encoded).to_string()
+}
+
+fn js_tool(t: &Tool) -> Value {
+    let mut o = Map::new();
+    o.insert("name".into(), Value::String(t.name.clone()));
+    if let Some(d) = &t.description {
+        o.insert("description".into(), Value::String(d.clone()));
+    }
+    o.insert("inputSchema".into(), Value::String(t.input_schema.clone()));
+    Value::Object(o)
+}
+
+fn js_context(cx: &GuardContext, contract: ContractVersion) -> Value {
+    let mut o = Map::new();
+    o.insert("serverName".into(), Value::String(cx.server_name.clone()));
+    if contract == ContractVersion::Canonical
+        && let Some(url) = &cx.server_url
+    {
+        o.insert("serverUrl".into(), Value::String(url.clone()));
+    }
+    if let Some(id) = &cx.identity {
+        o.insert("identity".into(), Value::String(id.clone()));
+    }
+    o.insert("metadata".into(), Value::String(cx.metadata.clone()));
+    Value::Object(o)
+}
+
+/// The `argsJson` argument as a value: the hook's parameters in jco's shapes (records
+/// with camelCase fields, `option` → key left out, `list` → array). The minimal
+/// contract's context has no `server-url`.
+pub fn js_args(args: &HookArgs, context: &GuardContext, contract: ContractVersion) -> Value {
+    let cx = js_context(context, contract);
+    match args {
+        HookArgs::ServerConnection => json!([cx]),
+        HookArgs::ToolsList(tools) => {
+            json!([tools.iter().map(js_tool).collect::<Vec<_>>(), cx])
+        }
+        HookArgs::ToolInvoke {
+            tool_name,
+            arguments,
+        } => json!([tool_name, arguments, cx]),
+        HookArgs::Response(response) => json!([response, cx]),
+    }
+}
+
+/// A call result as guard-runtime.mjs reports it.
+#[derive(Debug, Deserialize)]
+struct CallResult {
+    status: String,
+    #[serde(default)]
+    value: Option<Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    logs: Vec<(u8, String)>,
+    #[serde(default)]
+    logs_dropped: Dropped,
+    #[serde(default)]
+    fuel_used: u64,
+    #[serde(default)]
+    timings_us: Timings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Dropped {
+    lines: u64,
+    bytes: u64,
+}
+
+/// Microseconds spent instantiating (0 when an instance was reused) and calling.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Timings {
+    pub instantiate: u64,
+    pub call: u64,
+}
+
+/// The instantiate/call split of a call result (for traces that show it); zeros when
+/// the text is unreadable.
+pub fn timings_from_js(text: &str) -> Timings {
+    serde_json::from_str::<CallResult>(text)
+        .map(|r| r.timings_us)
+        .unwrap_or_default()
+}
+
+/// Wasmtime's wording for the traps V8 names differently, so traces read the same.
+fn trap_message(message: &str) -> String {
+    let m = message.strip_prefix("wasm trap: ").unwrap_or(message);
+    let native = match m {
+        "unreachable" => "wasm trap: wasm `unreachable` instruction executed",
+        "memory access out of bounds" => "wasm trap: out of bounds memory access",
+        "divide by zero" => "wasm trap: integer divide by zero",
+        "remainder by zero" => "wasm trap: integer divide by zero",
+        "divide result unrepresentable" => "wasm trap: integer overflow",
+        "float unrepresentable in integer range" => "wasm trap: invalid conversion to integer",
+        "table index is out of bounds" => {
+            "wasm trap: undefined element: out of bounds table access"
+        }
+        "null function or function signature mismatch" => "wasm trap: indirect call type mismatch",
+        _ => return message.to_string(),
+    };
+    native.to_string()
+}
+
+/// Turns the JSON text `GuardInstance.call` returned into the outcome core's chain
+/// records. `limits` must be the ones the call ran with.
+pub fn outcome_from_js(text: &str, limits: &JsLimits, guard_id: &str) -> GuardOutcome {
+    let r: CallResult = match serde_json::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            return GuardOutcome {
+                result: Err(GuardFailure::Host(format!(
+                    "the guard runtime returned an unreadable result: {e}"
+                ))),
+                duration_us: 0,
+                fuel_used: None,
+                logs: LogBuffer::default(),
+            };
+        }
+    };
+    let mut logs = LogBuffer::default();
+    for (level, message) in &r.logs {
+        logs.push(guard_id, *level, message);
+    }
+    logs.dropped_lines += r.logs_dropped.lines;
+    logs.dropped_bytes += r.logs_dropped.bytes;
+    let message = r.message.clone().unwrap_or_default();
+    let result = match r.status.as_str() {
+        "ok" => match r.value.map(serde_json::from_value::<Decision>) {
+            Some(Ok(d)) => Ok(Some(d)),
+            Some(Err(e)) => Err(GuardFailure::Host(format!(
+                "the guard runtime returned an unreadable decision: {e}"
+            ))),
+            None => Err(GuardFailure::Host(
+                "the guard runtime returned no decision".into(),
+            )),
+        },
+        "not_exported" => Ok(None),
+        "guest_error" => Err(GuardFailure::GuestError(message)),
+        "trap" => Err(GuardFailure::Trap(trap_message(&message))),
+        "fuel_exhausted" => Err(match limits.bound {
+            FuelBound::Timeout { limit_ms } => GuardFailure::Timeout { limit_ms },
+            FuelBound::MaxFuel => GuardFailure::ResourceLimit {
+                resource: Resource::Fuel,
+                detail: format!("ran out of fuel (max_fuel = {})", limits.fuel),
+            },
+        }),
+        "memory_limit" => Err(GuardFailure::ResourceLimit {
+            resource: Resource::Memory,
+            detail: message,
+        }),
+        "stack_overflow" => Err(GuardFailure::ResourceLimit {
+            resource: Resource::Stack,
+            detail: "overflowed its wasm stack".into(),
+        }),
+        "host_error" => Err(GuardFailure::Host(message)),
+        other => Err(GuardFailure::Host(format!(
+            "the guard runtime returned unknown status `{other}`"
+        ))),
+    };
+    GuardOutcome {
+        result,
+        duration_us: r.timings_us.instantiate + r.timings_us.call,
+        fuel_used: Some(r.fuel_used),
+        logs,
+    }
+}
+
+#[cfg(test)]
+#[path = "jshost_tests.rs"]
+mod tests;
