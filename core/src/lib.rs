@@ -12,6 +12,7 @@ pub mod config;
 pub mod contract;
 pub mod host;
 pub mod inspect;
+pub mod jshost;
 pub mod mcp;
 pub mod payload;
 pub mod settings;
