@@ -6,6 +6,7 @@
 //! module with [`meter`] so `core/js/guard-runtime.mjs` can enforce fuel and memory
 //! limits and restore snapshots. [`registry`] writes the module the edge bundle imports.
 
+pub mod glue;
 pub mod meter;
 pub mod registry;
 
@@ -87,7 +88,7 @@ pub fn transpile(name: &str, bytes: &[u8]) -> Result<Transpiled, TranspileError>
     let mut core_modules = Vec::new();
     for (file, data) in out.files {
         if file == glue_file {
-            glue = Some(String::from_utf8_lossy(&data).into_owned());
+            glue = Some(glue::patch_glue(&String::from_utf8_lossy(&data)).0);
         } else if file.ends_with(".wasm") {
             let metered = meter(&data).map_err(|cause| TranspileError::Meter {
                 name: name.to_string(),

@@ -414,3 +414,7 @@ fn export_state(
         module.exports.add(SNAPSHOT_UNSAFE, g);
     }
 }
+
+#[cfg(test)]
+#[path = "meter_tests.rs"]
+mod tests;
