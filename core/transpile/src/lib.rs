@@ -45,6 +45,9 @@ pub struct Transpiled {
     pub contract: ContractVersion,
     /// Whether the component imports WASI.
     pub wasi: bool,
+    /// What inspecting the component found, so JS hosts list the same facts as native
+    /// (`GET /v1/guards`) without the component's bytes.
+    pub info: guardhouse_core::inspect::ComponentInfo,
 }
 
 /// Why a component could not be transpiled.
@@ -112,5 +115,6 @@ pub fn transpile(name: &str, bytes: &[u8]) -> Result<Transpiled, TranspileError>
         sha256: sha256_hex(bytes),
         contract: info.contract,
         wasi: info.wasi,
+        info,
     })
 }

@@ -32,6 +32,8 @@ pub struct ModuleEntry {
     pub core_modules: BTreeMap<String, String>,
     pub imports: Vec<String>,
     pub exports: Vec<String>,
+    /// What inspecting the component found (sha256, size, contract, hooks, imports, wasi).
+    pub info: guardhouse_core::inspect::ComponentInfo,
 }
 
 /// A gateway in the registry.
@@ -75,6 +77,7 @@ impl ModuleEntry {
                 .collect(),
             imports: t.imports.clone(),
             exports: t.exports.clone(),
+            info: t.info.clone(),
         }
     }
 }
@@ -106,12 +109,13 @@ impl Manifest {
             }
             let _ = writeln!(
                 modules,
-                "  {}: {{ sha256: {}, glue: g{n}, instantiate: g{n}.instantiate, coreModules: {{ {} }}, contract: {}, wasi: {} }},",
+                "  {}: {{ sha256: {}, glue: g{n}, instantiate: g{n}.instantiate, coreModules: {{ {} }}, contract: {}, wasi: {}, info: {} }},",
                 js_str(sha),
                 js_str(sha),
                 cores.join(", "),
                 js_str(contract_name(m.contract)),
-                m.wasi
+                m.wasi,
+                serde_json::to_string(&m.info).expect("component info always serializes")
             );
         }
         let gateways =
@@ -156,6 +160,14 @@ mod tests {
                 .into(),
                 imports: vec![],
                 exports: vec![],
+                info: guardhouse_core::inspect::ComponentInfo {
+                    sha256: sha.clone(),
+                    size: 0,
+                    contract: guardhouse_core::ContractVersion::Minimal,
+                    exports: vec![],
+                    imports: vec![],
+                    wasi: false,
+                },
             },
         );
         let js = m.to_registry_js();
