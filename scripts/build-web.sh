@@ -26,7 +26,7 @@ cargo build -p guardhouse-web --target wasm32-unknown-unknown --release
 rm -rf "$OUT"
 mkdir -p "$OUT/guards/dist" "$OUT/guards/suites" "$OUT/preview2-shim"
 "$BINDGEN" --target web --no-typescript --out-dir "$OUT" --out-name app \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/guardhouse_web.wasm"
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/guardhouse-web.wasm"
 if [ "${WEB_OPT:-0}" = 1 ]; then
   node_modules/binaryen/bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types \
@@ -34,10 +34,15 @@ if [ "${WEB_OPT:-0}" = 1 ]; then
 fi
 
 cp web-ui/static/* "$OUT/"
-# Module workers have no import maps: point the runtime's bare preview2-shim specifiers
-# at the copied browser build.
-sed -E "s#(['\"])@bytecodealliance/preview2-shim(/[a-z-]+)?(['\"])#\1./preview2-shim/\2.js\3#g; s#/preview2-shim/\\.js#/preview2-shim/index.js#g; s#preview2-shim//#preview2-shim/#g" \
-  core/js/guard-runtime.mjs > "$OUT/guard-runtime.mjs"
+# The runtime reaches jco's preview2-shim through node_modules; in the page the shim's
+# browser files sit next to it.
+for f in core/js/*.mjs; do
+  sed 's#\.\./\.\./node_modules/@bytecodealliance/preview2-shim/lib/browser/#./preview2-shim/#g' "$f" > "$OUT/$(basename "$f")"
+done
+if grep -n "node_modules\|@bytecodealliance" "$OUT"/*.mjs | grep -v '^[^:]*:[0-9]*: *//'; then
+  echo "a runtime module still imports from node_modules (see above)" >&2
+  exit 1
+fi
 cp node_modules/@bytecodealliance/preview2-shim/lib/browser/*.js "$OUT/preview2-shim/"
 
 cp guards/gateway.yaml "$OUT/guards/"

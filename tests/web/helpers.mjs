@@ -83,12 +83,8 @@ export async function openBrowser() {
 }
 
 /** Waits until the demo (or a link) finished loading modules. */
-export async function waitLoaded(page, guards = 7) {
-  await page.waitForFunction((n) =>
-    document.querySelectorAll('[data-testid=guard-card]').length >= n
-    && !document.querySelector('[data-testid=loading]')?.textContent, guards, { timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('[data-testid=loading]')?.textContent,
-    null, { timeout: 60000 });
+export async function waitLoaded(page) {
+  await page.waitForSelector('[data-testid=ready]', { state: 'attached', timeout: 90000 });
 }
 
 /** Uploads files through the file input and waits until they are loaded. */

@@ -43,7 +43,6 @@ pub fn run_case(state: AppState) {
         let result = CaseResult::judge(&case, evaluation, pre);
         state.run.set(Some(RunView {
             original: case.payload.clone(),
-            case,
             result,
             timings,
             elapsed_ms: js::now() - start,

@@ -98,7 +98,7 @@ async fn call_guard(
     };
     let hook = args.phase().hook();
     let args_json = hostcall::args_json(args, context, t.contract);
-    let settings_json = Value::Object(settings.clone()).to_string();
+    let settings_json = hostcall::settings_json(settings);
     let limit_ms = g.effective_timeout_ms();
     let start = js::now();
     let reply = js::await_promise(js::call_guard(

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use guardhouse_core::Phase;
-use guardhouse_core::case::{Case, CaseFile, CaseResult, SuiteReport};
+use guardhouse_core::case::{CaseFile, CaseResult, SuiteReport};
 
 use crate::exec::CallTiming;
 use crate::model::{Editor, Workbench};
@@ -13,7 +13,6 @@ use crate::share::LinkedModule;
 /// The last single run, as the results panel shows it.
 #[derive(Clone)]
 pub struct RunView {
-    pub case: Case,
     pub result: CaseResult,
     pub timings: Vec<CallTiming>,
     /// The payload as it went in (for the diff of a modified payload).
@@ -44,6 +43,8 @@ pub struct AppState {
     pub link: RwSignal<String>,
     /// Modules an opened link needs but did not carry.
     pub needed: RwSignal<Vec<LinkedModule>>,
+    /// Set once the demo or a link finished loading.
+    pub ready: RwSignal<bool>,
     /// The guard whose details are open.
     pub selected: RwSignal<Option<String>>,
 }
@@ -61,6 +62,7 @@ impl AppState {
             notices: RwSignal::new(Vec::new()),
             link: RwSignal::new(String::new()),
             needed: RwSignal::new(Vec::new()),
+            ready: RwSignal::new(false),
             selected: RwSignal::new(None),
         }
     }

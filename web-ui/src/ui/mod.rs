@@ -34,6 +34,7 @@ pub fn App() -> impl IntoView {
         } else {
             actions::preload_demo(state).await;
         }
+        state.ready.set(true);
     });
     view! {
         <header class="top">
@@ -72,6 +73,7 @@ fn Toolbar() -> impl IntoView {
             <button data-testid="copy-link" on:click=move |_| actions::copy_link(state)>"Copy link"</button>
             <button data-testid="export-case" on:click=move |_| actions::export_case(state)>"Export case"</button>
             <span class="status" data-testid="loading">{move || state.loading.get().unwrap_or_default()}</span>
+            <Show when=move || state.ready.get()><span data-testid="ready" hidden></span></Show>
         </nav>
         <Show when=move || !state.link.get().is_empty()>
             <div class="link-row">
