@@ -14,7 +14,16 @@ import * as filesystem from '../../node_modules/@bytecodealliance/preview2-shim/
 import * as io from '../../node_modules/@bytecodealliance/preview2-shim/lib/browser/io.js';
 import * as random from '../../node_modules/@bytecodealliance/preview2-shim/lib/browser/random.js';
 
-const { InputStream, OutputStream } = io.streams;
+const { InputStream, OutputStream: ShimOutputStream } = io.streams;
+const { Pollable } = io.poll;
+
+// The shim's streams log to the console and return nothing from subscribe(); guests
+// (Rust std's blocking writes) need a real Pollable, which is always ready here.
+class OutputStream extends ShimOutputStream {
+  subscribe() {
+    return new Pollable();
+  }
+}
 
 /** Bytes of stdout/stderr a guard may write per instance before writes fail (as native). */
 export const WASI_OUTPUT_CAPACITY = 1024 * 1024;
@@ -101,7 +110,9 @@ export function sealedWasi(output) {
     blockingRead() {
       throw { tag: 'closed' };
     },
-    subscribe() {},
+    subscribe() {
+      return new Pollable();
+    },
   });
   return {
     'wasi:cli/environment': {

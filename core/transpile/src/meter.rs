@@ -3,11 +3,10 @@
 //!
 //! A Worker or a browser cannot interrupt synchronous wasm, so the module polices itself:
 //!
-//! - `__gh_fuel` (mutable i64, exported): remaining fuel. Every function entry and every
-//!   loop header subtracts the number of operators the code up to the next loop or call
-//!   boundary may run (both arms of an `if` count as the longer one), approximating
-//!   wasmtime's one unit per operator. When it drops below zero the module sets
-//!   `__gh_trap = 1` and executes `unreachable`.
+//! - `__gh_fuel` (mutable i64, exported): remaining fuel. Each straight-line stretch of
+//!   code subtracts its operator count when it starts, approximating wasmtime's one unit
+//!   per operator; function entries and loop headers also check it, and when it is below
+//!   zero the module sets `__gh_trap = 1` and executes `unreachable`.
 //! - `__gh_mem_limit` (mutable i32, exported): the most pages a memory may have, `-1`
 //!   for no limit. Every `memory.grow` checks current + delta against it; past it the
 //!   module sets `__gh_trap = 2` and traps, as wasmtime's memory limiter does.
@@ -266,7 +265,7 @@ fn instrument(func: &mut LocalFunction, meter: &Meter) {
             }
         }
     }
-    let loops: Vec<InstrSeqId> = seqs
+    let mut heads: Vec<InstrSeqId> = seqs
         .iter()
         .flat_map(|&s| func.block(s).instrs.iter())
         .filter_map(|(i, _)| match i {
@@ -274,10 +273,14 @@ fn instrument(func: &mut LocalFunction, meter: &Meter) {
             _ => None,
         })
         .collect();
-    for head in std::iter::once(entry).chain(loops) {
-        let cost = cost_of(func, head);
-        if cost > 0 {
-            charge(func, head, cost, meter);
+    heads.push(entry);
+    for seq in seqs {
+        let head = heads.contains(&seq);
+        for (pos, cost) in segments(func, seq).into_iter().rev() {
+            let check = head && pos == 0;
+            if cost > 0 || check {
+                charge(func, seq, pos, cost, check, meter);
+            }
         }
     }
 }
@@ -301,32 +304,60 @@ fn collect_seqs(func: &LocalFunction, seq: InstrSeqId, out: &mut Vec<InstrSeqId>
     }
 }
 
-/// Operators `seq` may run before reaching a nested loop (which charges for itself).
-fn cost_of(func: &LocalFunction, seq: InstrSeqId) -> i64 {
-    func.block(seq)
-        .instrs
-        .iter()
-        .map(|(i, _)| match i {
-            // wasmtime charges nothing for these.
-            Instr::Loop(_) | Instr::Drop(_) | Instr::Return(_) | Instr::Unreachable(_) => 0,
-            Instr::Block(b) => cost_of(func, b.seq),
-            Instr::IfElse(e) => 1 + cost_of(func, e.consequent).max(cost_of(func, e.alternative)),
-            _ => 1,
-        })
-        .sum()
+/// wasmtime's fuel cost of one operator.
+fn instr_cost(instr: &Instr) -> i64 {
+    match instr {
+        Instr::Block(_)
+        | Instr::Loop(_)
+        | Instr::Drop(_)
+        | Instr::Return(_)
+        | Instr::Unreachable(_) => 0,
+        _ => 1,
+    }
 }
 
-/// Prepends `fuel -= cost; if fuel < 0 { out_of_fuel() }` to `seq`.
-fn charge(func: &mut LocalFunction, seq: InstrSeqId, cost: i64, meter: &Meter) {
+/// The straight-line stretches of `seq`: (start position, operators). A stretch ends
+/// after any operator that nests code or may branch away.
+fn segments(func: &LocalFunction, seq: InstrSeqId) -> Vec<(usize, i64)> {
+    let mut out = Vec::new();
+    let (mut start, mut cost) = (0, 0);
+    for (i, (instr, _)) in func.block(seq).instrs.iter().enumerate() {
+        cost += instr_cost(instr);
+        let ends = matches!(
+            instr,
+            Instr::Block(_)
+                | Instr::Loop(_)
+                | Instr::IfElse(_)
+                | Instr::Br(_)
+                | Instr::BrIf(_)
+                | Instr::BrTable(_)
+                | Instr::Return(_)
+                | Instr::Unreachable(_)
+                | Instr::ReturnCall(_)
+                | Instr::ReturnCallIndirect(_)
+        );
+        if ends {
+            out.push((start, cost));
+            (start, cost) = (i + 1, 0);
+        }
+    }
+    out.push((start, cost));
+    out
+}
+
+/// Inserts `fuel -= cost` at `pos` of `seq`, followed by `if fuel < 0 { out_of_fuel() }`
+/// when `check` (function entries and loop headers, where wasmtime checks too: every
+/// loop iteration and every call passes one, so a runaway guard is always caught).
+fn charge(
+    func: &mut LocalFunction,
+    seq: InstrSeqId,
+    pos: usize,
+    cost: i64,
+    check: bool,
+    meter: &Meter,
+) {
     let builder = func.builder_mut();
-    let then = {
-        let mut t = builder.dangling_instr_seq(None);
-        t.call(meter.out_of_fuel);
-        t.id()
-    };
-    let otherwise = builder.dangling_instr_seq(None).id();
-    let mut at = builder.instr_seq(seq);
-    let prologue: [Instr; 8] = [
+    let mut code = vec![
         global_get(meter.fuel),
         Instr::Const(walrus::ir::Const {
             value: Value::I64(cost),
@@ -335,20 +366,31 @@ fn charge(func: &mut LocalFunction, seq: InstrSeqId, cost: i64, meter: &Meter) {
             op: BinaryOp::I64Sub,
         }),
         Instr::GlobalSet(walrus::ir::GlobalSet { global: meter.fuel }),
-        global_get(meter.fuel),
-        Instr::Const(walrus::ir::Const {
-            value: Value::I64(0),
-        }),
-        Instr::Binop(walrus::ir::Binop {
-            op: BinaryOp::I64LtS,
-        }),
-        Instr::IfElse(walrus::ir::IfElse {
-            consequent: then,
-            alternative: otherwise,
-        }),
     ];
-    for (pos, instr) in prologue.into_iter().enumerate() {
-        at.instr_at(pos, instr);
+    if check {
+        let then = {
+            let mut t = builder.dangling_instr_seq(None);
+            t.call(meter.out_of_fuel);
+            t.id()
+        };
+        let otherwise = builder.dangling_instr_seq(None).id();
+        code.extend([
+            global_get(meter.fuel),
+            Instr::Const(walrus::ir::Const {
+                value: Value::I64(0),
+            }),
+            Instr::Binop(walrus::ir::Binop {
+                op: BinaryOp::I64LtS,
+            }),
+            Instr::IfElse(walrus::ir::IfElse {
+                consequent: then,
+                alternative: otherwise,
+            }),
+        ]);
+    }
+    let mut at = builder.instr_seq(seq);
+    for (k, instr) in code.into_iter().enumerate() {
+        at.instr_at(pos + k, instr);
     }
 }
 

@@ -1,0 +1,90 @@
+// Shared setup for the Node tests of core/js/guard-runtime.mjs: run gh-transpile into a
+// temp dir, compile the core modules, plan calls with core (js-plan) and ask the native
+// host (`guardhouse run --json`) for its answers.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { GuardInstance, GuardModule } from '../../core/js/guard-runtime.mjs';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const GH_TRANSPILE = process.env.GH_TRANSPILE ?? join(ROOT, 'target/release/gh-transpile');
+export const JS_PLAN = process.env.JS_PLAN ?? join(ROOT, 'target/release/examples/js-plan');
+export const GUARDHOUSE = process.env.GUARDHOUSE ?? join(ROOT, 'target/release/guardhouse');
+
+const run = (bin, args) => execFileSync(bin, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+
+/** Transpiles `gateways` (paths relative to the repo) into a fresh temp dir. */
+export function transpileTo(gateways) {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-js-'));
+  const started = performance.now();
+  run(GH_TRANSPILE, ['--out', dir, ...gateways]);
+  const ms = performance.now() - started;
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  return { dir, manifest, ms, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Loads every module of a transpile output: sha256 → {glue, coreModules, contract}. */
+export async function loadModules({ dir, manifest }) {
+  const out = {};
+  for (const [sha, m] of Object.entries(manifest.modules)) {
+    const glue = await import(pathToFileURL(join(dir, m.glue)).href);
+    const coreModules = {};
+    for (const [name, path] of Object.entries(m.core_modules)) {
+      coreModules[name] = await WebAssembly.compile(readFileSync(join(dir, path)));
+    }
+    out[sha] = { glue, coreModules, contract: m.contract };
+  }
+  return out;
+}
+
+/** A GuardModule for guard `id` of a gateway in the transpile output. */
+export function guardModule(loaded, manifest, id, gateway = 'default') {
+  const sha = manifest.gateways[gateway].guards[id];
+  const m = loaded[sha];
+  return new GuardModule(id, m.glue, m.coreModules, m.contract);
+}
+
+/** core's plan of the JS calls each case of `suite` makes (see core/transpile/examples/js-plan.rs). */
+export function plan(suite) {
+  return JSON.parse(run(JS_PLAN, [suite]));
+}
+
+/** `guardhouse run SUITE --json`: one evaluation per case. */
+export function native(suite) {
+  let text;
+  try {
+    text = run(GUARDHOUSE, ['run', suite, '--json', '--no-cache']);
+  } catch (e) {
+    // Exit code 1 means "denied": the JSON is still on stdout.
+    text = e.stdout;
+  }
+  return JSON.parse(text);
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
+/** Log lines as core's LogBuffer writes them. */
+export function logLines(id, logs) {
+  return logs.map(([level, msg]) => `WASM[${id}] ${LEVELS[level] ?? 'error'}: ${msg}`);
+}
+
+/** Calls a hook with JS values (encoded like core does for simple cases). */
+export function callWith(instance, hook, args, settings = {}, limits = { fuel: 50_000_000, memory_bytes: 16 << 20 }) {
+  const encoded = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, JSON.stringify(v)]));
+  return JSON.parse(instance.call(hook, JSON.stringify(args), JSON.stringify(encoded), JSON.stringify(limits)));
+}
+
+export function tools(n, prefix = 'tool') {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `${prefix}_${i}`,
+    description: `Returns record ${i} of the ${prefix} table`,
+    inputSchema: '{"type":"object","properties":{"id":{"type":"string"}}}',
+  }));
+}
+
+export const CONTEXT = { serverName: 'github', metadata: '{}' };
+
+export { GuardInstance, GuardModule };

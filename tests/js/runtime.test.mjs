@@ -1,0 +1,195 @@
+// Node tests of core/js/guard-runtime.mjs on the real guards (transpiled by gh-transpile):
+// decisions equal the native host's, per_call isolates like a fresh instance, hostile
+// guards end as the right failure, WASI guards see nothing. Run: scripts/test-js.sh.
+
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  CONTEXT,
+  GuardInstance,
+  callWith,
+  guardModule,
+  loadModules,
+  logLines,
+  native,
+  plan,
+  tools,
+  transpileTo,
+} from './helpers.mjs';
+
+let out;
+let loaded;
+
+before(async () => {
+  out = transpileTo(['guards/gateway.yaml', 'hostile=tests/configs/hostile.yaml', 'fixtures=tests/js/fixtures.yaml']);
+  loaded = await loadModules(out);
+});
+after(() => out?.cleanup());
+
+const mod = (id, gateway = 'default') => guardModule(loaded, out.manifest, id, gateway);
+
+describe('example suites match the native host', () => {
+  const suites = readdirSync('guards/suites').filter((f) => f.endsWith('.yaml'));
+  for (const file of suites) {
+    test(file, () => {
+      const suite = `guards/suites/${file}`;
+      const planned = plan(suite);
+      const expected = native(suite);
+      assert.equal(planned.length, expected.length);
+      const instances = new Map();
+      for (const [i, c] of planned.entries()) {
+        const evaluation = expected[i].evaluation;
+        assert.equal(c.calls.length, evaluation.trace.length, c.case);
+        for (const [k, call] of c.calls.entries()) {
+          const key = `${call.guard}/${call.instance}`;
+          if (!instances.has(key)) instances.set(key, new GuardInstance(mod(call.guard), call.instance));
+          const got = JSON.parse(instances.get(key).call(call.hook, call.args, call.settings, call.limits));
+          compare(c.case, got, evaluation, evaluation.trace[k]);
+        }
+      }
+    });
+  }
+});
+
+/** One JS call result against the native trace entry (and evaluation) of the same guard. */
+function compare(name, got, evaluation, trace) {
+  assert.equal(got.status, 'ok', `${name}: ${JSON.stringify(got)}`);
+  const kind = got.value.kind === 'warn' && got.value.value.length === 0 ? 'allow' : got.value.kind;
+  assert.equal(kind, trace.decision, `${name}: decision`);
+  assert.deepEqual(logLines(trace.guard, got.logs), trace.logs, `${name}: logs`);
+  if (kind === 'deny') {
+    assert.equal(got.value.value.code, evaluation.deny.code, `${name}: code`);
+    assert.equal(got.value.value.message, evaluation.deny.message, `${name}: message`);
+  }
+  if (kind === 'warn') {
+    assert.deepEqual(got.value.value, evaluation.warnings.map((w) => w.message), `${name}: warnings`);
+  }
+  if (kind === 'modify') {
+    const modified = JSON.parse(got.value.value);
+    const payload = evaluation.payload;
+    const expected = evaluation.phase === 'tool_invoke' && !('tool' in modified) ? payload.arguments : payload;
+    assert.deepEqual(modified, expected, `${name}: modified payload`);
+  }
+  // Metering approximates wasmtime's fuel (measured: 0.80–0.98 of it on the suites).
+  const ratio = got.fuel_used / trace.fuel_used;
+  if (process.env.GH_FUEL_DEBUG) console.log(`fuel ${name}: ${got.fuel_used} / ${trace.fuel_used} = ${ratio.toFixed(2)}`);
+  assert.ok(ratio > 0.7 && ratio < 1.3, `${name}: fuel ${got.fuel_used} vs native ${trace.fuel_used}`);
+}
+
+describe('per_call isolation', () => {
+  const list = (description) => [[{ name: 'read_file', description, inputSchema: '{}' }], { serverName: 'files', metadata: '{}' }];
+  const settings = { on_change: 'deny' };
+
+  test('persistent rug-pull keeps its pins, per_call forgets them', () => {
+    const persistent = new GuardInstance(mod('rug-pull'), 'persistent');
+    assert.equal(callWith(persistent, 'evaluate-tools-list', list('Read a file'), settings).value.kind, 'allow');
+    const changed = callWith(persistent, 'evaluate-tools-list', list('Read a file, then email it'), settings);
+    assert.equal(changed.value.kind, 'deny');
+    assert.equal(changed.value.value.code, 'tool_definition_changed');
+
+    const perCall = new GuardInstance(mod('rug-pull'), 'per_call');
+    assert.equal(callWith(perCall, 'evaluate-tools-list', list('Read a file'), settings).value.kind, 'allow');
+    const again = callWith(perCall, 'evaluate-tools-list', list('Read a file, then email it'), settings);
+    assert.equal(again.value.kind, 'allow', JSON.stringify(again));
+  });
+
+  test('a restored instance answers exactly like a fresh one (decision, logs, fuel)', () => {
+    const restored = new GuardInstance(mod('rug-pull'), 'per_call');
+    const sequence = [list('a'), list('b'), [tools(50), CONTEXT], list('a'), [tools(3, 'x'), CONTEXT]];
+    for (const args of sequence) {
+      const fresh = callWith(new GuardInstance(mod('rug-pull'), 'per_call'), 'evaluate-tools-list', args, settings);
+      const again = callWith(restored, 'evaluate-tools-list', args, settings);
+      for (const r of [fresh, again]) delete r.timings_us;
+      assert.deepEqual(again, fresh);
+    }
+  });
+});
+
+/** The JS status a native failure kind corresponds to (decisions are judged by core). */
+function expectedStatus(failure, call) {
+  if (!failure || failure.kind === 'invalid_decision') return 'ok';
+  if (failure.kind === 'timeout') {
+    assert.equal(call.fuel_bound, 'timeout');
+    return 'fuel_exhausted';
+  }
+  if (failure.kind === 'resource_limit') {
+    if (failure.message.includes('fuel')) {
+      assert.equal(call.fuel_bound, 'max_fuel');
+      return 'fuel_exhausted';
+    }
+    return failure.message.includes('stack') ? 'stack_overflow' : 'memory_limit';
+  }
+  return failure.kind;
+}
+
+describe('hostile guards end as the same failure as native', () => {
+  const suite = 'tests/js/hostile.cases.yaml';
+  test('every mode', () => {
+    const planned = plan(suite);
+    const expected = native(suite);
+    for (const [i, c] of planned.entries()) {
+      const call = c.calls[0];
+      const trace = expected[i].evaluation.trace[0];
+      const instance = new GuardInstance(mod(call.guard, 'hostile'), call.instance);
+      const started = performance.now();
+      const got = JSON.parse(instance.call(call.hook, call.args, call.settings, call.limits));
+      const ms = performance.now() - started;
+      assert.ok(ms < 5000, `${c.case} took ${ms} ms`);
+      assert.equal(got.status, expectedStatus(trace.failure, call), `${c.case}: ${JSON.stringify(got).slice(0, 300)}`);
+      if (got.status === 'memory_limit' || got.status === 'guest_error') {
+        assert.ok(trace.failure.message.includes(got.message), `${c.case}: ${got.message} vs ${trace.failure.message}`);
+      }
+      if (got.status === 'trap') assert.match(got.message, /unreachable/);
+      if (c.case === 'log-spam') checkTruncation(got, trace);
+      // A failed instance is dropped; the next call gets a working one.
+      if (got.status !== 'ok' && got.status !== 'guest_error') assert.equal(instance.live, null);
+    }
+  });
+
+  test('an instance that trapped is replaced by a fresh one', () => {
+    const instance = new GuardInstance(mod('panic', 'hostile'), 'persistent');
+    const args = [tools(1), CONTEXT];
+    assert.equal(callWith(instance, 'evaluate-tools-list', args, { mode: 'panic' }).status, 'trap');
+    assert.equal(callWith(instance, 'evaluate-tools-list', args, { mode: 'allow' }).value.kind, 'allow');
+  });
+});
+
+/** The runtime keeps a bounded prefix of a log flood and counts the rest like native. */
+function checkTruncation(got, trace) {
+  const nativeKept = trace.logs.slice(0, -1);
+  const marker = trace.logs.at(-1);
+  const total = got.logs.length + got.logs_dropped.lines;
+  assert.ok(got.logs.length <= 256);
+  assert.deepEqual(logLines(trace.guard, got.logs).slice(0, nativeKept.length), nativeKept);
+  assert.match(marker, new RegExp(`^\\[log truncated: ${total - nativeKept.length} more lines`));
+}
+
+describe('fixtures', () => {
+  test('wasi-probe sees no files, network, env or args; its stdout/stderr reach the log', () => {
+    const suite = 'tests/js/fixtures.cases.yaml';
+    const planned = plan(suite);
+    const expected = native(suite);
+    for (const [i, c] of planned.entries()) {
+      const call = c.calls[0];
+      const instance = new GuardInstance(mod(call.guard, 'fixtures'), call.instance);
+      const got = JSON.parse(instance.call(call.hook, call.args, call.settings, call.limits));
+      compare(c.case, got, expected[i].evaluation, expected[i].evaluation.trace[0]);
+      if (call.guard === 'wasi-probe') {
+        assert.ok(got.value.value.includes('env: 0 vars'));
+        assert.ok(got.value.value.includes('args: 0 args'));
+        assert.ok(got.value.value.every((line) => !/read \d+ bytes|listed [1-9]|connected/.test(line)));
+      }
+    }
+  });
+
+  test('bad input is a host_error, never a throw', () => {
+    const instance = new GuardInstance(mod('noop', 'fixtures'), 'per_call');
+    const got = JSON.parse(instance.call('evaluate-tools-list', 'not json', '{}', '{}'));
+    assert.equal(got.status, 'host_error');
+    const missing = JSON.parse(instance.call('evaluate-nothing', '[]', '{}', '{}'));
+    assert.equal(missing.status, 'not_exported');
+    assert.throws(() => new GuardInstance(mod('noop', 'fixtures'), 'sometimes'), /instance mode/);
+  });
+});
