@@ -20,10 +20,13 @@ use crate::trace::{GuardFailure, GuardOutcome, LogBuffer, Resource};
 
 /// Fuel the edge grants per millisecond of `timeout_ms`. A Worker cannot interrupt
 /// synchronous wasm and its clock does not advance while wasm runs, so time is budgeted
-/// as fuel. Calibrated with `node tests/js/bench.mjs` (metered hostile `loop` guard in
-/// V8 on this machine: ≈ 390 000 units/ms); set to about half of that so a slower isolate
-/// still stops near its timeout. A guard whose `max_fuel` is smaller is bound by it.
-pub const FUEL_PER_MS: u64 = 200_000;
+/// as fuel. Calibrated with `node tests/js/bench.mjs` on this machine: V8 burns metered
+/// guard code at ≈ 4 M fuel/ms doing real work (simple-pattern over 50 tools, glue
+/// included) and ≈ 23 M fuel/ms in a tight spin loop. Half the real-work rate is used,
+/// so a guard doing real work gets at least its timeout and a spinning guard is stopped
+/// well within it (the hostile `loop` with `timeout_ms: 100` stops after ≈ 9 ms). A guard
+/// whose `max_fuel` is smaller is bound by that instead.
+pub const FUEL_PER_MS: u64 = 2_000_000;
 
 /// Fuel the browser grants when a guard sets no `max_fuel`: the page terminates the
 /// Web Worker at `timeout_ms`, this only stops a runaway guard whose Worker somehow

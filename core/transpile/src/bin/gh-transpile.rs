@@ -105,8 +105,15 @@ fn add_gateway(manifest: &mut Manifest, out: &Path, path: &Path) -> Result<Gatew
         })?;
         let sha = sha256_hex(&bytes);
         if !manifest.modules.contains_key(&sha) {
+            let started = std::time::Instant::now();
             let t = transpile(&module.display().to_string(), &bytes)
                 .with_context(|| format!("{}: guard `{}`", path.display(), g.id))?;
+            println!(
+                "  {} ({} bytes): transpiled and metered in {:.1} ms",
+                g.id,
+                bytes.len(),
+                started.elapsed().as_secs_f64() * 1000.0
+            );
             let dir = out.join(module_dir(&sha));
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             write(&dir.join(&t.glue_file), t.glue.as_bytes())?;

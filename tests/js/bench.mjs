@@ -1,0 +1,71 @@
+// Measures the JS guard runtime in Node (prints numbers, no thresholds):
+//   node tests/js/bench.mjs
+// simple-pattern over a 50-tool tools list: persistent and per_call (snapshot restore)
+// µs per call, a fresh instantiation, transpile and compile times, and V8's speed on
+// metered code in fuel units per ms (what core::jshost::FUEL_PER_MS is calibrated from).
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { CONTEXT, GH_TRANSPILE, GuardInstance, ROOT, guardModule, loadModules, tools, transpileTo } from './helpers.mjs';
+
+const LIMITS = JSON.stringify({ fuel: 50_000_000, memory_bytes: 16 << 20 });
+const SETTINGS = JSON.stringify({ patterns: '["delete","drop","eval","exec","rm -rf","shutdown"]', check_descriptions: 'true' });
+const ARGS = JSON.stringify([tools(50), CONTEXT]);
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+const fmt = ({ p50, p99, mean }) => `p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs, mean ${mean.toFixed(1)} µs`;
+
+function perCall(instance, n) {
+  for (let i = 0; i < 200; i++) instance.call('evaluate-tools-list', ARGS, SETTINGS, LIMITS);
+  const samples = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = instance.call('evaluate-tools-list', ARGS, SETTINGS, LIMITS);
+    samples.push((performance.now() - t) * 1000);
+    if (i === 0 && !r.includes('"allow"')) throw new Error(`unexpected result ${r}`);
+  }
+  return stats(samples);
+}
+
+const out = transpileTo(['guards/gateway.yaml', 'hostile=tests/configs/hostile.yaml']);
+console.log(`gh-transpile, 8 guards (process, incl. writing files): ${out.ms.toFixed(0)} ms`);
+console.log(execFileSync(GH_TRANSPILE, ['--out', join(out.dir, 'again'), 'guards/gateway.yaml'], { cwd: ROOT, encoding: 'utf8' }).trimEnd());
+
+const t0 = performance.now();
+const loaded = await loadModules(out);
+console.log(`import glue + WebAssembly.compile, 8 guards: ${(performance.now() - t0).toFixed(1)} ms`);
+
+const sp = guardModule(loaded, out.manifest, 'simple-pattern');
+const persistent = perCall(new GuardInstance(sp, 'persistent'), 5000);
+const restored = perCall(new GuardInstance(sp, 'per_call'), 5000);
+const fresh = [];
+for (let i = 0; i < 300; i++) {
+  const inst = new GuardInstance(sp, 'per_call');
+  const t = performance.now();
+  inst.live = inst.instantiate();
+  fresh.push((performance.now() - t) * 1000);
+}
+console.log(`simple-pattern, 50 tools, persistent:              ${fmt(persistent)}`);
+const one = JSON.parse(new GuardInstance(sp, 'persistent').call('evaluate-tools-list', ARGS, SETTINGS, LIMITS));
+console.log(`simple-pattern, 50 tools: ${one.fuel_used} fuel ≈ ${Math.round(one.fuel_used / (persistent.p50 / 1000))} fuel/ms at the persistent p50`);
+console.log(`simple-pattern, 50 tools, per_call (restore):      ${fmt(restored)}`);
+console.log(`simple-pattern, fresh instantiation (glue + core): ${fmt(stats(fresh))}`);
+
+// V8's speed on metered code: the hostile `loop` guard burns a known amount of fuel.
+const loop = new GuardInstance(guardModule(loaded, out.manifest, 'loop', 'hostile'), 'per_call');
+const fuel = 200_000_000;
+const settings = JSON.stringify({ mode: '"loop"' });
+loop.call('evaluate-tools-list', ARGS, settings, JSON.stringify({ fuel: 1_000_000, memory_bytes: null }));
+const t1 = performance.now();
+const r = JSON.parse(loop.call('evaluate-tools-list', ARGS, settings, JSON.stringify({ fuel, memory_bytes: null })));
+const ms = performance.now() - t1;
+console.log(`metered loop: ${r.status} after ${fuel} fuel in ${ms.toFixed(1)} ms = ${Math.round(fuel / ms)} fuel/ms`);
+const native = readFileSync(join(ROOT, 'core/src/jshost.rs'), 'utf8').match(/FUEL_PER_MS: u64 = ([\d_]+)/)[1];
+console.log(`core::jshost::FUEL_PER_MS = ${native}`);
+out.cleanup();
