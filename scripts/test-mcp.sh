@@ -21,5 +21,5 @@ for host in $HOSTS; do
     export GUARDHOUSE_EDGE_PREBUILT=1
   fi
   echo "== MCP proxy end to end: $host"
-  GUARDHOUSE_MCP_HOST=$host node --test --test-timeout=120000 tests/mcp/
+  GUARDHOUSE_MCP_HOST=$host node --test --test-timeout=180000 tests/mcp/
 done

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GATEWAY = process.env.GUARDHOUSE_MCP_GATEWAY ?? path.join(ROOT, 'guards/gateway.yaml');
-const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_MCP_START_TIMEOUT_MS ?? 120_000);
+const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_MCP_START_TIMEOUT_MS ?? 90_000);
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -24,53 +24,67 @@ export function freePort() {
   });
 }
 
-/** Spawns `cmd`, resolves with the first stdout/stderr match of `ready`. */
-function launch(cmd, args, options, ready) {
+const children = new Set();
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal); // the whole group: npx → wrangler → workerd
+  } catch {}
+}
+
+// A test file that is cancelled (timeout, Ctrl-C) must not leave proxies behind.
+process.once('exit', () => children.forEach((c) => killGroup(c, 'SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => process.exit(130));
+}
+
+/** Spawns `cmd` in its own process group; `ready(log)` resolves the start when truthy. */
+function launch(cmd, args, options, ready, fatal) {
   const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.add(child);
   let log = '';
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', resolve);
-      try {
-        process.kill(-child.pid, 'SIGTERM'); // the whole group: npx → wrangler → workerd
-      } catch {
-        resolve();
-      }
-      setTimeout(() => {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {}
-      }, 3000).unref();
-    });
-  const started = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`${cmd} did not start within ${START_TIMEOUT_MS} ms:\n${log}`));
-    }, START_TIMEOUT_MS);
-    const onData = (chunk) => {
-      log += chunk;
-      const m = log.match(ready);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
+      await exited;
       clearTimeout(timer);
-      reject(new Error(`${cmd} exited with ${code}:\n${log}`));
-    });
-  });
-  return { started, stop, log: () => log };
+    }
+    killGroup(child, 'SIGKILL'); // grandchildren that outlived their parent
+    children.delete(child);
+  };
+  child.stdout.on('data', (chunk) => (log += chunk));
+  child.stderr.on('data', (chunk) => (log += chunk));
+  const started = (async () => {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) break;
+      if (fatal?.test(log)) break;
+      const result = await ready(log);
+      if (result) return result;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await stop();
+    throw new Error(`${cmd} ${args.join(' ')} did not start (limit ${START_TIMEOUT_MS} ms):\n${log}`);
+  })();
+  return { started, stop };
+}
+
+async function healthy(base) {
+  try {
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 async function startNative(upstream, serverName) {
   const bin = path.join(ROOT, 'target/release/guardhouse');
   const args = ['serve', '-c', GATEWAY, '--listen', '127.0.0.1:0', '--no-reload',
     '--upstream', upstream, '--server-name', serverName];
-  const p = launch(bin, args, { cwd: ROOT }, /guardhouse serving on (http:\/\/[^\s]+)/);
+  const p = launch(bin, args, { cwd: ROOT }, (log) => log.match(/guardhouse serving on (http:\/\/[^\s]+)/));
   const [, base] = await p.started;
   return { name: 'native', base, url: `${base}/mcp`, stop: p.stop };
 }
@@ -82,10 +96,10 @@ async function startEdge(upstream, serverName) {
     '--inspector-port', String(inspector),
     '--var', `UPSTREAM:${upstream}`, '--var', `SERVER_NAME:${serverName}`,
     '--show-interactive-dev-session=false', '--log-level', 'info'];
-  const p = launch('npx', args, { cwd: path.join(ROOT, 'host-edge'), env: { ...process.env, CI: '1' } },
-    /Ready on (http:\/\/[^\s]+)/);
-  await p.started;
   const base = `http://127.0.0.1:${port}`;
+  const p = launch('npx', args, { cwd: path.join(ROOT, 'host-edge'), env: { ...process.env, CI: '1' } },
+    () => healthy(base), /Build failed|Address already in use/);
+  await p.started;
   return { name: 'edge', base, url: `${base}/mcp`, stop: p.stop };
 }
 
