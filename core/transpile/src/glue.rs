@@ -60,11 +60,21 @@ const DEBUG_FAST: &str = "const _JCO_DEBUG = !!globalThis?.process?.env?.JCO_DEB
 const _debugLog = (...args) => {
   if (!_JCO_DEBUG) { return; }";
 
+/// jco 1.14's `waitForBackpressure` (async-only code, never called by sync guards)
+/// assigns to a `const`; esbuild, which wrangler bundles the Worker with, rejects the
+/// whole glue for it ("Cannot assign to … because it is a constant").
+const BACKPRESSURE_ORIGINAL: &str = "const backpressureCleared = false;";
+const BACKPRESSURE_FIXED: &str = "let backpressureCleared = false;";
+
 /// Applies the rewrites that match; returns the glue and how many applied.
 pub fn patch_glue(glue: &str) -> (String, usize) {
     let mut out = glue.to_string();
     let mut applied = 0;
-    for (from, to) in [(UTF8_ORIGINAL, UTF8_FAST), (DEBUG_ORIGINAL, DEBUG_FAST)] {
+    for (from, to) in [
+        (UTF8_ORIGINAL, UTF8_FAST),
+        (DEBUG_ORIGINAL, DEBUG_FAST),
+        (BACKPRESSURE_ORIGINAL, BACKPRESSURE_FIXED),
+    ] {
         if out.contains(from) {
             out = out.replacen(from, to, 1);
             applied += 1;
@@ -90,6 +100,13 @@ mod tests {
         assert!(out.contains("if (n <= 512)"));
         assert!(out.contains("_JCO_DEBUG"));
         assert!(!out.contains("codepoints: [...s].length };"));
+    }
+
+    #[test]
+    fn const_reassignment_esbuild_rejects_is_fixed() {
+        let (out, n) = patch_glue("  waitForBackpressure() {\n    const backpressureCleared = false;\n");
+        assert_eq!(n, 1);
+        assert!(out.contains("let backpressureCleared = false;"));
     }
 
     #[test]
