@@ -1,12 +1,55 @@
-//! The guardhouse Worker.
+//! The guardhouse Worker: the same guard components as `guardhouse serve`, transpiled by
+//! jco (`gh-transpile`) and run through `core/js/guard-runtime.mjs`, with core's config,
+//! chain, case format and API shapes. See host-edge/README.md.
 
-use worker::{Context, Env, Request, Response, Result, event};
+mod error;
+mod gateway;
+mod guard;
+mod js;
+mod proxy;
+mod routes;
 
-/// Routes a request.
+use worker::{Context, Env, Method, Request, Response, event};
+
+use crate::error::AppError;
+
+/// Routes a request to its handler; every error becomes a JSON error response.
 #[event(fetch)]
-pub async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
-    match req.path().as_str() {
-        "/health" => Response::from_json(&serde_json::json!({"status": "ok", "host": "edge"})),
-        _ => Response::error("not found", 404),
+pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    match route(req, &env).await {
+        Ok(response) => Ok(response),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn route(req: Request, env: &Env) -> Result<Response, AppError> {
+    let path = req.path();
+    let method = req.method();
+    let only = |allowed: Method, name: &'static str| {
+        if method == allowed {
+            Ok(())
+        } else {
+            Err(AppError::MethodNotAllowed {
+                path: path.clone(),
+                allowed: name,
+            })
+        }
+    };
+    match path.as_str() {
+        "/health" => only(Method::Get, "GET").and_then(|()| routes::handle_health(env)),
+        "/v1/guards" => only(Method::Get, "GET").and_then(|()| routes::handle_guards(env)),
+        "/v1/evaluate" => {
+            only(Method::Post, "POST")?;
+            routes::handle_evaluate(req, env).await
+        }
+        "/v1/test" => {
+            only(Method::Post, "POST")?;
+            routes::handle_test(req, env).await
+        }
+        proxy::MCP_PATH => routes::handle_mcp(req, env).await,
+        _ => Err(AppError::NotFound {
+            method: method.to_string(),
+            path,
+        }),
     }
 }

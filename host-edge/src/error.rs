@@ -1,0 +1,60 @@
+//! The Worker's errors and the responses they become. A guard's failure is not an error
+//! here: it is part of the evaluation (its failure_mode decision).
+
+use guardhouse_core::api::ApiError;
+use worker::Response;
+
+/// Why a request could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request itself is wrong (malformed case, wrong shape): 400.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such route: 404.
+    #[error(
+        "no route for {method} {path} (routes: GET /health, GET /v1/guards, POST /v1/evaluate, POST /v1/test, /mcp)"
+    )]
+    NotFound { method: String, path: String },
+    /// The route exists with another method: 405.
+    #[error("{path} takes {allowed}")]
+    MethodNotAllowed { path: String, allowed: &'static str },
+    /// `/mcp` without an upstream: 404.
+    #[error("MCP proxy mode is off (hint: set the UPSTREAM var to the MCP server's URL)")]
+    ProxyOff,
+    /// The configured gateway failed to load (bad registry, guard rejected at load): 500.
+    #[error("gateway failed to load: {0}")]
+    Load(String),
+    /// The Workers runtime failed us (reading the body, building a response): 500.
+    #[error("worker runtime: {0}")]
+    Runtime(String),
+}
+
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        AppError::BadRequest(e.error)
+    }
+}
+
+impl From<worker::Error> for AppError {
+    fn from(e: worker::Error) -> Self {
+        AppError::Runtime(e.to_string())
+    }
+}
+
+impl AppError {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::NotFound { .. } | AppError::ProxyOff => 404,
+            AppError::MethodNotAllowed { .. } => 405,
+            AppError::Load(_) | AppError::Runtime(_) => 500,
+        }
+    }
+
+    /// The error as the API's `{"error": ...}` body, with its status.
+    pub fn into_response(self) -> worker::Result<Response> {
+        let status = self.status();
+        Ok(Response::from_json(&ApiError::new(&self))?.with_status(status))
+    }
+}

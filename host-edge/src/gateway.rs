@@ -1,0 +1,116 @@
+//! The gateway a Worker serves: loaded once per isolate from the generated registry.
+//!
+//! Worker state is per isolate: every isolate (and every Cloudflare location) loads the
+//! gateway itself, and `persistent` guard instances are shared by the requests one
+//! isolate serves, never across isolates.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::Deserialize;
+
+use guardhouse_core::host::{GuardSettings, LoadedGateway};
+use guardhouse_core::inspect::ComponentInfo;
+use guardhouse_core::{Document, Evaluation, GatewayConfig, Screening, evaluate_chain};
+
+use crate::guard::{EdgeGuard, GuardLoadError};
+use crate::js;
+
+/// A gateway of the registry.
+#[derive(Debug, Deserialize)]
+struct GatewayEntry {
+    yaml: String,
+    path: String,
+    /// Guard id → module sha256.
+    guards: BTreeMap<String, String>,
+}
+
+/// A loaded gateway: config plus one [`EdgeGuard`] per configured guard, in config order.
+pub struct EdgeGateway {
+    pub config: GatewayConfig,
+    pub guards: Vec<EdgeGuard>,
+}
+
+impl EdgeGateway {
+    /// Loads gateway `name`: parses its YAML with core, prepares every guard, runs the
+    /// settings hooks and checks the configured settings. Errors are located in the YAML.
+    pub fn load(name: &str) -> Result<Self, String> {
+        let entry: GatewayEntry = serde_json::from_str(&js::gateway_json(name)?)
+            .map_err(|e| format!("registry gateway `{name}`: {e}"))?;
+        let doc = Document::parse(&entry.path, &entry.yaml).map_err(|e| e.to_string())?;
+        let config = GatewayConfig::from_document(&doc, "").map_err(|e| e.to_string())?;
+        let mut guards = Vec::with_capacity(config.security_guards.len());
+        for (i, g) in config.security_guards.iter().enumerate() {
+            let located = |key: &str, msg: String| {
+                doc.error(&GatewayConfig::path_of(i, key), msg).to_string()
+            };
+            let Some(sha) = entry.guards.get(&g.id) else {
+                return Err(located(
+                    "module_path",
+                    format!(
+                        "module failed to load: guard `{}` is not in the registry (hint: rebuild with scripts/build-edge.sh)",
+                        g.id
+                    ),
+                ));
+            };
+            match EdgeGuard::load(g.clone(), sha) {
+                Ok(guard) => guards.push(guard),
+                Err(GuardLoadError::Module(e)) => {
+                    return Err(located(
+                        "module_path",
+                        format!("module failed to load: {e}"),
+                    ));
+                }
+                Err(GuardLoadError::Settings(e)) => return Err(located("config", e)),
+            }
+        }
+        Ok(Self { config, guards })
+    }
+}
+
+impl LoadedGateway for EdgeGateway {
+    fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    fn guard_sha256(&self, index: usize) -> &str {
+        &self.guards[index].info.sha256
+    }
+
+    fn guard_info(&self, index: usize) -> &ComponentInfo {
+        &self.guards[index].info
+    }
+
+    fn guard_settings(&self, index: usize) -> &GuardSettings {
+        self.guards[index].settings_check()
+    }
+
+    fn evaluate(&self, screening: Screening) -> Evaluation {
+        evaluate_chain(&self.config, screening, |i, settings, args, context| {
+            self.guards[i].call(settings, args, context)
+        })
+    }
+}
+
+thread_local! {
+    /// The isolate's gateway (or why it failed to load), by name.
+    static LOADED: RefCell<Option<(String, Result<Rc<EdgeGateway>, String>)>> =
+        const { RefCell::new(None) };
+}
+
+/// The isolate's gateway `name`, loaded on first use. A failed load is kept too: it is
+/// deterministic, and retrying it on every request would only repeat the work.
+pub fn isolate_gateway(name: &str) -> Result<Rc<EdgeGateway>, String> {
+    LOADED.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match &*slot {
+            Some((loaded, result)) if loaded == name => result.clone(),
+            _ => {
+                let result = EdgeGateway::load(name).map(Rc::new);
+                *slot = Some((name.to_string(), result.clone()));
+                result
+            }
+        }
+    })
+}

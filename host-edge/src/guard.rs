@@ -1,0 +1,146 @@
+//! One guard at the edge: its config, what inspecting it found, its settings check, and
+//! its runtime instance (per_call or persistent, kept for the isolate's lifetime).
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use guardhouse_core::InstanceMode;
+use guardhouse_core::contract::{GET_DEFAULT_CONFIG, GET_SETTINGS_SCHEMA};
+use guardhouse_core::host::GuardSettings;
+use guardhouse_core::inspect::ComponentInfo;
+use guardhouse_core::jshost::{self, JsHost, JsLimits};
+use guardhouse_core::{GuardConfig, GuardContext, GuardFailure, GuardOutcome, HookArgs, LogBuffer};
+
+use crate::js::{self, GuardInstance};
+
+/// What the registry says about a module.
+#[derive(Debug, Deserialize)]
+struct ModuleFacts {
+    info: ComponentInfo,
+}
+
+/// A guard ready to run.
+pub struct EdgeGuard {
+    pub config: GuardConfig,
+    pub info: ComponentInfo,
+    pub settings_schema: Option<String>,
+    pub default_config: Option<String>,
+    settings: GuardSettings,
+    instance: GuardInstance,
+    limits: JsLimits,
+    /// `limits` as the runtime takes them.
+    limits_json: String,
+}
+
+/// Why a guard could not be loaded (located by the caller in the gateway YAML).
+pub enum GuardLoadError {
+    /// The module is missing from the registry or the runtime refused it.
+    Module(String),
+    /// The configured settings break the guard's schema.
+    Settings(String),
+}
+
+fn mode_name(mode: InstanceMode) -> &'static str {
+    match mode {
+        InstanceMode::PerCall => "per_call",
+        InstanceMode::Persistent => "persistent",
+    }
+}
+
+impl EdgeGuard {
+    /// Prepares guard `config` from registry module `sha256`: instance, settings hooks,
+    /// and the same settings check native runs at load.
+    pub fn load(config: GuardConfig, sha256: &str) -> Result<Self, GuardLoadError> {
+        let facts: ModuleFacts = js::module_json(sha256)
+            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+            .map_err(GuardLoadError::Module)?;
+        let instance = js::new_instance(&config.id, sha256, mode_name(config.instance))
+            .map_err(GuardLoadError::Module)?;
+        let limits = jshost::js_limits(&config, JsHost::Edge);
+        let mut guard = Self {
+            settings: GuardSettings::unchecked(&config.id),
+            limits_json: limits.to_json(),
+            limits,
+            config,
+            info: facts.info,
+            settings_schema: None,
+            default_config: None,
+            instance,
+        };
+        guard.settings_schema = guard.settings_hook(GET_SETTINGS_SCHEMA)?;
+        guard.default_config = guard.settings_hook(GET_DEFAULT_CONFIG)?;
+        guard.settings = GuardSettings::load(
+            &guard.config.id,
+            guard.settings_schema.as_deref(),
+            &guard.config.config,
+        )
+        .map_err(|e| GuardLoadError::Settings(e.to_string()))?;
+        Ok(guard)
+    }
+
+    /// Calls a no-argument settings hook, when the guard exports it.
+    fn settings_hook(&self, hook: &str) -> Result<Option<String>, GuardLoadError> {
+        if !self.info.exports_hook(hook) {
+            return Ok(None);
+        }
+        let settings = jshost::js_settings(&self.config.config);
+        let result = self
+            .instance
+            .call(hook, "[]", &settings, &self.limits_json)
+            .map_err(GuardLoadError::Module)?;
+        string_result(&result)
+            .map(Some)
+            .map_err(|e| GuardLoadError::Module(format!("`{hook}` {e}")))
+    }
+
+    pub fn settings_check(&self) -> &GuardSettings {
+        &self.settings
+    }
+
+    /// Runs the hook for `args`' phase through the JS runtime.
+    pub fn call(
+        &self,
+        settings: &Map<String, Value>,
+        args: &HookArgs,
+        context: &GuardContext,
+    ) -> GuardOutcome {
+        let hook = args.phase().hook();
+        if !self.info.exports_hook(hook) {
+            return GuardOutcome {
+                result: Ok(None),
+                duration_us: 0,
+                fuel_used: None,
+                logs: LogBuffer::default(),
+            };
+        }
+        let args = jshost::js_args(args, context, self.info.contract).to_string();
+        let settings = jshost::js_settings(settings);
+        match self
+            .instance
+            .call(hook, &args, &settings, &self.limits_json)
+        {
+            Ok(result) => jshost::outcome_from_js(&result, &self.limits, &self.config.id),
+            // The runtime classifies guest failures itself; a throw is the host's fault.
+            Err(e) => GuardOutcome {
+                result: Err(GuardFailure::Host(e)),
+                duration_us: 0,
+                fuel_used: None,
+                logs: LogBuffer::default(),
+            },
+        }
+    }
+}
+
+/// The string a no-argument settings hook returned, from the runtime's result JSON.
+fn string_result(result: &str) -> Result<String, String> {
+    let v: Value =
+        serde_json::from_str(result).map_err(|e| format!("runtime answered non-JSON: {e}"))?;
+    match (v.get("status").and_then(Value::as_str), v.get("value")) {
+        (Some("ok"), Some(Value::String(s))) => Ok(s.clone()),
+        (status, _) => Err(format!(
+            "failed: {} {}",
+            status.unwrap_or("?"),
+            v.get("message").and_then(Value::as_str).unwrap_or_default()
+        )),
+    }
+}

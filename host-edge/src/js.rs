@@ -1,0 +1,77 @@
+//! The Worker's JS interop, in one place: the bridge module `host-edge/js/bridge.mjs`,
+//! which imports the generated registry (`host-edge/generated/registry.mjs`: transpiled
+//! guards with their core modules as static wasm imports) and the shared runtime
+//! (`core/js/guard-runtime.mjs`).
+//!
+//! The bridge is linked with `raw_module`, not `module`: wasm-bindgen copies a `module`
+//! file into `build/snippets/…`, which would break the bridge's own relative imports;
+//! a `raw_module` specifier is written verbatim into `build/index.js`, so
+//! `../js/bridge.mjs` resolves from `host-edge/build/` to the file in the repo, and
+//! wrangler's bundler follows its imports from where they really are.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(raw_module = "../js/bridge.mjs")]
+extern "C" {
+    /// Gateway `name` of the registry as JSON: `{yaml, path, guards: {id: sha256}}`.
+    #[wasm_bindgen(catch, js_name = gatewayJson)]
+    fn gateway_json_js(name: &str) -> Result<String, JsValue>;
+
+    /// Module `sha256` of the registry as JSON: `{sha256, contract, wasi, info}`.
+    #[wasm_bindgen(catch, js_name = moduleJson)]
+    fn module_json_js(sha256: &str) -> Result<String, JsValue>;
+
+    /// A guard instance of the shared runtime (`GuardInstance`).
+    pub type GuardInstance;
+
+    /// A new instance of module `sha256` in `mode` (`per_call` | `persistent`); the
+    /// module's core modules are prepared once per isolate and shared.
+    #[wasm_bindgen(catch, js_name = newInstance)]
+    fn new_instance_js(guard_id: &str, sha256: &str, mode: &str) -> Result<GuardInstance, JsValue>;
+
+    /// Calls `hook`; returns the runtime's result JSON (see `guardhouse_core::jshost`).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_js(
+        this: &GuardInstance,
+        hook: &str,
+        args: &str,
+        settings: &str,
+        limits: &str,
+    ) -> Result<String, JsValue>;
+}
+
+/// A thrown JS value as a message.
+fn message(e: JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Gateway `name` of the registry, as JSON text.
+pub fn gateway_json(name: &str) -> Result<String, String> {
+    gateway_json_js(name).map_err(message)
+}
+
+/// Module `sha256` of the registry, as JSON text.
+pub fn module_json(sha256: &str) -> Result<String, String> {
+    module_json_js(sha256).map_err(message)
+}
+
+/// A new runtime instance for guard `guard_id` (module `sha256`).
+pub fn new_instance(guard_id: &str, sha256: &str, mode: &str) -> Result<GuardInstance, String> {
+    new_instance_js(guard_id, sha256, mode).map_err(message)
+}
+
+impl GuardInstance {
+    /// Calls `hook` with JSON arguments, settings and limits; the runtime's result JSON.
+    pub fn call(
+        &self,
+        hook: &str,
+        args: &str,
+        settings: &str,
+        limits: &str,
+    ) -> Result<String, String> {
+        self.call_js(hook, args, settings, limits).map_err(message)
+    }
+}

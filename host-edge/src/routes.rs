@@ -1,0 +1,69 @@
+//! The API handlers: the same routes and JSON shapes as `guardhouse serve`, with bodies
+//! from `guardhouse_core::host` so both hosts answer alike.
+
+use guardhouse_core::api::Health;
+use guardhouse_core::host;
+use guardhouse_core::mcp::GatewayScreener;
+use worker::{Env, Request, Response};
+
+use crate::error::AppError;
+use crate::gateway::{EdgeGateway, isolate_gateway};
+use crate::proxy;
+
+/// The `GATEWAY` var when wrangler.toml sets none.
+pub const DEFAULT_GATEWAY: &str = "default";
+
+/// The Worker's configuration generation: a deploy is a new Worker, so it never reloads.
+const CONFIG_GENERATION: u64 = 1;
+
+/// The gateway this Worker serves (`GATEWAY` var), loaded once per isolate.
+pub fn gateway(env: &Env) -> Result<std::rc::Rc<EdgeGateway>, AppError> {
+    let name = env
+        .var("GATEWAY")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| DEFAULT_GATEWAY.to_string());
+    isolate_gateway(&name).map_err(AppError::Load)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<Response, AppError> {
+    Ok(Response::from_json(value)?)
+}
+
+/// `GET /health`.
+pub fn handle_health(env: &Env) -> Result<Response, AppError> {
+    let gateway = gateway(env)?;
+    json(&Health {
+        status: "ok".into(),
+        host: "edge".into(),
+        guards: gateway.guards.len(),
+        config_generation: CONFIG_GENERATION,
+    })
+}
+
+/// `GET /v1/guards`.
+pub fn handle_guards(env: &Env) -> Result<Response, AppError> {
+    json(&host::guard_summaries(&*gateway(env)?))
+}
+
+/// `POST /v1/evaluate`: one case.
+pub async fn handle_evaluate(mut req: Request, env: &Env) -> Result<Response, AppError> {
+    let body = req.bytes().await?;
+    let gateway = gateway(env)?;
+    json(&host::evaluate_request(&*gateway, &body)?)
+}
+
+/// `POST /v1/test`: a suite.
+pub async fn handle_test(mut req: Request, env: &Env) -> Result<Response, AppError> {
+    let body = req.bytes().await?;
+    let gateway = gateway(env)?;
+    json(&host::test_request(&*gateway, &body)?)
+}
+
+/// `POST|GET|DELETE /mcp`: MCP proxy mode, when the `UPSTREAM` var names a server.
+pub async fn handle_mcp(req: Request, env: &Env) -> Result<Response, AppError> {
+    let Some(config) = proxy::config(env) else {
+        return Err(AppError::ProxyOff);
+    };
+    let gateway = gateway(env)?;
+    Ok(proxy::handle(req, config, GatewayScreener(gateway)).await?)
+}
