@@ -1,0 +1,126 @@
+// Starts the two hosts the edge tests compare, on 127.0.0.1 with free ports:
+// the Worker under `wrangler dev` (workerd from the npm package) and native
+// `target/release/guardhouse serve`. Both need scripts/build-edge.sh to have run (the
+// tests set GUARDHOUSE_EDGE_PREBUILT=1 so wrangler's [build] step does nothing).
+// Every server runs in its own process group and is killed when the test process exits.
+
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** How long a server may take to answer /health. */
+export const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_EDGE_START_TIMEOUT_MS ?? 120_000);
+/** Every request the tests send is aborted after this long: a hang fails, it never waits. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The gateway YAML each registry gateway was built from (scripts/build-edge.sh). */
+export const GATEWAYS = {
+  default: path.join(ROOT, 'guards/gateway.yaml'),
+  hostile: path.join(ROOT, 'tests/configs/hostile.yaml'),
+};
+
+/** Environment for wrangler: no telemetry, no Request.cf download, no rebuild. */
+export const WRANGLER_ENV = {
+  ...process.env,
+  CI: '1',
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  GUARDHOUSE_EDGE_PREBUILT: '1',
+};
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const children = new Set();
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal); // the whole group: wrangler → workerd
+  } catch {}
+}
+
+process.once('exit', () => children.forEach((c) => killGroup(c, 'SIGKILL')));
+
+async function healthy(base) {
+  try {
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Spawns `cmd` in its own process group and waits until `base`/health answers. */
+async function launch(name, cmd, args, options, base) {
+  const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.add(child);
+  let log = '';
+  child.stdout.on('data', (chunk) => (log += chunk));
+  child.stderr.on('data', (chunk) => (log += chunk));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    killGroup(child, 'SIGKILL');
+    children.delete(child);
+  };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null || /Build failed/.test(log)) break;
+    const health = await healthy(base);
+    if (health) return { name, base, health, stop, log: () => log };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`${name} did not answer ${base}/health within ${START_TIMEOUT_MS} ms:\n${log}`);
+}
+
+/** The Worker under `wrangler dev`, serving registry gateway `gateway`. */
+export async function startEdge(gateway = 'default') {
+  const port = await freePort();
+  const inspector = await freePort();
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+    '--var', `GATEWAY:${gateway}`, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  const wrangler = path.join(ROOT, 'node_modules/.bin/wrangler');
+  const options = { cwd: path.join(ROOT, 'host-edge'), env: WRANGLER_ENV };
+  return launch(`edge (${gateway})`, wrangler, args, options, `http://127.0.0.1:${port}`);
+}
+
+/** Native `guardhouse serve` on the YAML registry gateway `gateway` was built from. */
+export async function startNative(gateway = 'default') {
+  const port = await freePort();
+  const bin = path.join(ROOT, 'target/release/guardhouse');
+  const args = ['serve', '-c', GATEWAYS[gateway], '--listen', `127.0.0.1:${port}`, '--no-reload'];
+  return launch(`native (${gateway})`, bin, args, { cwd: ROOT }, `http://127.0.0.1:${port}`);
+}
+
+/** POSTs `body` (text) to `base + route`; resolves to {status, json}. Bounded in time. */
+export async function post(base, route, body) {
+  const res = await fetch(`${base}${route}`, {
+    method: 'POST',
+    body,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+/** GETs `base + route` as JSON. Bounded in time. */
+export async function get(base, route) {
+  const res = await fetch(`${base}${route}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  return { status: res.status, json: await res.json() };
+}
