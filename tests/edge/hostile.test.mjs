@@ -1,0 +1,83 @@
+// Hostile guards at the edge (tests/configs/hostile.yaml) end as their failure_mode
+// decision, within a bounded time, and the isolate keeps serving afterwards. Each
+// outcome is also compared with native `guardhouse serve` on the same gateway.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { REQUEST_TIMEOUT_MS, get, post, startEdge, startNative } from './servers.mjs';
+
+let edge;
+let native;
+
+before(async () => {
+  [edge, native] = await Promise.all([startEdge('hostile'), startNative('hostile')]);
+});
+
+after(async () => {
+  await Promise.all([edge?.stop(), native?.stop()]);
+});
+
+/** Guard id → [decision, deny code, failure kind of its trace entry]. */
+const EXPECTED = {
+  loop: ['deny', 'guard_timeout', 'timeout'],
+  'memory-bomb': ['deny', 'guard_resource_limit', 'resource_limit'],
+  recursion: ['deny', 'guard_resource_limit', 'resource_limit'],
+  panic: ['deny', 'guard_error', 'trap'],
+  fuel: ['deny', 'guard_resource_limit', 'resource_limit'],
+  err: ['deny', 'guard_error', 'guest_error'],
+  'invalid-modify': ['deny', 'guard_error', 'invalid_decision'],
+  'loop-open': ['warn', null, 'timeout'],
+  'log-spam': ['allow', null, null],
+  healthy: ['allow', null, null],
+};
+
+function caseFor(guard) {
+  return JSON.stringify({
+    format: 'guardhouse.case/v1',
+    name: `hostile ${guard}`,
+    guards: [guard],
+    phase: 'tools_list',
+    payload: { tools: [{ name: 'read_file', description: 'Reads a file' }] },
+    expect: { decision: 'allow' },
+  });
+}
+
+function outcome(json) {
+  const e = json.evaluation;
+  assert.ok(e, `no evaluation: ${JSON.stringify(json)}`);
+  return [e.decision, e.deny?.code ?? null, e.trace[0]?.failure?.kind ?? null];
+}
+
+for (const [guard, expected] of Object.entries(EXPECTED)) {
+  test(`${guard}: ends as ${expected.slice(0, 2).filter(Boolean).join(' ')} on the edge, as on native`, async () => {
+    const started = Date.now();
+    const e = await post(edge.base, '/v1/evaluate', caseFor(guard));
+    const took = Date.now() - started;
+    assert.equal(e.status, 200, JSON.stringify(e.json));
+    assert.deepEqual(outcome(e.json), expected);
+    assert.ok(took < REQUEST_TIMEOUT_MS, `took ${took} ms`);
+    const n = await post(native.base, '/v1/evaluate', caseFor(guard));
+    assert.deepEqual(outcome(e.json), outcome(n.json), 'edge vs native');
+    // Logs (log-spam's truncation marker included) are bounded alike on both hosts.
+    assert.deepEqual(e.json.evaluation.trace[0].logs, n.json.evaluation.trace[0].logs, 'logs');
+  });
+}
+
+test('a looping guard is stopped by its fuel budget near its timeout, not by a hang', async () => {
+  const started = Date.now();
+  const { json } = await post(edge.base, '/v1/evaluate', caseFor('loop'));
+  const took = Date.now() - started;
+  assert.equal(json.evaluation.deny.code, 'guard_timeout');
+  assert.match(json.evaluation.deny.message, /^execution timeout: `loop` ran longer than 100 ms/);
+  // The budget is fuel (FUEL_PER_MS per ms of timeout_ms); generous bound for a loaded CI box.
+  assert.ok(took < 5000, `loop took ${took} ms`);
+});
+
+test('the isolate still serves after every hostile guard, and healthy guards still allow', async () => {
+  const health = await get(edge.base, '/health');
+  assert.equal(health.status, 200);
+  assert.equal(health.json.guards, 10);
+  const { json } = await post(edge.base, '/v1/evaluate', caseFor('healthy'));
+  assert.equal(json.evaluation.decision, 'allow');
+});
