@@ -67,7 +67,10 @@ export async function openBrowser() {
   });
   const errors = [];
   const watch = (page) => {
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+      if (process.env.GH_DEBUG) console.error(`[page ${m.type()}] ${m.text()}`);
+    });
     page.on('pageerror', (e) => errors.push(String(e)));
   };
   context.on('page', watch);
@@ -95,14 +98,22 @@ export async function upload(page, paths) {
     null, { timeout: 60000 });
 }
 
-/** Clicks Run and waits for a fresh decision; resolves to {decision, code, guard, rows}. */
+/** The page's finished-run counter. */
+export function runs(page) {
+  return page.getAttribute('[data-testid=workspace]', 'data-runs').then(Number);
+}
+
+/** Clicks `selector` and waits until the page finished one more run or suite run. */
+export async function clickAndWaitRun(page, selector, timeout = 60000) {
+  const before = await runs(page);
+  await page.click(selector);
+  await page.waitForFunction((n) =>
+    Number(document.querySelector('[data-testid=workspace]').dataset.runs) > n, before, { timeout });
+}
+
+/** Clicks Run and waits for the decision; resolves to {decision, code, guard, rows}. */
 export async function runAndRead(page) {
-  await page.evaluate(() => {
-    const d = document.querySelector('[data-testid=decision]');
-    if (d) d.removeAttribute('data-testid');
-  });
-  await page.click('[data-testid=run]');
-  await page.waitForSelector('[data-testid=decision]', { timeout: 30000 });
+  await clickAndWaitRun(page, '[data-testid=run]', 30000);
   return readResult(page);
 }
 
@@ -121,12 +132,18 @@ export function readResult(page) {
   });
 }
 
+/** The JSON document at the start of `text` (the CLI prints a closing line after it). */
+function leadingJson(text) {
+  const end = text.search(/\n[\]}]\n/);
+  return JSON.parse(end < 0 ? text : text.slice(0, end + 2));
+}
+
 /** Runs the CLI; resolves to parsed --json output (exit code ignored: deny is 1). */
 export function cli(args, cwd = ROOT) {
   try {
-    return JSON.parse(execFileSync(GUARDHOUSE, [...args, '--json'], { cwd, encoding: 'utf8' }));
+    return leadingJson(execFileSync(GUARDHOUSE, [...args, '--json'], { cwd, encoding: 'utf8' }));
   } catch (e) {
-    if (e.stdout) return JSON.parse(e.stdout);
+    if (e.stdout) return leadingJson(e.stdout);
     throw e;
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  ROOT, cli, openBrowser, readResult, runAndRead, startServer, upload, waitLoaded,
+  ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, startServer, upload, waitLoaded,
 } from './helpers.mjs';
 
 const GUARDS = readdirSync(join(ROOT, 'guards/dist')).filter((f) => f.endsWith('.wasm'));
@@ -35,9 +35,7 @@ function assertNoConsoleErrors(b) {
 /** The suite table as {case: {decision, code}}. */
 async function suiteTable(page, name) {
   await page.selectOption('[data-testid=suite-select]', name);
-  await page.evaluate(() => document.querySelector('[data-testid=suite-summary]')?.removeAttribute('data-testid'));
-  await page.click('[data-testid=run-suite]');
-  await page.waitForSelector('[data-testid=suite-summary]', { timeout: 60000 });
+  await clickAndWaitRun(page, '[data-testid=run-suite]');
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid=suite-row]')]
     .map((r) => [r.dataset.case, { decision: r.dataset.decision, code: r.dataset.code || null }])));
 }
@@ -112,7 +110,8 @@ test('a copied link reproduces the result in a fresh browser', async () => {
   const fresh = await openBrowser();
   try {
     await fresh.page.goto(link);
-    await fresh.page.waitForSelector('[data-testid=decision]', { timeout: 60000 });
+    await fresh.page.waitForFunction(() =>
+      Number(document.querySelector('[data-testid=workspace]')?.dataset.runs) >= 1, null, { timeout: 90000 });
     const again = await readResult(fresh.page);
     assert.deepEqual(again, first);
     assertNoConsoleErrors(fresh);
@@ -152,18 +151,18 @@ cases:
     window.__marks = {};
     new MutationObserver(() => {
       const now = performance.now();
-      const d = document.querySelector('[data-testid=decision]');
-      if (d && !window.__marks.decision) window.__marks.decision = now;
+      const runs = Number(document.querySelector('[data-testid=workspace]').dataset.runs);
+      if (runs > window.__marks.runs && !window.__marks.decision) window.__marks.decision = now;
       const tab = document.querySelector('[data-testid=phase-response]');
       if (tab?.getAttribute('aria-selected') === 'true' && !window.__marks.tab) window.__marks.tab = now;
     }).observe(document.body, { subtree: true, childList: true, attributes: true });
-    document.querySelector('[data-testid=decision]')?.removeAttribute('data-testid');
+    window.__marks.runs = Number(document.querySelector('[data-testid=workspace]').dataset.runs);
     window.__marks.start = performance.now();
     document.querySelector('[data-testid=run]').click();
     // A click while the guard loops in the worker: the page must answer it at once.
     setTimeout(() => document.querySelector('[data-testid=phase-response]').click(), 20);
   });
-  await page.waitForSelector('[data-testid=decision]', { timeout: 5000 });
+  await page.waitForFunction(() => window.__marks.decision, null, { timeout: 5000 });
   const result = await readResult(page);
   const marks = await page.evaluate(() => window.__marks);
   assert.equal(result.decision, 'deny');

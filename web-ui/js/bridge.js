@@ -8,6 +8,7 @@ let nextReq = 1;
 const pending = new Map();
 const loads = new Map(); // sha256 -> load message (re-sent after a respawn)
 let respawns = 0;
+let ready = Promise.resolve();
 
 function spawn() {
   worker = new Worker('./guard-worker.js', { type: 'module', name: 'guards' });
@@ -30,6 +31,9 @@ function spawn() {
     restart();
   };
   for (const msg of loads.values()) worker.postMessage(msg);
+  // Calls wait until a new worker has imported every module again, so re-loading does
+  // not eat into the first call's timeout.
+  ready = loads.size ? send({ type: 'ping' }, 0) : Promise.resolve();
 }
 
 function restart() {
@@ -38,8 +42,13 @@ function restart() {
   spawn();
 }
 
-function post(msg, timeoutMs) {
+async function post(msg, timeoutMs) {
   if (!worker) spawn();
+  await ready;
+  return send(msg, timeoutMs);
+}
+
+function send(msg, timeoutMs) {
   const req = nextReq++;
   return new Promise((resolve) => {
     const entry = { resolve, timer: 0 };
@@ -65,8 +74,11 @@ export async function compileModules(files) {
 /** Sends a transpiled guard to the worker; resolves to {ok, error?}. */
 export function loadGuard(sha256, glue, modules, contract) {
   const msg = { type: 'load', sha256, glue, modules, contract };
+  // post() spawns the first worker synchronously; record the load after, so that worker
+  // does not get it twice.
+  const sent = post(msg, 0);
   loads.set(sha256, msg);
-  return post(msg, 0);
+  return sent;
 }
 
 /** Calls a hook; resolves to {ok, result?: JSON text, error?, timeout?}. */

@@ -48,6 +48,7 @@ pub fn run_case(state: AppState) {
             elapsed_ms: js::now() - start,
         }));
         state.busy.set(false);
+        state.runs.update(|n| *n += 1);
     });
 }
 
@@ -239,5 +240,6 @@ pub fn run_suite(state: AppState, name: String) {
         report.name = Some(name);
         state.suite_report.set(Some(report));
         state.busy.set(false);
+        state.runs.update(|n| *n += 1);
     });
 }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub link: RwSignal<String>,
     /// Modules an opened link needs but did not carry.
     pub needed: RwSignal<Vec<LinkedModule>>,
+    /// Bumped after every finished run and suite run (tests wait on it).
+    pub runs: RwSignal<u32>,
     /// Set once the demo or a link finished loading.
     pub ready: RwSignal<bool>,
     /// The guard whose details are open.
@@ -62,6 +64,7 @@ impl AppState {
             notices: RwSignal::new(Vec::new()),
             link: RwSignal::new(String::new()),
             needed: RwSignal::new(Vec::new()),
+            runs: RwSignal::new(0),
             ready: RwSignal::new(false),
             selected: RwSignal::new(None),
         }

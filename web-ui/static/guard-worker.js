@@ -39,6 +39,8 @@ async function handle(m) {
       return load(m);
     case 'call':
       return call(m);
+    case 'ping':
+      return {};
     case 'reset':
       instances.clear();
       return {};

@@ -42,7 +42,7 @@ pub fn App() -> impl IntoView {
             <Toolbar/>
         </header>
         <Notices/>
-        <main class="workspace">
+        <main class="workspace" data-testid="workspace" data-runs=move || state.runs.get().to_string()>
             <section class="col">
                 <guards::DropZone/>
                 <guards::GuardList/>
