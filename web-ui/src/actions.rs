@@ -58,7 +58,10 @@ pub fn load_files(state: AppState, files: Vec<(String, Vec<u8>)>) {
     spawn_local(async move {
         for (name, bytes) in files {
             let lower = name.to_ascii_lowercase();
-            if [".yaml", ".yml", ".json"].iter().any(|e| lower.ends_with(e)) {
+            if [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| lower.ends_with(e))
+            {
                 match String::from_utf8(bytes) {
                     Ok(text) => import_case(state, &name, &text),
                     Err(_) => state.error(format!("{name}: not UTF-8 text")),
@@ -147,9 +150,9 @@ pub fn copy_link(state: AppState) {
                 location.pathname().unwrap_or_default()
             );
             let url = format!("{base}{fragment}");
-            let _ = window()
-                .history()
-                .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+            let _ = window().history().and_then(|h| {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+            });
             state.link.set(url.clone());
             spawn_local(async move {
                 let _ = js::await_promise(js::copy_text(&url)).await;

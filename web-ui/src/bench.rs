@@ -77,8 +77,10 @@ pub async fn bench_guard(
             .map(|t| t.decision.clone())
             .unwrap_or_default();
     }
-    Ok(json!({"call_us": call, "instantiate_us": inst, "wall_us": wall, "decision": decision})
-        .to_string())
+    Ok(
+        json!({"call_us": call, "instantiate_us": inst, "wall_us": wall, "decision": decision})
+            .to_string(),
+    )
 }
 
 /// What loading each module of the page cost: `[{path, size, transpile_ms, compile_ms}]`.
@@ -101,15 +103,19 @@ pub fn load_timings() -> Result<String, JsValue> {
 /// transpile, compile, worker load and the settings hooks.
 #[wasm_bindgen]
 pub async fn bench_load(url: String) -> Result<String, JsValue> {
-    let bytes = crate::js::fetch(&url).await.map_err(|e| JsValue::from_str(&e))?;
+    let bytes = crate::js::fetch(&url)
+        .await
+        .map_err(|e| JsValue::from_str(&e))?;
     let start = crate::js::now();
     let m = loader::load_module(&url, bytes)
         .await
         .map_err(|e| JsValue::from_str(&e))?;
     let total = crate::js::now() - start;
-    Ok(json!({"path": url, "size": m.info.size, "transpile_ms": m.transpile_ms,
+    Ok(
+        json!({"path": url, "size": m.info.size, "transpile_ms": m.transpile_ms,
               "compile_ms": m.compile_ms, "total_ms": total})
-    .to_string())
+        .to_string(),
+    )
 }
 
 fn err(e: impl ToString) -> JsValue {

@@ -68,11 +68,6 @@ fn failed(failure: GuardFailure, wall_us: f64) -> GuardOutcome {
     }
 }
 
-fn limits_json(g: &GuardConfig) -> String {
-    serde_json::json!({"fuel": g.limits.max_fuel, "memory_bytes": g.max_memory_bytes()})
-        .to_string()
-}
-
 fn mode_name(m: InstanceMode) -> &'static str {
     match m {
         InstanceMode::PerCall => "per_call",
@@ -100,6 +95,7 @@ async fn call_guard(
     let args_json = hostcall::args_json(args, context, t.contract);
     let settings_json = hostcall::settings_json(settings);
     let limit_ms = g.effective_timeout_ms();
+    let limits = hostcall::limits(g);
     let start = js::now();
     let reply = js::await_promise(js::call_guard(
         &g.id,
@@ -108,7 +104,7 @@ async fn call_guard(
         hook,
         &args_json,
         &settings_json,
-        &limits_json(g),
+        &limits.to_json(),
         limit_ms as f64,
     ))
     .await;
@@ -127,7 +123,7 @@ async fn call_guard(
             let (instantiate, call) = hostcall::timings(&text);
             timing.instantiate_us = instantiate;
             timing.call_us = call;
-            hostcall::outcome(&g.id, &text, timing.wall_us)
+            hostcall::outcome(&g.id, &text, &limits, timing.wall_us)
         }
     };
     (outcome, timing)

@@ -18,7 +18,7 @@ use crate::js;
 use crate::model::LoadedModule;
 
 /// Budget of the settings hooks at load.
-const SETTINGS_TIMEOUT_MS: f64 = 1000.0;
+const SETTINGS_TIMEOUT_MS: u64 = 1000;
 
 /// Loads a guard component found at `path`.
 pub async fn load_module(path: &str, bytes: Vec<u8>) -> Result<LoadedModule, String> {
@@ -85,8 +85,8 @@ async fn settings_hook(sha256: &str, hook: &str) -> Result<String, String> {
         hook,
         "[]",
         "{}",
-        r#"{"fuel": null, "memory_bytes": null}"#,
-        SETTINGS_TIMEOUT_MS,
+        &hostcall::settings_limits(SETTINGS_TIMEOUT_MS).to_json(),
+        SETTINGS_TIMEOUT_MS as f64,
     ))
     .await?;
     if js::get(&reply, "timeout").is_truthy() {
@@ -95,7 +95,9 @@ async fn settings_hook(sha256: &str, hook: &str) -> Result<String, String> {
     if !js::get(&reply, "ok").is_truthy() {
         return Err(js::get(&reply, "error").as_string().unwrap_or_default());
     }
-    hostcall::string_result(&js::get(&reply, "result").as_string().unwrap_or_default())
+    let text = js::get(&reply, "result").as_string().unwrap_or_default();
+    hostcall::settings_text(&text, SETTINGS_TIMEOUT_MS)?
+        .ok_or_else(|| format!("{hook} is not exported"))
 }
 
 /// The demo's files, as `scripts/build-web.sh` lists them in `demo.json`.

@@ -109,7 +109,9 @@ pub fn decode(fragment: &str) -> Result<Shared, String> {
     for m in header.modules {
         let bytes = if m.embedded {
             let end = at + m.size as usize;
-            let b = raw.get(at..end).ok_or("the link is damaged (module bytes)")?;
+            let b = raw
+                .get(at..end)
+                .ok_or("the link is damaged (module bytes)")?;
             at = end;
             let have = sha256_hex(b);
             if have != m.sha256 {

@@ -30,7 +30,11 @@ fn fields(schema: &Value) -> Vec<Field> {
             let choices: Vec<String> = p
                 .get("enum")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             let kind = match (ty, items) {
                 ("boolean", _) => "bool",
@@ -75,7 +79,10 @@ fn parsed(kind: &str, text: &str) -> Option<Value> {
     match kind {
         _ if t.is_empty() && kind != "lines" && kind != "string" => None,
         "bool" => Some(Value::Bool(text == "true")),
-        "int" => Some(t.parse::<i64>().map_or(Value::String(t.into()), Value::from)),
+        "int" => Some(
+            t.parse::<i64>()
+                .map_or(Value::String(t.into()), Value::from),
+        ),
         "number" => Some(
             t.parse::<f64>()
                 .ok()
@@ -134,9 +141,15 @@ pub fn ConfigForm(id: String) -> impl IntoView {
     let errors = {
         let config = config.clone();
         move || match &compiled {
-            None => vec!["this guard has no settings schema; any config is passed through".to_string()],
+            None => {
+                vec!["this guard has no settings schema; any config is passed through".to_string()]
+            }
             Some(Err(e)) => vec![e.clone()],
-            Some(Ok(s)) => s.validate(&config()).iter().map(ToString::to_string).collect(),
+            Some(Ok(s)) => s
+                .validate(&config())
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
         }
     };
     let raw_error = RwSignal::new(String::new());

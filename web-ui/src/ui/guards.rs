@@ -99,9 +99,13 @@ fn GuardCard(id: String) -> impl IntoView {
     let toggle = {
         let id = id.clone();
         move |_| {
-            state
-                .selected
-                .update(|s| *s = if s.as_deref() == Some(&id) { None } else { Some(id.clone()) })
+            state.selected.update(|s| {
+                *s = if s.as_deref() == Some(&id) {
+                    None
+                } else {
+                    Some(id.clone())
+                }
+            })
         }
     };
     let summary = module.clone();

@@ -23,22 +23,31 @@ pub fn PayloadEditor() -> impl IntoView {
     let state = expect_context::<AppState>();
     let ed = state.editor;
     let phase = move || ed.with(|e| e.phase);
-    let tabs = PHASES.map(|p| view! {
-        <button role="tab" data-testid=format!("phase-{}", phase_name(p))
-            class:active=move || phase() == p aria-selected=move || (phase() == p).to_string()
-            on:click=move |_| ed.update(|e| e.phase = p)>{phase_name(p)}</button>
+    let tabs = PHASES.map(|p| {
+        view! {
+            <button role="tab" data-testid=format!("phase-{}", phase_name(p))
+                class:active=move || phase() == p aria-selected=move || (phase() == p).to_string()
+                on:click=move |_| ed.update(|e| e.phase = p)>{phase_name(p)}</button>
+        }
     });
     let examples = move || {
-        EXAMPLES.iter().enumerate().filter(|(_, x)| x.phase == phase()).map(|(i, x)| view! {
-            <button class=if x.malicious { "example bad" } else { "example good" }
-                data-testid=format!("example-{i}")
-                on:click=move |_| ed.update(|e| {
-                    let x = &EXAMPLES[i];
-                    e.payloads[phase_index(x.phase)] = x.payload.to_string();
-                    e.context = x.context();
-                    e.expect = None;
-                })>{x.label}</button>
-        }).collect_view()
+        EXAMPLES
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.phase == phase())
+            .map(|(i, x)| {
+                view! {
+                    <button class=if x.malicious { "example bad" } else { "example good" }
+                        data-testid=format!("example-{i}")
+                        on:click=move |_| ed.update(|e| {
+                            let x = &EXAMPLES[i];
+                            e.payloads[phase_index(x.phase)] = x.payload.to_string();
+                            e.context = x.context();
+                            e.expect = None;
+                        })>{x.label}</button>
+                }
+            })
+            .collect_view()
     };
     view! {
         <div class="panel">

@@ -86,25 +86,41 @@ fn RunResult(run: RunView) -> impl IntoView {
     let decision = verdict(eval.decision);
     let deny = eval.deny.clone();
     let timing_of = |g: &str| -> CallTiming {
-        run.timings.iter().find(|t| t.guard == g).cloned().unwrap_or_default()
+        run.timings
+            .iter()
+            .find(|t| t.guard == g)
+            .cloned()
+            .unwrap_or_default()
     };
-    let rows = eval.trace.iter().map(|t| {
-        let tm = timing_of(&t.guard);
-        view! {
-            <tr data-testid="trace-row" data-guard=t.guard.clone() class=t.decision.clone()>
-                <td>{t.guard.clone()}</td>
-                <td>{t.decision.clone()}</td>
-                <td class="mono">{t.code.clone().unwrap_or_default()}</td>
-                <td class="num">{us(tm.instantiate_us)}</td>
-                <td class="num">{us(tm.call_us)}</td>
-                <td class="num">{t.duration_us}</td>
-                <td class="num">{t.fuel_used.map(|f| f.to_string()).unwrap_or_default()}</td>
-            </tr>
-        }
-    }).collect_view();
-    let logs: Vec<String> = eval.trace.iter().flat_map(|t| {
-        t.logs.iter().cloned().chain(t.failure.iter().map(|f| format!("[{}] {}", t.guard, f.message)))
-    }).collect();
+    let rows = eval
+        .trace
+        .iter()
+        .map(|t| {
+            let tm = timing_of(&t.guard);
+            view! {
+                <tr data-testid="trace-row" data-guard=t.guard.clone() class=t.decision.clone()>
+                    <td>{t.guard.clone()}</td>
+                    <td>{t.decision.clone()}</td>
+                    <td class="mono">{t.code.clone().unwrap_or_default()}</td>
+                    <td class="num">{us(tm.instantiate_us)}</td>
+                    <td class="num">{us(tm.call_us)}</td>
+                    <td class="num">{t.duration_us}</td>
+                    <td class="num">{t.fuel_used.map(|f| f.to_string()).unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let logs: Vec<String> = eval
+        .trace
+        .iter()
+        .flat_map(|t| {
+            t.logs.iter().cloned().chain(
+                t.failure
+                    .iter()
+                    .map(|f| format!("[{}] {}", t.guard, f.message)),
+            )
+        })
+        .collect();
     let diff = eval.payload.as_ref().map(|after| {
         let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
         line_diff(&pretty(&run.original), &pretty(after))

@@ -10,15 +10,27 @@ use crate::state::AppState;
 pub fn SuiteRunner() -> impl IntoView {
     let state = expect_context::<AppState>();
     let chosen = RwSignal::new(String::new());
-    let names = move || state.suites.with(|s| s.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
+    let names = move || {
+        state
+            .suites
+            .with(|s| s.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
+    };
     let current = move || {
         let c = chosen.get();
-        if c.is_empty() { names().into_iter().next().unwrap_or_default() } else { c }
+        if c.is_empty() {
+            names().into_iter().next().unwrap_or_default()
+        } else {
+            c
+        }
     };
     let open_case = move |i: usize| {
         let name = current();
         state.suites.with_untracked(|s| {
-            if let Some(case) = s.iter().find(|(n, _)| *n == name).and_then(|(_, f)| f.cases.get(i)) {
+            if let Some(case) = s
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, f)| f.cases.get(i))
+            {
                 state.editor.update(|e| e.load_case(case));
             }
         });
