@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: installs toolchain targets, builds guardhouse and
-# the guards, runs unit and integration tests, checks core for wasm32, lints, and runs
-# the example suites with `guardhouse test`.
+# Runs every test on a fresh machine: installs what is missing (rustup targets,
+# wasm-bindgen-cli, npm packages with `npm ci`, Debian chromium), builds guardhouse and
+# the guards, lints, runs the Rust unit and integration tests, the shared JS runtime's
+# tests, the edge Worker under workerd against native, the MCP proxy end to end on both
+# hosts, the web page in headless Chromium, and last the example suites with
+# `guardhouse test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-toolchain.sh
@@ -15,5 +18,13 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== unit and integration tests"
 cargo test --workspace --release --lib --bins --tests
+echo "== shared JS runtime (Node)"
+scripts/test-js.sh
+echo "== edge Worker under wrangler dev (workerd) vs native"
+scripts/test-edge.sh
+echo "== MCP proxy end to end, native and edge"
+GUARDHOUSE_EDGE_PREBUILT=1 GUARDHOUSE_MCP_HOSTS="native edge" scripts/test-mcp.sh
+echo "== web page in headless Chromium"
+scripts/test-web.sh
 echo "== example suites (closing line: N passed, M failed)"
 target/release/guardhouse test guards/suites/*.yaml
