@@ -25,7 +25,7 @@ fi
 cargo build -p guardhouse-web --target wasm32-unknown-unknown --release
 rm -rf "$OUT"
 mkdir -p "$OUT/guards/dist" "$OUT/guards/suites" "$OUT/preview2-shim"
-"$BINDGEN" --target web --no-typescript --out-dir "$OUT" --out-name app \
+"$BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$OUT" --out-name app \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/guardhouse-web.wasm"
 if [ "${WEB_OPT:-0}" = 1 ]; then
   node_modules/binaryen/bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \

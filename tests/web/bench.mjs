@@ -2,6 +2,7 @@
 // of simple-pattern over 50 tools after load, persistent and per_call; first-run time
 // (transpile + compile) per example guard; and the native figure from this machine.
 // Run: node tests/web/bench.mjs (after scripts/build-web.sh). Writes bench-results/web.json.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -52,7 +53,7 @@ try {
 }
 
 // Native: the same 50-tool list through `guardhouse run` (one process per run, so this
-// is the call as traced, not the process start), plus `guardhouse bench`'s report if present.
+// is the call as traced, not the process start), and `guardhouse bench`'s own scenarios.
 const dir = join(ROOT, 'bench-results');
 mkdirSync(dir, { recursive: true });
 const casePath = join(dir, 'web-bench-case.json');
@@ -63,9 +64,11 @@ writeFileSync(casePath, JSON.stringify({
 const native = [];
 for (let i = 0; i < 20; i++) native.push(cli(['run', casePath])[0].evaluation.trace[0].duration_us);
 out.native_run_per_call_us = stats(native);
-try {
-  out.native_bench = JSON.parse(readFileSync(join(dir, 'native.json'), 'utf8'));
-} catch { /* guardhouse bench not run on this machine yet */ }
+// `guardhouse bench` on the same machine, right after the browser run.
+execFileSync(join(ROOT, 'target/release/guardhouse'), ['bench', '--iterations', '2000',
+  '--serve-requests', '0', '--out', join(dir, 'native-for-web.json')], { cwd: ROOT, stdio: 'ignore' });
+out.native_bench = JSON.parse(readFileSync(join(dir, 'native-for-web.json'), 'utf8')).latencies
+  .filter((l) => l.scenario.startsWith('simple-pattern/50 tools'));
 
 writeFileSync(join(dir, 'web.json'), JSON.stringify(out, null, 2));
 const f = (x) => (typeof x === 'number' ? x.toFixed(1) : String(x));
@@ -83,4 +86,7 @@ for (const r of out.preload) {
   console.log(`    ${r.path.padEnd(40)} transpile ${f(r.transpile_ms)} ms  compile ${f(r.compile_ms)} ms`);
 }
 console.log(`  native (guardhouse run, traced call): p50 ${out.native_run_per_call_us.p50} µs over ${native.length} runs`);
+for (const l of out.native_bench) {
+  console.log(`  native (guardhouse bench) ${l.scenario.padEnd(45)} p50 ${f(l.p50_us)} µs p99 ${f(l.p99_us)} µs`);
+}
 console.log('  wrote bench-results/web.json');

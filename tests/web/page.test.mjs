@@ -73,6 +73,8 @@ test('example payloads decide as `guardhouse run`, and exported cases run unchan
     const ids = await page.$$eval('[data-testid^=example-]', (els) => els.map((e) => e.dataset.testid));
     for (const id of ids) {
       await page.click(`[data-testid=${id}]`);
+      // `guardhouse run` starts a fresh process: persistent guards (rug-pull) start empty.
+      await page.click('[data-testid=reset-instances]');
       const got = await runAndRead(page);
       await page.click('[data-testid=expect-this]');
       const [download] = await Promise.all([
@@ -103,6 +105,7 @@ test('a copied link reproduces the result in a fresh browser', async () => {
   const { page } = browser;
   await page.click('[data-testid=phase-tool_invoke]');
   await page.click('[data-testid=example-3]');
+  await page.click('[data-testid=reset-instances]');
   const first = await runAndRead(page);
   await page.click('[data-testid=copy-link]');
   const link = await page.inputValue('[data-testid=share-link]');

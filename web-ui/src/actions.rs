@@ -181,9 +181,9 @@ pub async fn open_link(state: AppState, fragment: &str) {
     if let Some(first) = shared.file.cases.first() {
         state.editor.update(|e| e.load_case(first));
     }
-    let missing = needed.is_empty();
+    let complete = needed.is_empty();
     state.needed.set(needed);
-    if missing {
+    if complete {
         run_case(state);
     } else {
         state.info("this link names modules larger than the embedding limit: drop them here");
@@ -244,5 +244,15 @@ pub fn run_suite(state: AppState, name: String) {
         state.suite_report.set(Some(report));
         state.busy.set(false);
         state.runs.update(|n| *n += 1);
+    });
+}
+
+/// Drops every persistent instance, so guard state starts fresh.
+pub fn reset_instances(state: AppState) {
+    spawn_local(async move {
+        match js::await_promise(js::reset_instances()).await {
+            Ok(_) => state.info("persistent instances reset"),
+            Err(e) => state.error(e),
+        }
     });
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use guardhouse_core::config::{FailureMode, GuardConfig, InstanceMode};
 use guardhouse_core::contract::RunsOn;
 
+use crate::actions;
 use crate::state::AppState;
 
 const PHASES: [(RunsOn, &str); 4] = [
@@ -42,7 +43,11 @@ pub fn ChainView() -> impl IntoView {
     };
     view! {
         <div class="panel">
-            <h2>"Chain"</h2>
+            <h2>"Chain"
+                <button class="small" data-testid="reset-instances" title="drop every persistent instance: state starts fresh, as in a new process"
+                    on:click=move |_| actions::reset_instances(state)>"Reset state"</button>
+            </h2>
+            <div class="scroll">
             <table class="chain" data-testid="chain">
                 <thead><tr>
                     <th>"on"</th><th>"guard"</th><th>"prio"</th><th>"failure"</th>
@@ -52,6 +57,7 @@ pub fn ChainView() -> impl IntoView {
                     <For each=rows key=|id| id.clone() children=move |id| view! { <ChainRow id/> }/>
                 </tbody>
             </table>
+            </div>
         </div>
     }
 }

@@ -115,6 +115,7 @@ pub fn ConfigForm(id: String) -> impl IntoView {
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or(Value::Null);
     let compiled = schema_text.as_deref().map(SettingsSchema::compile);
+    let no_schema = compiled.is_none();
     let config = {
         let id = id.clone();
         move || {
@@ -141,9 +142,7 @@ pub fn ConfigForm(id: String) -> impl IntoView {
     let errors = {
         let config = config.clone();
         move || match &compiled {
-            None => {
-                vec!["this guard has no settings schema; any config is passed through".to_string()]
-            }
+            None => Vec::new(),
             Some(Err(e)) => vec![e.clone()],
             Some(Ok(s)) => s
                 .validate(&config())
@@ -201,6 +200,7 @@ pub fn ConfigForm(id: String) -> impl IntoView {
     };
     view! {
         <form class="config" data-testid="config-form" on:submit=|e| e.prevent_default()>
+            {no_schema.then(|| view! { <p class="hint">"This guard has no settings schema (minimal contract): its config is passed through unchecked."</p> })}
             {rows}
             <ul class="errors" data-testid="config-errors">
                 {move || errors().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}

@@ -43,7 +43,10 @@ pub fn PayloadEditor() -> impl IntoView {
                             let x = &EXAMPLES[i];
                             e.payloads[phase_index(x.phase)] = x.payload.to_string();
                             e.context = x.context();
+                            // An example runs against the whole chain as configured.
                             e.expect = None;
+                            e.only.clear();
+                            e.overrides = "{}".into();
                         })>{x.label}</button>
                 }
             })
