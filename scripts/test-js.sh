@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests of the shared JS execution path: builds gh-transpile and js-plan (release), then
+# Tests of the shared JS execution path: builds gh-transpile and gh-js-plan (release), then
 # runs the Node tests of core/js/guard-runtime.mjs against the real guards and the
 # native host. Needs target/release/guardhouse and the built guards
 # (cargo build --release -p guardhouse && scripts/build-guards.sh).
@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 for f in target/release/guardhouse guards/dist/simple-pattern.wasm tests/fixtures/dist/wasi-probe.wasm; do
   [ -e "$f" ] || { echo "test-js: missing $f (run cargo build --release -p guardhouse && scripts/build-guards.sh)" >&2; exit 2; }
 done
-cargo build --release -p guardhouse-transpile --bins --examples
+cargo build --release -p guardhouse-transpile --bins
 timeout 600 node --test tests/js/

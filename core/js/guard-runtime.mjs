@@ -118,6 +118,14 @@ class Live {
     this.output = output;
     this.snapshot = null;
     this.dirty = false;
+    // Bytes of the largest defined memory right after instantiation: wasmtime's limiter
+    // sees the initial size too, so a guard whose initial memory is over its limit fails.
+    this.initial = 0;
+    for (const inst of cores) {
+      for (let n = 0; inst.exports[`__gh_mem${n}`]; n++) {
+        this.initial = Math.max(this.initial, inst.exports[`__gh_mem${n}`].buffer.byteLength);
+      }
+    }
   }
 
   takeSnapshot() {
@@ -149,15 +157,6 @@ class Live {
     this.dirty = false;
   }
 
-  /** Bytes of memory a fresh instance starts with (the largest defined memory). */
-  initialBytes() {
-    let most = 0;
-    for (const snap of this.snapshot ?? []) {
-      for (const { bytes } of snap.memories) most = Math.max(most, bytes.length);
-    }
-    return most;
-  }
-
   arm(fuel, memoryBytes) {
     const pages = memoryBytes == null ? -1 : Math.min(Math.floor(memoryBytes / PAGE), 0x7fffffff);
     for (const inst of this.cores) {
@@ -176,7 +175,9 @@ class Live {
       const left = g.value;
       used += left < 0n ? budget : budget - left;
     }
-    return Number(used);
+    // Each core instance counts against the full budget; the trampoline modules use
+    // next to nothing, so the sum stays close to the guard's own use.
+    return Number(used > budget ? budget : used);
   }
 
   /** Pages the refused `memory.grow` asked for. */
@@ -277,7 +278,7 @@ export class GuardInstance {
       limits = JSON.parse(limitsJson) ?? {};
       if (!Array.isArray(args)) throw new TypeError('arguments must be a JSON array');
     } catch (e) {
-      return this.result({ status: 'host_error', message: `bad call input: ${errorMessage(e)}` }, 0, 0n, null);
+      return this.result({ status: 'host_error', message: `bad call input: ${errorMessage(e)}` }, 0, null);
     }
     const budget = limits.fuel == null ? UNLIMITED_FUEL : BigInt(Math.max(0, Math.floor(limits.fuel)));
     const memoryBytes = limits.memory_bytes ?? null;
@@ -287,19 +288,19 @@ export class GuardInstance {
       live = this.prepare();
     } catch (e) {
       this.live = null;
-      return this.result(this.classify(e, null), now() - t0, budget, null);
+      return this.result(this.classify(e, null), now() - t0, null);
     }
     const instantiateUs = now() - t0;
-    if (memoryBytes != null && live.initialBytes() > memoryBytes) {
+    if (memoryBytes != null && live.initial > memoryBytes) {
       this.live = null;
-      const message = `tried to grow its memory to ${live.initialBytes()} bytes, past max_memory_bytes = ${memoryBytes}`;
-      return this.result({ status: 'memory_limit', message }, instantiateUs, budget, null);
+      const message = `tried to grow its memory to ${live.initial} bytes, past max_memory_bytes = ${memoryBytes}`;
+      return this.result({ status: 'memory_limit', message }, instantiateUs, null);
     }
     const iface = live.exports[GUARD_EXPORT] ?? live.exports.guard;
     const fn = iface?.[hookFunctionName(hook)];
     if (typeof fn !== 'function') {
       this.live = this.mode === 'persistent' || live.snapshot ? live : null;
-      return this.result({ status: 'not_exported' }, instantiateUs, budget, null);
+      return this.result({ status: 'not_exported' }, instantiateUs, null);
     }
     live.arm(budget, memoryBytes);
     live.dirty = true;
@@ -316,7 +317,7 @@ export class GuardInstance {
     const healthy = out.status === 'ok' || out.status === 'guest_error';
     const keep = healthy && (this.mode === 'persistent' || live.snapshot !== null);
     this.live = keep ? live : null;
-    return this.result(out, instantiateUs, budget, callUs);
+    return this.result(out, instantiateUs, callUs);
   }
 
   /** The instance the next call runs in: kept, restored from its snapshot, or fresh. */
@@ -349,7 +350,7 @@ export class GuardInstance {
     return { status: 'trap', message: errorMessage(e) };
   }
 
-  result(out, instantiateUs, budget, callUs) {
+  result(out, instantiateUs, callUs) {
     out.logs = this.ctx.logs;
     out.logs_dropped = { lines: this.ctx.droppedLines, bytes: this.ctx.droppedBytes };
     if (out.fuel_used === undefined) out.fuel_used = 0;

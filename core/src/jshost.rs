@@ -202,6 +202,52 @@ fn trap_message(message: &str) -> String {
     native.to_string()
 }
 
+/// The failure a non-`ok` call result stands for, as the native host classifies it.
+fn failure_of(r: &CallResult, limits: &JsLimits) -> GuardFailure {
+    let message = r.message.clone().unwrap_or_default();
+    match r.status.as_str() {
+        "guest_error" => GuardFailure::GuestError(message),
+        "trap" => GuardFailure::Trap(trap_message(&message)),
+        "fuel_exhausted" => match limits.bound {
+            FuelBound::Timeout { limit_ms } => GuardFailure::Timeout { limit_ms },
+            FuelBound::MaxFuel => GuardFailure::ResourceLimit {
+                resource: Resource::Fuel,
+                detail: format!("ran out of fuel (max_fuel = {})", limits.fuel),
+            },
+        },
+        "memory_limit" => GuardFailure::ResourceLimit {
+            resource: Resource::Memory,
+            detail: message,
+        },
+        "stack_overflow" => GuardFailure::ResourceLimit {
+            resource: Resource::Stack,
+            detail: "overflowed its wasm stack".into(),
+        },
+        "host_error" => GuardFailure::Host(message),
+        other => GuardFailure::Host(format!(
+            "the guard runtime returned unknown status `{other}`"
+        )),
+    }
+}
+
+/// The text a settings hook (`get-settings-schema`, `get-default-config`) returned:
+/// `Ok(None)` when the guard does not export it.
+pub fn text_from_js(text: &str, limits: &JsLimits) -> Result<Option<String>, GuardFailure> {
+    let r: CallResult = serde_json::from_str(text).map_err(|e| {
+        GuardFailure::Host(format!(
+            "the guard runtime returned an unreadable result: {e}"
+        ))
+    })?;
+    match (r.status.as_str(), &r.value) {
+        ("ok", Some(Value::String(s))) => Ok(Some(s.clone())),
+        ("ok", _) => Err(GuardFailure::Host(
+            "a settings hook returned something other than text".into(),
+        )),
+        ("not_exported", _) => Ok(None),
+        _ => Err(failure_of(&r, limits)),
+    }
+}
+
 /// Turns the JSON text `GuardInstance.call` returned into the outcome core's chain
 /// records. `limits` must be the ones the call ran with.
 pub fn outcome_from_js(text: &str, limits: &JsLimits, guard_id: &str) -> GuardOutcome {
@@ -224,7 +270,6 @@ pub fn outcome_from_js(text: &str, limits: &JsLimits, guard_id: &str) -> GuardOu
     }
     logs.dropped_lines += r.logs_dropped.lines;
     logs.dropped_bytes += r.logs_dropped.bytes;
-    let message = r.message.clone().unwrap_or_default();
     let result = match r.status.as_str() {
         "ok" => match r.value.map(serde_json::from_value::<Decision>) {
             Some(Ok(d)) => Ok(Some(d)),
@@ -236,27 +281,7 @@ pub fn outcome_from_js(text: &str, limits: &JsLimits, guard_id: &str) -> GuardOu
             )),
         },
         "not_exported" => Ok(None),
-        "guest_error" => Err(GuardFailure::GuestError(message)),
-        "trap" => Err(GuardFailure::Trap(trap_message(&message))),
-        "fuel_exhausted" => Err(match limits.bound {
-            FuelBound::Timeout { limit_ms } => GuardFailure::Timeout { limit_ms },
-            FuelBound::MaxFuel => GuardFailure::ResourceLimit {
-                resource: Resource::Fuel,
-                detail: format!("ran out of fuel (max_fuel = {})", limits.fuel),
-            },
-        }),
-        "memory_limit" => Err(GuardFailure::ResourceLimit {
-            resource: Resource::Memory,
-            detail: message,
-        }),
-        "stack_overflow" => Err(GuardFailure::ResourceLimit {
-            resource: Resource::Stack,
-            detail: "overflowed its wasm stack".into(),
-        }),
-        "host_error" => Err(GuardFailure::Host(message)),
-        other => Err(GuardFailure::Host(format!(
-            "the guard runtime returned unknown status `{other}`"
-        ))),
+        _ => Err(failure_of(&r, limits)),
     };
     GuardOutcome {
         result,

@@ -247,3 +247,18 @@ fn timings_are_split() {
         }
     );
 }
+
+#[test]
+fn settings_hooks_return_text() {
+    let l = js_limits(&guard(""), JsHost::Browser);
+    assert_eq!(
+        text_from_js(r#"{"status":"ok","value":"{}"}"#, &l),
+        Ok(Some("{}".into()))
+    );
+    assert_eq!(text_from_js(r#"{"status":"not_exported"}"#, &l), Ok(None));
+    assert!(matches!(
+        text_from_js(r#"{"status":"trap","message":"x"}"#, &l),
+        Err(GuardFailure::Trap(_))
+    ));
+    assert!(text_from_js(r#"{"status":"ok","value":{"kind":"allow"}}"#, &l).is_err());
+}

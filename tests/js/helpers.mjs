@@ -1,5 +1,5 @@
 // Shared setup for the Node tests of core/js/guard-runtime.mjs: run gh-transpile into a
-// temp dir, compile the core modules, plan calls with core (js-plan) and ask the native
+// temp dir, compile the core modules, plan calls with core (gh-js-plan) and ask the native
 // host (`guardhouse run --json`) for its answers.
 
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { GuardInstance, GuardModule } from '../../core/js/guard-runtime.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const GH_TRANSPILE = process.env.GH_TRANSPILE ?? join(ROOT, 'target/release/gh-transpile');
-export const JS_PLAN = process.env.JS_PLAN ?? join(ROOT, 'target/release/examples/js-plan');
+export const JS_PLAN = process.env.JS_PLAN ?? join(ROOT, 'target/release/gh-js-plan');
 export const GUARDHOUSE = process.env.GUARDHOUSE ?? join(ROOT, 'target/release/guardhouse');
 
 const run = (bin, args) => execFileSync(bin, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -48,7 +48,7 @@ export function guardModule(loaded, manifest, id, gateway = 'default') {
   return new GuardModule(id, m.glue, m.coreModules, m.contract);
 }
 
-/** core's plan of the JS calls each case of `suite` makes (see core/transpile/examples/js-plan.rs). */
+/** core's plan of the JS calls each case of `suite` makes (see core/transpile/src/bin/gh-js-plan.rs). */
 export function plan(suite) {
   return JSON.parse(run(JS_PLAN, [suite]));
 }

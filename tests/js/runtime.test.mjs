@@ -191,5 +191,12 @@ describe('fixtures', () => {
     const missing = JSON.parse(instance.call('evaluate-nothing', '[]', '{}', '{}'));
     assert.equal(missing.status, 'not_exported');
     assert.throws(() => new GuardInstance(mod('noop', 'fixtures'), 'sometimes'), /instance mode/);
+    // An initial memory over the limit fails like wasmtime's limiter at instantiation.
+    const small = callWith(new GuardInstance(mod('simple-pattern'), 'persistent'), 'evaluate-tools-list', [tools(1), CONTEXT], {}, {
+      fuel: null,
+      memory_bytes: 65536,
+    });
+    assert.equal(small.status, 'memory_limit');
+    assert.match(small.message, /^tried to grow its memory to \d+ bytes, past max_memory_bytes = 65536$/);
   });
 });

@@ -1,4 +1,4 @@
-//! `js-plan SUITE.yaml...`: prints, as JSON, the guard calls each case of the suites
+//! `gh-js-plan SUITE.yaml...`: prints, as JSON, the guard calls each case of the suites
 //! makes on a JS host, computed by core exactly as the edge and the web page compute
 //! them (`core::jshost`): hook, jco-shaped arguments, encoded settings, edge limits.
 //! `tests/js` feeds these to guard-runtime.mjs and compares with `guardhouse run`.
