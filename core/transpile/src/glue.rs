@@ -104,7 +104,8 @@ mod tests {
 
     #[test]
     fn const_reassignment_esbuild_rejects_is_fixed() {
-        let (out, n) = patch_glue("  waitForBackpressure() {\n    const backpressureCleared = false;\n");
+        let (out, n) =
+            patch_glue("  waitForBackpressure() {\n    const backpressureCleared = false;\n");
         assert_eq!(n, 1);
         assert!(out.contains("let backpressureCleared = false;"));
     }
