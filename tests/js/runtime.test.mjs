@@ -3,7 +3,8 @@
 // guards end as the right failure, WASI guards see nothing. Run: scripts/test-js.sh.
 
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -29,6 +30,27 @@ before(async () => {
 after(() => out?.cleanup());
 
 const mod = (id, gateway = 'default') => guardModule(loaded, out.manifest, id, gateway);
+
+describe('gh-transpile output', () => {
+  test('every glue got all rewrites of core/transpile/src/glue.rs (the pinned bindgen still matches)', () => {
+    for (const m of Object.values(out.manifest.modules)) {
+      const first = readFileSync(join(out.dir, m.glue), 'utf8').split('\n', 1)[0];
+      assert.equal(first, '// guardhouse: patched glue (3 rewrites)', m.glue);
+    }
+  });
+
+  test('registry.mjs imports every glue and core module, and names every gateway', () => {
+    const registry = readFileSync(join(out.dir, 'registry.mjs'), 'utf8');
+    for (const m of Object.values(out.manifest.modules)) {
+      assert.ok(registry.includes(`from "./${m.glue}";`), m.glue);
+      for (const path of Object.values(m.core_modules)) assert.ok(registry.includes(`from "./${path}";`), path);
+    }
+    assert.deepEqual(Object.keys(out.manifest.gateways).sort(), ['default', 'fixtures', 'hostile']);
+    const hostile = out.manifest.gateways.hostile;
+    assert.equal(new Set(Object.values(hostile.guards)).size, 1, 'one module, deduplicated by sha256');
+    assert.match(hostile.yaml, /security_guards:/);
+  });
+});
 
 describe('example suites match the native host', () => {
   const suites = readdirSync('guards/suites').filter((f) => f.endsWith('.yaml'));
