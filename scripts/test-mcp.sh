@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # MCP proxy mode end to end: @modelcontextprotocol/sdk's Client and McpServer (npm, over
 # Streamable HTTP on 127.0.0.1) talk through guardhouse running guards/gateway.yaml, on
-# each host in GUARDHOUSE_MCP_HOSTS (default "native"; "edge" runs the Worker under
-# wrangler dev). Builds what it needs first. Tests: tests/mcp/proxy.test.mjs.
+# each host in GUARDHOUSE_MCP_HOSTS (default "native edge": `guardhouse serve --upstream`,
+# then the Worker under `wrangler dev --var UPSTREAM:…`). Builds what it needs first
+# (GUARDHOUSE_EDGE_PREBUILT=1 skips the edge build). Tests: tests/mcp/proxy.test.mjs;
+# latency: `node tests/mcp/bench.mjs` (GUARDHOUSE_MCP_HOST=native|edge).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HOSTS=${GUARDHOUSE_MCP_HOSTS:-native}
+HOSTS=${GUARDHOUSE_MCP_HOSTS:-native edge}
 [ -d node_modules/@modelcontextprotocol/sdk ] || npm ci --no-audit --no-fund
 cargo build --release -p guardhouse
 for guard in server-spoofing simple-pattern tool-poisoning rug-pull prompt-injection pii-mask legacy-tool-count; do
