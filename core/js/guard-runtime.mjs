@@ -265,17 +265,19 @@ export class GuardInstance {
 
   /**
    * Calls `hook` (a WIT name, e.g. "evaluate-tools-list").
-   * @param {string} argsJson JSON array of jco-shaped arguments (core jshost `js_args`)
-   * @param {string} settingsJson JSON object key → get-config answer (core jshost)
-   * @param {string} limitsJson {"fuel": number|null, "memory_bytes": number|null}
+   * @param {string|Array} argsJson JSON array of jco-shaped arguments (core jshost `js_args`)
+   * @param {string|Object} settingsJson JSON object key → get-config answer (core jshost `js_settings`)
+   * @param {string|Object} limitsJson {"fuel": number|null, "memory_bytes": number|null}
    * @returns {string} the call result JSON (see the top of this file)
    */
   call(hook, argsJson, settingsJson, limitsJson) {
     let args, limits;
     try {
-      args = JSON.parse(argsJson);
-      this.ctx = new CallContext(new Map(Object.entries(JSON.parse(settingsJson))));
-      limits = JSON.parse(limitsJson) ?? {};
+      // Strings are JSON text; a host that already holds JS values may pass them as is.
+      const parse = (v) => (typeof v === 'string' ? JSON.parse(v) : v);
+      args = parse(argsJson);
+      this.ctx = new CallContext(new Map(Object.entries(parse(settingsJson) ?? {})));
+      limits = parse(limitsJson) ?? {};
       if (!Array.isArray(args)) throw new TypeError('arguments must be a JSON array');
     } catch (e) {
       return this.result({ status: 'host_error', message: `bad call input: ${errorMessage(e)}` }, 0, null);

@@ -21,12 +21,12 @@ function stats(samples) {
 }
 const fmt = ({ p50, p99, mean }) => `p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs, mean ${mean.toFixed(1)} µs`;
 
-function perCall(instance, n) {
-  for (let i = 0; i < 200; i++) instance.call('evaluate-tools-list', ARGS, SETTINGS, LIMITS);
+function perCall(instance, n, args = ARGS) {
+  for (let i = 0; i < 200; i++) instance.call('evaluate-tools-list', args, SETTINGS, LIMITS);
   const samples = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    const r = instance.call('evaluate-tools-list', ARGS, SETTINGS, LIMITS);
+    const r = instance.call('evaluate-tools-list', args, SETTINGS, LIMITS);
     samples.push((performance.now() - t) * 1000);
     if (i === 0 && !r.includes('"allow"')) throw new Error(`unexpected result ${r}`);
   }
@@ -44,6 +44,7 @@ console.log(`import glue + WebAssembly.compile, 8 guards: ${(performance.now() -
 const sp = guardModule(loaded, out.manifest, 'simple-pattern');
 const persistent = perCall(new GuardInstance(sp, 'persistent'), 5000);
 const restored = perCall(new GuardInstance(sp, 'per_call'), 5000);
+const parsed = perCall(new GuardInstance(sp, 'persistent'), 5000, JSON.parse(ARGS));
 const fresh = [];
 for (let i = 0; i < 300; i++) {
   const inst = new GuardInstance(sp, 'per_call');
@@ -55,6 +56,7 @@ console.log(`simple-pattern, 50 tools, persistent:              ${fmt(persistent
 const one = JSON.parse(new GuardInstance(sp, 'persistent').call('evaluate-tools-list', ARGS, SETTINGS, LIMITS));
 console.log(`simple-pattern, 50 tools: ${one.fuel_used} fuel ≈ ${Math.round(one.fuel_used / (persistent.p50 / 1000))} fuel/ms at the persistent p50`);
 console.log(`simple-pattern, 50 tools, per_call (restore):      ${fmt(restored)}`);
+console.log(`simple-pattern, 50 tools, persistent, args as JS:  ${fmt(parsed)}`);
 console.log(`simple-pattern, fresh instantiation (glue + core): ${fmt(stats(fresh))}`);
 
 // V8's speed on metered code: the hostile `loop` guard burns a known amount of fuel.
