@@ -27,6 +27,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT/guards/dist" "$OUT/guards/suites" "$OUT/preview2-shim"
 "$BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$OUT" --out-name app \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/guardhouse-web.wasm"
+# binaryen.js (npm) needs over 10 minutes for this 12 MB module on 2 cores: opt-in only.
 if [ "${WEB_OPT:-0}" = 1 ]; then
   node_modules/binaryen/bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types \

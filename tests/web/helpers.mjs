@@ -141,7 +141,7 @@ function leadingJson(text) {
 /** Runs the CLI; resolves to parsed --json output (exit code ignored: deny is 1). */
 export function cli(args, cwd = ROOT) {
   try {
-    return leadingJson(execFileSync(GUARDHOUSE, [...args, '--json'], { cwd, encoding: 'utf8' }));
+    return leadingJson(execFileSync(GUARDHOUSE, [...args, '--json'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch (e) {
     if (e.stdout) return leadingJson(e.stdout);
     throw e;

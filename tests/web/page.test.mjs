@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, startServer, upload, waitLoaded,
+  ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, runs, startServer, upload, waitLoaded,
 } from './helpers.mjs';
 
 const GUARDS = readdirSync(join(ROOT, 'guards/dist')).filter((f) => f.endsWith('.wasm'));
@@ -123,7 +123,7 @@ test('a copied link reproduces the result in a fresh browser', async () => {
   }
 });
 
-test('a looping guard ends as guard_timeout within timeout_ms + 200 ms while the page answers clicks', async () => {
+test('a looping guard ends as guard_timeout within timeout_ms + 200 ms while the page answers clicks', async (t) => {
   const { page } = browser;
   const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-hostile-'));
   const hostile = join(ROOT, 'tests/fixtures/dist/hostile.wasm');
@@ -171,6 +171,7 @@ cases:
   assert.equal(result.decision, 'deny');
   assert.equal(result.code, 'guard_timeout');
   const took = marks.decision - marks.start;
+  t.diagnostic(`loop → guard_timeout after ${took.toFixed(1)} ms; tab click answered at ${(marks.tab - marks.start).toFixed(1)} ms`);
   assert.ok(took <= 300, `guard_timeout after ${took.toFixed(1)} ms (limit 100 + 200)`);
   assert.ok(marks.tab < marks.decision, `the tab click was answered at ${marks.tab - marks.start} ms, decision at ${took} ms`);
   const [native] = cli(['test', suite]);
@@ -182,4 +183,38 @@ cases:
   // After the worker was replaced, the other guards still run.
   await page.click('[data-testid=phase-tools_list]');
   assertNoConsoleErrors(browser);
+});
+
+test('a link without embedded modules asks for them and refuses a module with another hash', async () => {
+  const { page } = browser;
+  await page.goto(`${server.url}?embed_kib=0`);
+  await waitLoaded(page);
+  await page.click('[data-testid=phase-tool_invoke]');
+  await page.click('[data-testid=example-3]');
+  await page.click('[data-testid=reset-instances]');
+  const first = await runAndRead(page);
+  await page.click('[data-testid=copy-link]');
+  const link = await page.inputValue('[data-testid=share-link]');
+  const fresh = await openBrowser();
+  try {
+    await fresh.page.goto(link);
+    await fresh.page.waitForSelector('[data-testid=needed-module]', { timeout: 60000 });
+    const needed = await fresh.page.$$eval('[data-testid=needed-module]', (els) => els.length);
+    assert.equal(needed, GUARDS.length);
+    const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-wrong-'));
+    const wrong = join(dir, 'pii-mask.wasm');
+    cpSync(join(ROOT, 'guards/dist/simple-pattern.wasm'), wrong);
+    await upload(fresh.page, [wrong]);
+    const errors = await fresh.page.$$eval('[data-testid=error]', (els) => els.map((e) => e.textContent));
+    assert.ok(errors.some((e) => e.includes('hash mismatch') && e.includes('pii-mask.wasm')), errors.join('\n'));
+    assert.equal(await fresh.page.$$eval('[data-testid=needed-module]', (els) => els.length), GUARDS.length);
+    const before = await runs(fresh.page);
+    await upload(fresh.page, GUARDS.map((g) => join(ROOT, 'guards/dist', g)));
+    await fresh.page.waitForFunction((n) =>
+      Number(document.querySelector('[data-testid=workspace]').dataset.runs) > n, before, { timeout: 60000 });
+    assert.deepEqual(await readResult(fresh.page), first);
+    assertNoConsoleErrors(fresh);
+  } finally {
+    await fresh.close();
+  }
 });

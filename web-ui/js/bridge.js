@@ -16,6 +16,16 @@ function spawn() {
     const m = e.data;
     const p = pending.get(m.req);
     if (!p) return;
+    if (m.started) {
+      // The budget runs from when the guard starts, as a wasmtime deadline does, not
+      // from when the page posted (a busy main thread or a reloading worker is not the
+      // guard's time).
+      if (p.timeoutMs > 0) {
+        clearTimeout(p.timer);
+        p.timer = setTimeout(() => expire(m.req), p.timeoutMs);
+      }
+      return;
+    }
     pending.delete(m.req);
     clearTimeout(p.timer);
     p.resolve(m);
@@ -48,17 +58,23 @@ async function post(msg, timeoutMs) {
   return send(msg, timeoutMs);
 }
 
+/** Ends call `req` as timed out: the worker is replaced (nothing else stops wasm). */
+function expire(req) {
+  const p = pending.get(req);
+  if (!p) return;
+  pending.delete(req);
+  restart();
+  p.resolve({ req, ok: false, timeout: true });
+}
+
+/** Time a call may wait for the worker to start it before it counts as timed out. */
+const START_GRACE_MS = 5000;
+
 function send(msg, timeoutMs) {
   const req = nextReq++;
   return new Promise((resolve) => {
-    const entry = { resolve, timer: 0 };
-    if (timeoutMs > 0) {
-      entry.timer = setTimeout(() => {
-        pending.delete(req);
-        restart();
-        resolve({ req, ok: false, timeout: true });
-      }, timeoutMs);
-    }
+    const entry = { resolve, timer: 0, timeoutMs };
+    if (timeoutMs > 0) entry.timer = setTimeout(() => expire(req), timeoutMs + START_GRACE_MS);
     pending.set(req, entry);
     worker.postMessage({ ...msg, req });
   });

@@ -79,6 +79,9 @@ pub fn load_files(state: AppState, files: Vec<(String, Vec<u8>)>) {
                 }
                 state.needed.update(|n| n.retain(|m| m.path != want.path));
                 add_module(state, &want.path, bytes).await;
+                if state.needed.with_untracked(Vec::is_empty) {
+                    run_case(state);
+                }
                 continue;
             }
             add_module(state, &name, bytes).await;
@@ -140,14 +143,17 @@ pub fn export_case(state: AppState) {
 /// Puts a link to the edited case in the address bar and the clipboard.
 pub fn copy_link(state: AppState) {
     let bench = state.bench.get_untracked();
-    let link = current_file(state).and_then(|file| share::encode(&bench, &file));
+    let query = window().location().search().unwrap_or_default();
+    let limit = share::embed_limit(&query);
+    let link = current_file(state).and_then(|file| share::encode(&bench, &file, limit));
     match link {
         Ok(fragment) => {
             let location = window().location();
             let base = format!(
-                "{}{}",
+                "{}{}{}",
                 location.origin().unwrap_or_default(),
-                location.pathname().unwrap_or_default()
+                location.pathname().unwrap_or_default(),
+                location.search().unwrap_or_default()
             );
             let url = format!("{base}{fragment}");
             let _ = window().history().and_then(|h| {

@@ -19,7 +19,18 @@ use guardhouse_core::source::Document;
 use crate::model::Workbench;
 
 /// Largest module embedded in a link (bigger ones are requested when it is opened).
+/// The page's `?embed_kib=N` query parameter overrides it.
 pub const MAX_EMBED_BYTES: usize = 256 * 1024;
+
+/// The embedding limit for this page: `?embed_kib=N` or [`MAX_EMBED_BYTES`].
+pub fn embed_limit(query: &str) -> usize {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("embed_kib="))
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(MAX_EMBED_BYTES, |kib| kib * 1024)
+}
 /// Largest decompressed link accepted.
 const MAX_LINK_BYTES: usize = 16 * 1024 * 1024;
 /// The fragment prefix.
@@ -49,7 +60,7 @@ pub struct Shared {
 }
 
 /// Encodes `file` and the modules its chain uses as a URL fragment.
-pub fn encode(bench: &Workbench, file: &CaseFile) -> Result<String, String> {
+pub fn encode(bench: &Workbench, file: &CaseFile, max_embed: usize) -> Result<String, String> {
     let mut modules = Vec::new();
     let mut blobs: Vec<&[u8]> = Vec::new();
     for g in &bench.gateway.security_guards {
@@ -59,7 +70,7 @@ pub fn encode(bench: &Workbench, file: &CaseFile) -> Result<String, String> {
         if modules.iter().any(|l: &LinkedModule| l.path == m.path) {
             continue;
         }
-        let embedded = m.bytes.len() <= MAX_EMBED_BYTES;
+        let embedded = m.bytes.len() <= max_embed;
         if embedded {
             blobs.push(&m.bytes);
         }
@@ -137,6 +148,13 @@ pub fn hash_mismatch(path: &str, have: &str, want: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embed_limit_reads_the_query() {
+        assert_eq!(embed_limit(""), MAX_EMBED_BYTES);
+        assert_eq!(embed_limit("?a=1&embed_kib=0"), 0);
+        assert_eq!(embed_limit("?embed_kib=x"), MAX_EMBED_BYTES);
+    }
 
     #[test]
     fn damaged_links_get_plain_errors() {

@@ -22,6 +22,8 @@ async function load(m) {
 }
 
 function call(m) {
+  // Tells the page to start the call's clock now.
+  self.postMessage({ req: m.req, started: true });
   const module = modules.get(m.sha256);
   if (!module) throw new Error(`module ${m.sha256.slice(0, 12)} is not loaded`);
   const key = `${m.guard}\u0000${m.sha256}\u0000${m.mode}`;

@@ -78,7 +78,7 @@ fn Toolbar() -> impl IntoView {
         <Show when=move || !state.link.get().is_empty()>
             <div class="link-row">
                 <label>"link " <input readonly data-testid="share-link" prop:value=move || state.link.get()/></label>
-                <span class="hint">{move || format!("{} characters; modules up to {} KiB travel inside", state.link.get().len(), crate::share::MAX_EMBED_BYTES / 1024)}</span>
+                <span class="hint">{move || format!("{} characters; modules up to {} KiB travel inside", state.link.get().len(), crate::share::embed_limit(&window().location().search().unwrap_or_default()) / 1024)}</span>
             </div>
         </Show>
     }
