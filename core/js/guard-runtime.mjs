@@ -335,7 +335,9 @@ export class GuardInstance {
   }
 
   classify(e, live, memoryBytes) {
-    if (e && e.constructor && e.constructor.name === 'ComponentError' && 'payload' in e) {
+    // jco's ComponentError (the `err` of a `result`) carries an own `payload`; its class
+    // name is not relied on, since bundlers may rename it.
+    if (e instanceof Error && Object.prototype.hasOwnProperty.call(e, 'payload')) {
       return { status: 'guest_error', message: String(e.payload) };
     }
     const cause = live ? live.trapCause() : 0;
