@@ -2,7 +2,8 @@
 # Builds the edge Worker, offline (only crates and npm packages already installed):
 #   1. the guards (guards/dist, tests/fixtures/dist), when missing;
 #   2. gh-transpile → host-edge/generated/registry.mjs + transpiled, metered guards, for
-#      the gateways the Worker can serve (`default`, `hostile`);
+#      the gateways the Worker can serve (`default`, `hostile`, `bench`; pick one with the
+#      GATEWAY var);
 #   3. the Rust Worker for wasm32-unknown-unknown, then wasm-bindgen `--target module`
 #      into host-edge/build/ (what worker-build does, without its binary downloads).
 # wrangler bundles the rest (host-edge/js/entry.mjs is the entry; see host-edge/README.md).
@@ -32,7 +33,7 @@ if [ "$worker_only" = 0 ]; then
   echo "== edge: transpiling guards (gh-transpile)"
   CARGO_TARGET_DIR=$JS_TARGET cargo build --release -p guardhouse-transpile --bin gh-transpile
   "$JS_TARGET/release/gh-transpile" --out "$OUT" \
-    default=guards/gateway.yaml hostile=tests/configs/hostile.yaml
+    default=guards/gateway.yaml hostile=tests/configs/hostile.yaml bench=tests/edge/bench-gateway.yaml
 fi
 
 if [ ! -f "$OUT/registry.mjs" ]; then
@@ -40,8 +41,14 @@ if [ ! -f "$OUT/registry.mjs" ]; then
   exit 2
 fi
 
-echo "== edge: building the Worker (wasm32-unknown-unknown)"
-CARGO_TARGET_DIR=$JS_TARGET cargo build --release -p guardhouse-edge --target wasm32-unknown-unknown
+echo "== edge: building the Worker (wasm32-unknown-unknown, profile edge)"
+# A size profile for the Worker only (the script limit counts compressed bytes): the
+# workspace's release profile plus opt-level s, LTO and one codegen unit. Defined here
+# with --config so no other crate's build changes; it builds into target/js/…/edge/.
+CARGO_TARGET_DIR=$JS_TARGET cargo build -p guardhouse-edge --target wasm32-unknown-unknown \
+  --profile edge --config 'profile.edge.inherits="release"' \
+  --config 'profile.edge.opt-level="s"' --config 'profile.edge.lto=true' \
+  --config 'profile.edge.codegen-units=1'
 
 # wasm-bindgen's CLI must equal the wasm-bindgen crate in Cargo.lock (setup-toolchain.sh
 # installs it from the crates registry).
@@ -54,9 +61,10 @@ fi
 rm -rf "$BUILD"
 # --target module: ESM that imports the wasm statically; the reset-state function and
 # abort handler are what worker-build enables, so a panicking Worker can reinitialize.
-wasm-bindgen "$JS_TARGET/wasm32-unknown-unknown/release/guardhouse_edge.wasm" \
+# --remove-name-section: function names are for debugging only and add ~0.8 MB.
+wasm-bindgen "$JS_TARGET/wasm32-unknown-unknown/edge/guardhouse_edge.wasm" \
   --out-dir "$BUILD" --out-name index --target module --no-typescript \
-  --experimental-reset-state-function --force-enable-abort-handler
+  --experimental-reset-state-function --force-enable-abort-handler --remove-name-section
 # wasm-bindgen writes a source-phase import (`import source m from "x.wasm"`); wrangler's
 # bundler reads the plain form, which its CompiledWasm rule turns into a WebAssembly.Module.
 sed -i 's/^import source /import /' "$BUILD/index.js"

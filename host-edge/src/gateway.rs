@@ -93,15 +93,17 @@ impl LoadedGateway for EdgeGateway {
     }
 }
 
+/// A gateway load's result: the gateway, or why it failed (located in its YAML).
+type Loaded = Result<Rc<EdgeGateway>, String>;
+
 thread_local! {
     /// The isolate's gateway (or why it failed to load), by name.
-    static LOADED: RefCell<Option<(String, Result<Rc<EdgeGateway>, String>)>> =
-        const { RefCell::new(None) };
+    static LOADED: RefCell<Option<(String, Loaded)>> = const { RefCell::new(None) };
 }
 
 /// The isolate's gateway `name`, loaded on first use. A failed load is kept too: it is
 /// deterministic, and retrying it on every request would only repeat the work.
-pub fn isolate_gateway(name: &str) -> Result<Rc<EdgeGateway>, String> {
+pub fn isolate_gateway(name: &str) -> Loaded {
     LOADED.with(|slot| {
         let mut slot = slot.borrow_mut();
         match &*slot {

@@ -19,6 +19,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const GATEWAYS = {
   default: path.join(ROOT, 'guards/gateway.yaml'),
   hostile: path.join(ROOT, 'tests/configs/hostile.yaml'),
+  bench: path.join(ROOT, 'tests/edge/bench-gateway.yaml'),
 };
 
 /** Environment for wrangler: no telemetry, no Request.cf download, no rebuild. */
