@@ -60,7 +60,7 @@ use crate::contract::{GuardContext, Phase};
 use crate::host::LoadedGateway;
 use crate::payload::Payload;
 
-pub use flow::{Handling, handling};
+pub use flow::{Handling, handling, read_limited};
 pub use jsonrpc::{Body, Message};
 pub use request::{PostOutcome, screen_post};
 pub use response::Pending;
@@ -68,6 +68,9 @@ pub use sse::{SseEvent, SseParser};
 
 /// The JSON-RPC error code of a guard's denial.
 pub const DENIED: i64 = -32010;
+/// The largest JSON answer a host reads from the upstream for screening; a larger one
+/// fails closed ([`Pending::unscreenable`]).
+pub const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
 /// The `_meta` key of the warnings on a screened result.
 pub const WARNINGS_META: &str = "guardhouse/warnings";
 /// The HTTP response header with the request side's warnings.

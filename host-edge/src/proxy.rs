@@ -104,8 +104,16 @@ async fn relay<S: Screener + 'static>(
     let content_type = upstream.headers().get("content-type")?;
     let response = match mcp::handling(content_type.as_deref()) {
         Handling::Json => {
-            let bytes = upstream.bytes().await?;
-            Response::from_bytes(pending.screen_json(&screener, &bytes).await)?
+            let read = match upstream.stream() {
+                Ok(stream) => mcp::read_limited(stream).await?,
+                // No body at all.
+                Err(_) => Ok(Vec::new()),
+            };
+            let bytes = match read {
+                Ok(bytes) => pending.screen_json(&screener, &bytes).await,
+                Err(why) => pending.unscreenable(&why).to_text().into_bytes(),
+            };
+            Response::from_bytes(bytes)?
         }
         Handling::EventStream => {
             let stream = pending.screen_sse(screener, upstream.stream()?);

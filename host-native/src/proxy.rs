@@ -26,8 +26,6 @@ use crate::server::Live;
 pub const MCP_PATH: &str = "/mcp";
 /// How long connecting to the upstream may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest JSON answer read from the upstream for screening.
-pub const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
 
 /// The upstream MCP server and the client that reaches it.
 pub struct Upstream {
@@ -165,9 +163,10 @@ async fn relay(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let body = match mcp::handling(content_type) {
-        Handling::Json => match read_limited(upstream).await {
-            Ok(bytes) => Body::from(pending.screen_json(&screener, &bytes).await),
-            Err(why) => Body::from(pending.unscreenable(&why).to_text()),
+        Handling::Json => match mcp::read_limited(upstream.bytes_stream()).await {
+            Ok(Ok(bytes)) => Body::from(pending.screen_json(&screener, &bytes).await),
+            Ok(Err(why)) => Body::from(pending.unscreenable(&why).to_text()),
+            Err(e) => Body::from(pending.unscreenable(&e.to_string()).to_text()),
         },
         Handling::EventStream => {
             Body::from_stream(pending.screen_sse(screener, upstream.bytes_stream()))
@@ -177,20 +176,6 @@ async fn relay(
     builder
         .body(body)
         .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, e.to_string()).into_response())
-}
-
-/// The whole body, up to [`MAX_JSON_BYTES`].
-async fn read_limited(mut upstream: reqwest::Response) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = upstream.chunk().await.map_err(|e| e.to_string())? {
-        if bytes.len() + chunk.len() > MAX_JSON_BYTES {
-            return Err(format!(
-                "the JSON answer is larger than {MAX_JSON_BYTES} bytes"
-            ));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }
 
 fn answer(reply: Reply) -> Response {

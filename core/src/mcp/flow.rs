@@ -36,6 +36,27 @@ pub fn handling(content_type: Option<&str>) -> Handling {
     }
 }
 
+/// Reads a whole body up to [`super::MAX_JSON_BYTES`]: `Ok(Err(why))` when it is
+/// larger (answer with [`Pending::unscreenable`]), `Err` when the stream fails.
+pub async fn read_limited<St, B, E>(stream: St) -> Result<Result<Vec<u8>, String>, E>
+where
+    St: Stream<Item = Result<B, E>>,
+    B: AsRef<[u8]>,
+{
+    let mut stream = std::pin::pin!(stream);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        let chunk = chunk.as_ref();
+        if bytes.len() + chunk.len() > super::MAX_JSON_BYTES {
+            let limit = super::MAX_JSON_BYTES;
+            return Ok(Err(format!("the JSON answer is larger than {limit} bytes")));
+        }
+        bytes.extend_from_slice(chunk);
+    }
+    Ok(Ok(bytes))
+}
+
 /// Replaced event data that was not JSON-RPC: the proxy cannot screen it, so the client
 /// does not get it.
 pub const DROPPED_EVENT: &[u8] = b": guardhouse dropped an event whose data is not JSON-RPC\n\n";

@@ -233,3 +233,18 @@ fn content_types_pick_the_handling() {
     assert_eq!(handling(None), Handling::Pass);
     let _ = evaluation(Phase::Response, Verdict::Allow);
 }
+
+#[test]
+fn read_limited_reads_whole_bodies_up_to_the_limit() {
+    let chunks = |n: usize, size: usize| {
+        futures_util::stream::iter((0..n).map(move |_| Ok::<_, ()>(vec![b'x'; size])))
+    };
+    assert_eq!(
+        block_on(flow::read_limited(chunks(3, 2))),
+        Ok(Ok(b"xxxxxx".to_vec()))
+    );
+    let over = block_on(flow::read_limited(chunks(17, 1 << 20))).unwrap();
+    assert!(over.unwrap_err().contains("larger than"));
+    let failing = futures_util::stream::iter([Ok(vec![1u8]), Err("broken")]);
+    assert_eq!(block_on(flow::read_limited(failing)), Err("broken"));
+}
