@@ -282,7 +282,9 @@ export class GuardInstance {
     } catch (e) {
       return this.result({ status: 'host_error', message: `bad call input: ${errorMessage(e)}` }, 0, null);
     }
-    const budget = limits.fuel == null ? UNLIMITED_FUEL : BigInt(Math.max(0, Math.floor(limits.fuel)));
+    // __gh_fuel is an i64: larger budgets would wrap, so they are capped.
+    const asked = limits.fuel == null ? UNLIMITED_FUEL : BigInt(Math.max(0, Math.floor(Number(limits.fuel))));
+    const budget = asked > UNLIMITED_FUEL ? UNLIMITED_FUEL : asked;
     const memoryBytes = limits.memory_bytes ?? null;
     const t0 = now();
     let live;

@@ -219,6 +219,12 @@ describe('fixtures', () => {
       memory_bytes: 65536,
     });
     assert.equal(small.status, 'memory_limit');
+    // A budget past i64 is capped, not wrapped into an instant fuel_exhausted.
+    const huge = callWith(new GuardInstance(mod('noop', 'fixtures'), 'per_call'), 'evaluate-tools-list', [tools(1), CONTEXT], {}, {
+      fuel: 2 ** 70,
+      memory_bytes: null,
+    });
+    assert.equal(huge.status, 'ok');
     assert.match(small.message, /^tried to grow its memory to \d+ bytes, past max_memory_bytes = 65536$/);
   });
 });
