@@ -218,3 +218,21 @@ test('a link without embedded modules asks for them and refuses a module with an
     await fresh.close();
   }
 });
+
+test('Ctrl+Enter runs, and a file that is not a component gets a plain error', async () => {
+  const { page } = browser;
+  await page.goto(server.url);
+  await waitLoaded(page);
+  const before = await runs(page);
+  await page.click('[data-testid=payload]');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction((n) =>
+    Number(document.querySelector('[data-testid=workspace]').dataset.runs) > n, before, { timeout: 30000 });
+  assert.ok((await readResult(page)).decision);
+  const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-bad-'));
+  writeFileSync(join(dir, 'not-a-guard.wasm'), 'hello');
+  await upload(page, [join(dir, 'not-a-guard.wasm')]);
+  const errors = await page.$$eval('[data-testid=error]', (els) => els.map((e) => e.textContent));
+  assert.ok(errors.some((e) => e.includes('not-a-guard.wasm') && e.includes('not a WebAssembly file')), errors.join('\n'));
+  assertNoConsoleErrors(browser);
+});
