@@ -53,6 +53,7 @@ struct Header {
 }
 
 /// A decoded link.
+#[derive(Debug)]
 pub struct Shared {
     pub file: CaseFile,
     /// Each module, with its bytes when the link carried them.
@@ -148,6 +149,69 @@ pub fn hash_mismatch(path: &str, have: &str, want: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bench_with(bytes: &[u8]) -> Workbench {
+        let gateway = guardhouse_core::GatewayConfig::parse(
+            "t",
+            "security_guards:\n  - {id: g, module_path: dist/g.wasm}\n",
+        )
+        .unwrap();
+        let module = crate::model::LoadedModule {
+            path: "dist/g.wasm".into(),
+            info: guardhouse_core::inspect::ComponentInfo {
+                sha256: sha256_hex(bytes),
+                size: bytes.len() as u64,
+                contract: guardhouse_core::ContractVersion::Canonical,
+                exports: vec![],
+                imports: vec![],
+                wasi: false,
+            },
+            bytes: std::sync::Arc::new(bytes.to_vec()),
+            schema: None,
+            defaults: None,
+            transpile_ms: 0.0,
+            compile_ms: 0.0,
+        };
+        Workbench {
+            modules: vec![module],
+            gateway,
+        }
+    }
+
+    fn file_for(bench: &Workbench) -> CaseFile {
+        let case = CaseFile::parse(
+            "c",
+            "format: guardhouse.case/v1\nname: c\nphase: tools_list\npayload: {tools: []}\nexpect: {decision: allow}\n",
+        )
+        .unwrap()
+        .cases
+        .remove(0);
+        crate::model::case_file(bench, case)
+    }
+
+    #[test]
+    fn links_round_trip_with_and_without_embedded_modules() {
+        let bench = bench_with(b"module bytes");
+        let file = file_for(&bench);
+        let shared = decode(&encode(&bench, &file, MAX_EMBED_BYTES).unwrap()).unwrap();
+        assert_eq!(shared.file, file);
+        assert_eq!(shared.modules[0].1.as_deref(), Some(&b"module bytes"[..]));
+        let shared = decode(&encode(&bench, &file, 0).unwrap()).unwrap();
+        assert!(!shared.modules[0].0.embedded);
+        assert_eq!(shared.modules[0].0.sha256, sha256_hex(b"module bytes"));
+        assert_eq!(shared.modules[0].1, None);
+    }
+
+    #[test]
+    fn embedded_bytes_that_do_not_match_their_hash_are_refused() {
+        let mut bench = bench_with(b"original");
+        let file = file_for(&bench);
+        bench.modules[0].bytes = std::sync::Arc::new(b"tampered".to_vec());
+        let err = decode(&encode(&bench, &file, MAX_EMBED_BYTES).unwrap())
+            .err()
+            .unwrap();
+        assert!(err.starts_with("hash mismatch: dist/g.wasm"), "{err}");
+    }
 
     #[test]
     fn embed_limit_reads_the_query() {

@@ -152,3 +152,19 @@ fn RunResult(run: RunView) -> impl IntoView {
     }
     .into_any()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::line_diff;
+
+    #[test]
+    fn line_diff_marks_changed_lines() {
+        let d = line_diff("a\nb\nc", "a\nB\nc\nd");
+        let want: Vec<(char, String)> =
+            [(' ', "a"), ('+', "B"), ('-', "b"), (' ', "c"), ('+', "d")]
+                .into_iter()
+                .map(|(k, l)| (k, l.to_string()))
+                .collect();
+        assert_eq!(d, want);
+    }
+}
