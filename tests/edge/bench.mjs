@@ -2,24 +2,26 @@
 // table and writes bench-results/edge.json):
 //   1. request latency p50/p99 of POST /v1/evaluate for the 3-guard chain
 //      (simple-pattern, tool-poisoning, server-spoofing) over a 50-tool tools list, and
-//      of a request that calls no guard (HTTP + parsing + judging baseline);
-//   2. per-call cost of simple-pattern over 50 tools, per_call vs persistent: a suite of
-//      K identical cases in one POST /v1/test, minus the same suite calling no guard,
-//      divided by K (a Worker's clock does not advance while wasm runs, so the edge
-//      cannot time a call from inside; this measures it from outside).
+//      of a request that calls no guard (HTTP + parsing + judging: the fixed cost);
+//   2. per-call cost of simple-pattern over 50 tools, per_call vs persistent: one
+//      request calls M copies of the guard (tests/edge/bench-gateway.yaml); the cost is
+//      (p50 of that request − p50 of the no-guard request) / M. A Worker's clock does
+//      not advance while wasm runs, so the edge cannot time a call from inside; this
+//      measures it from outside, the same way on both hosts. Native's own trace timing
+//      (duration_us, measured inside wasmtime's host) is shown next to it.
 // Needs scripts/build-edge.sh first (scripts/test-edge.sh or `scripts/build-edge.sh`).
-//   node tests/edge/bench.mjs        (BENCH_N requests per latency row, default 500)
+//   node tests/edge/bench.mjs        (BENCH_N requests per row, default 300)
 
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { ROOT, post, startEdge, startNative } from './servers.mjs';
 
-const N = Number(process.env.BENCH_N ?? 500);
-const WARMUP = 50;
-/** Cases per suite request and suite requests per per-call row. */
-const K = 200;
-const SUITE_RUNS = 7;
+const N = Number(process.env.BENCH_N ?? 300);
+const WARMUP = 30;
+/** Copies of simple-pattern per instance mode in bench-gateway.yaml. */
+const M = 20;
+const copies = (mode) => Array.from({ length: M }, (_, i) => `sp-${mode}-${i + 1}`);
 
 const CHAIN = ['simple-pattern', 'tool-poisoning', 'server-spoofing'];
 
@@ -42,8 +44,6 @@ function oneCase(guards, name = 'bench') {
 }
 
 const evaluateBody = (guards) => JSON.stringify({ format: 'guardhouse.case/v1', ...oneCase(guards) });
-const suiteBody = (guards) =>
-  JSON.stringify({ format: 'guardhouse.case/v1', name: 'bench', cases: Array.from({ length: K }, (_, i) => oneCase(guards, `c${i}`)) });
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -56,38 +56,32 @@ async function timed(base, route, body) {
   return { ms, json };
 }
 
-/** p50/p99 (ms) of N sequential requests on one keep-alive connection. */
-async function latency(server, body) {
+/** p50/p99 (ms) of N sequential requests on one keep-alive connection, and the median
+ * of the trace's per-guard duration_us (0 at the edge: its clock stands still). */
+async function latency(server, guards) {
+  const body = evaluateBody(guards);
   for (let i = 0; i < WARMUP; i++) await timed(server.base, '/v1/evaluate', body);
   const samples = [];
+  const traced = [];
   let decision;
   for (let i = 0; i < N; i++) {
     const { ms, json } = await timed(server.base, '/v1/evaluate', body);
     samples.push(ms);
     decision = json.evaluation?.decision;
+    for (const t of json.evaluation?.trace ?? []) traced.push(t.duration_us);
   }
   samples.sort((a, b) => a - b);
-  return { p50: pct(samples, 50), p99: pct(samples, 99), decision };
-}
-
-/** Median per-case time (µs) of a K-case suite request. */
-async function perCase(server, guards) {
-  const body = suiteBody(guards);
-  await timed(server.base, '/v1/test', body);
-  const runs = [];
-  for (let i = 0; i < SUITE_RUNS; i++) runs.push((await timed(server.base, '/v1/test', body)).ms);
-  runs.sort((a, b) => a - b);
-  return (pct(runs, 50) * 1000) / K;
+  traced.sort((a, b) => a - b);
+  return { p50: pct(samples, 50), p99: pct(samples, 99), traceUs: pct(traced, 50) ?? 0, decision };
 }
 
 async function measureHost(server) {
-  const chain = await latency(server, evaluateBody(CHAIN));
-  const empty = await latency(server, evaluateBody(['none']));
-  const base = await perCase(server, ['none']);
-  const perCall = (await perCase(server, ['sp-per-call'])) - base;
-  const persistent = (await perCase(server, ['sp-persistent'])) - base;
-  const chainCase = (await perCase(server, CHAIN)) - base;
-  return { chain, empty, perCall, persistent, chainCase };
+  const chain = await latency(server, CHAIN);
+  const empty = await latency(server, ['none']);
+  const perCall = await latency(server, copies('per-call'));
+  const persistent = await latency(server, copies('persistent'));
+  const cost = (r) => ((r.p50 - empty.p50) * 1000) / M;
+  return { chain, empty, perCall, persistent, perCallUs: cost(perCall), persistentUs: cost(persistent) };
 }
 
 const [edge, native] = await Promise.all([startEdge('bench'), startNative('bench')]);
@@ -99,20 +93,21 @@ try {
   const ms = (x) => x.toFixed(3);
   const rows = [];
   for (const [host, r] of Object.entries(results)) {
-    rows.push({ host, measure: `3-guard chain, 50 tools: request p50 (ms)`, value: ms(r.chain.p50) });
-    rows.push({ host, measure: `3-guard chain, 50 tools: request p99 (ms)`, value: ms(r.chain.p99) });
+    rows.push({ host, measure: '3-guard chain, 50 tools: request p50 (ms)', value: ms(r.chain.p50) });
+    rows.push({ host, measure: '3-guard chain, 50 tools: request p99 (ms)', value: ms(r.chain.p99) });
     rows.push({ host, measure: 'no guard called: request p50 (ms)', value: ms(r.empty.p50) });
     rows.push({ host, measure: 'no guard called: request p99 (ms)', value: ms(r.empty.p99) });
-    rows.push({ host, measure: '3-guard chain per evaluation, in a suite (µs)', value: f(r.chainCase) });
-    rows.push({ host, measure: 'simple-pattern/50 tools per call, per_call (µs)', value: f(r.perCall) });
-    rows.push({ host, measure: 'simple-pattern/50 tools per call, persistent (µs)', value: f(r.persistent) });
+    rows.push({ host, measure: `simple-pattern/50 tools, per_call: per call (µs, ${M} per request)`, value: f(r.perCallUs) });
+    rows.push({ host, measure: `simple-pattern/50 tools, persistent: per call (µs, ${M} per request)`, value: f(r.persistentUs) });
+    rows.push({ host, measure: 'simple-pattern, per_call: trace duration_us p50 (host clock)', value: f(r.perCall.traceUs) });
+    rows.push({ host, measure: 'simple-pattern, persistent: trace duration_us p50 (host clock)', value: f(r.persistent.traceUs) });
   }
-  console.log(`edge (wrangler dev / workerd) vs native (guardhouse serve), loopback, N=${N} requests per latency row, ${K}-case suites × ${SUITE_RUNS} per per-call row`);
+  console.log(`edge (wrangler dev / workerd) vs native (guardhouse serve), loopback, N=${N} sequential requests per row`);
   console.log(`3-guard chain decision: edge ${results.edge.chain.decision}, native ${results.native.chain.decision}`);
   console.table(rows);
   const out = path.join(ROOT, 'bench-results');
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, 'edge.json'), JSON.stringify({ n: N, k: K, results }, null, 2));
+  fs.writeFileSync(path.join(out, 'edge.json'), JSON.stringify({ n: N, m: M, results }, null, 2));
 } finally {
   await Promise.all([edge.stop(), native.stop()]);
 }
