@@ -236,3 +236,23 @@ test('Ctrl+Enter runs, and a file that is not a component gets a plain error', a
   assert.ok(errors.some((e) => e.includes('not-a-guard.wasm') && e.includes('not a WebAssembly file')), errors.join('\n'));
   assertNoConsoleErrors(browser);
 });
+
+test('the settings form comes from the guard schema, is prefilled, and validates as you type', async () => {
+  const { page } = browser;
+  await page.goto(server.url);
+  await waitLoaded(page);
+  const card = '[data-testid=guard-card][data-guard=tool-poisoning]';
+  await page.click(`${card} .guard-head`);
+  const field = `${card} [data-testid=config-field][data-key=threshold] input`;
+  assert.equal(await page.inputValue(field), '50');
+  assert.equal(await page.$$eval(`${card} [data-testid=config-errors] li`, (els) => els.length), 0);
+  await page.fill(field, '-5');
+  await page.waitForFunction((sel) => document.querySelectorAll(sel).length > 0,
+    `${card} [data-testid=config-errors] li`);
+  const errors = await page.$$eval(`${card} [data-testid=config-errors] li`, (els) => els.map((e) => e.textContent));
+  assert.ok(errors.some((e) => e.includes('/threshold')), errors.join('\n'));
+  await page.fill(field, '50');
+  await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0,
+    `${card} [data-testid=config-errors] li`);
+  assertNoConsoleErrors(browser);
+});
