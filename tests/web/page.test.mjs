@@ -133,7 +133,7 @@ name: hostile in the page
 gateway:
   security_guards:
     - {id: loop, module_path: hostile.wasm, timeout_ms: 100, config: {mode: loop}}
-    - {id: memory-bomb, module_path: hostile.wasm, limits: {max_memory_bytes: 16777216}, config: {mode: memory_bomb}}
+    - {id: memory-bomb, module_path: hostile.wasm, timeout_ms: 2000, limits: {max_memory_bytes: 16777216}, config: {mode: memory_bomb}}
 cases:
   - name: loop
     guards: [loop]
