@@ -88,9 +88,9 @@ impl EdgeGuard {
             .instance
             .call(hook, "[]", &settings, &self.limits_json)
             .map_err(GuardLoadError::Module)?;
-        string_result(&result)
-            .map(Some)
-            .map_err(|e| GuardLoadError::Module(format!("`{hook}` {e}")))
+        jshost::text_from_js(&result, &self.limits).map_err(|e| {
+            GuardLoadError::Module(format!("`{hook}` failed: {}", e.message(&self.config.id)))
+        })
     }
 
     pub fn settings_check(&self) -> &GuardSettings {
@@ -128,19 +128,5 @@ impl EdgeGuard {
                 logs: LogBuffer::default(),
             },
         }
-    }
-}
-
-/// The string a no-argument settings hook returned, from the runtime's result JSON.
-fn string_result(result: &str) -> Result<String, String> {
-    let v: Value =
-        serde_json::from_str(result).map_err(|e| format!("runtime answered non-JSON: {e}"))?;
-    match (v.get("status").and_then(Value::as_str), v.get("value")) {
-        (Some("ok"), Some(Value::String(s))) => Ok(s.clone()),
-        (status, _) => Err(format!(
-            "failed: {} {}",
-            status.unwrap_or("?"),
-            v.get("message").and_then(Value::as_str).unwrap_or_default()
-        )),
     }
 }
