@@ -79,9 +79,10 @@ impl AppState {
         });
     }
 
-    /// Shows an informational message.
+    /// Shows an informational message (replacing the previous one; errors stay).
     pub fn info(&self, text: impl Into<String>) {
         self.notices.update(|n| {
+            n.retain(|x| x.error);
             n.push(Notice {
                 error: false,
                 text: text.into(),

@@ -108,8 +108,8 @@ fn ChainRow(id: String) -> impl IntoView {
             <td><select data-testid="failure-mode"
                 prop:value=move || if g3().is_some_and(|g| g.failure_mode == FailureMode::FailOpen) { "fail_open" } else { "fail_closed" }
                 on:change=move |e| { let v = event_target_value(&e); edit(state, &i3, |g| g.failure_mode = if v == "fail_open" { FailureMode::FailOpen } else { FailureMode::FailClosed }) }>
-                <option value="fail_closed">"fail_closed"</option>
-                <option value="fail_open">"fail_open"</option>
+                <option value="fail_closed">"closed"</option>
+                <option value="fail_open">"open"</option>
             </select></td>
             <td class="phases">{phases}</td>
             <td><input type="number" class="num" min="1" data-testid="timeout" prop:value=move || g4().map(|g| g.timeout_ms).unwrap_or_default()
@@ -117,7 +117,7 @@ fn ChainRow(id: String) -> impl IntoView {
             <td><select data-testid="instance"
                 prop:value=move || if g5().is_some_and(|g| g.instance == InstanceMode::Persistent) { "persistent" } else { "per_call" }
                 on:change=move |e| { let v = event_target_value(&e); edit(state, &i5, |g| g.instance = if v == "persistent" { InstanceMode::Persistent } else { InstanceMode::PerCall }) }>
-                <option value="per_call">"per_call"</option>
+                <option value="per_call">"per call"</option>
                 <option value="persistent">"persistent"</option>
             </select></td>
         </tr>

@@ -16,6 +16,8 @@ struct Field {
     kind: &'static str,
     choices: Vec<String>,
     description: String,
+    /// The schema's default, shown while the key is not set.
+    default: String,
 }
 
 fn fields(schema: &Value) -> Vec<Field> {
@@ -49,6 +51,7 @@ fn fields(schema: &Value) -> Vec<Field> {
                 key: key.clone(),
                 kind,
                 choices,
+                default: shown(kind, p.get("default")),
                 description: p
                     .get("description")
                     .and_then(Value::as_str)
@@ -181,10 +184,10 @@ pub fn ConfigForm(id: String) -> impl IntoView {
                     {choices.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
                 </select> }.into_any()
             }
-            "lines" | "json" => view! { <textarea rows="3" prop:value=current
+            "lines" | "json" => view! { <textarea rows="3" placeholder=f.default.clone() prop:value=current
                 on:input=move |e| on_text(event_target_value(&e))></textarea> }.into_any(),
             _ => view! { <input type=if matches!(f.kind, "int" | "number") { "number" } else { "text" }
-                prop:value=current on:input=move |e| on_text(event_target_value(&e))/> }.into_any(),
+                placeholder=f.default.clone() prop:value=current on:input=move |e| on_text(event_target_value(&e))/> }.into_any(),
         };
         view! {
             <div class="field" data-testid="config-field" data-key=f.key.clone()>
