@@ -68,6 +68,7 @@ test('example payloads decide as `guardhouse run`, and exported cases run unchan
   mkdirSync(join(dir, 'dist'));
   cpSync(join(ROOT, 'guards/dist'), join(dir, 'dist'), { recursive: true });
   let checked = 0;
+  let sawModify = false;
   for (const phase of ['tools_list', 'tool_invoke', 'response', 'connection']) {
     await page.click(`[data-testid=phase-${phase}]`);
     const ids = await page.$$eval('[data-testid^=example-]', (els) => els.map((e) => e.dataset.testid));
@@ -87,12 +88,18 @@ test('example payloads decide as `guardhouse run`, and exported cases run unchan
       assert.equal(got.code, native.evaluation.deny?.code ?? null, `${phase} ${id}`);
       assert.deepEqual(got.rows.map((r) => [r.guard, r.decision]),
         native.evaluation.trace.map((t) => [t.guard, t.decision]), `${phase} ${id} trace`);
+      if (got.decision === 'modify') {
+        sawModify = true;
+        const marks = await page.$$eval('[data-testid=diff] > div', (els) => els.map((e) => e.className));
+        assert.ok(marks.includes('add') && marks.includes('del'), `a modified payload shows a diff: ${marks}`);
+      }
       const [report] = cli(['test', file]);
       assert.equal(report.failed, 0, `exported ${id}: ${JSON.stringify(report.results[0].failures)}`);
       checked += 1;
     }
   }
   assert.ok(checked >= 8);
+  assert.ok(sawModify, 'some example is modified (pii-mask), so the diff was checked');
   await page.click('[data-testid=phase-tools_list]');
   await page.click('[data-testid=example-1]');
   await runAndRead(page);
@@ -254,5 +261,34 @@ test('the settings form comes from the guard schema, is prefilled, and validates
   await page.fill(field, '50');
   await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0,
     `${card} [data-testid=config-errors] li`);
+  assertNoConsoleErrors(browser);
+});
+
+test('a WASI guard runs in the page with nothing granted, as natively', async () => {
+  const { page } = browser;
+  await page.goto(server.url);
+  await waitLoaded(page);
+  const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-wasi-'));
+  const probe = join(ROOT, 'tests/fixtures/dist/wasi-probe.wasm');
+  cpSync(probe, join(dir, 'wasi-probe.wasm'));
+  const file = join(dir, 'wasi-case.yaml');
+  writeFileSync(file, `format: guardhouse.case/v1
+name: wasi probe
+gateway:
+  security_guards:
+    - {id: wasi, module_path: wasi-probe.wasm}
+phase: tools_list
+payload: {tools: [{name: a}]}
+`);
+  await upload(page, [probe, file]);
+  await page.click('[data-testid=reset-instances]');
+  const got = await runAndRead(page);
+  const [native] = cli(['run', file]);
+  assert.equal(got.decision, native.evaluation.decision);
+  assert.equal(got.decision, 'warn');
+  const warnings = await page.$$eval('[data-testid=warning]', (els) => els.map((e) => e.textContent).join('\n'));
+  assert.ok(warnings.includes('fs-read: denied') && warnings.includes('net: denied'), warnings);
+  assert.deepEqual(warnings.split('\n').map((w) => w.replace(/^wasi: /, '')).sort(),
+    native.evaluation.warnings.map((w) => w.message).sort());
   assertNoConsoleErrors(browser);
 });
