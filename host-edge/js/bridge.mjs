@@ -29,6 +29,48 @@ export function moduleJson(sha256) {
   return JSON.stringify({ sha256: m.sha256, contract: m.contract, wasi: m.wasi, info: m.info });
 }
 
+// The guards of one chain run get the same argument text (Rust serializes it once per
+// payload): parse it once. Settings and limits texts repeat per guard: parse each once.
+// The runtime only reads these values (jco copies them into guest memory).
+let lastArgs = { text: null, value: null };
+const parsedTexts = new Map();
+const MAX_PARSED_TEXTS = 256;
+
+function parseArgs(text) {
+  if (text !== lastArgs.text) lastArgs = { text, value: JSON.parse(text) };
+  return lastArgs.value;
+}
+
+function parseSmall(text) {
+  let value = parsedTexts.get(text);
+  if (value === undefined) {
+    if (parsedTexts.size >= MAX_PARSED_TEXTS) parsedTexts.clear();
+    value = JSON.parse(text);
+    parsedTexts.set(text, value);
+  }
+  return value;
+}
+
+/** What Rust calls: the runtime's GuardInstance with parsed-once inputs. */
+class EdgeInstance {
+  constructor(instance) {
+    this.instance = instance;
+  }
+
+  call(hook, argsJson, settingsJson, limitsJson) {
+    let args, settings, limits;
+    try {
+      args = parseArgs(argsJson);
+      settings = parseSmall(settingsJson);
+      limits = parseSmall(limitsJson);
+    } catch {
+      // Let the runtime report malformed input the way it always does.
+      return this.instance.call(hook, argsJson, settingsJson, limitsJson);
+    }
+    return this.instance.call(hook, args, settings, limits);
+  }
+}
+
 /** A runtime instance of module `sha256` for guard `guardId`, in `mode`. */
 export function newInstance(guardId, sha256, mode) {
   let module = prepared.get(sha256);
@@ -37,5 +79,5 @@ export function newInstance(guardId, sha256, mode) {
     module = new GuardModule(sha256, m.glue, m.coreModules, m.contract);
     prepared.set(sha256, module);
   }
-  return new GuardInstance(module, mode);
+  return new EdgeInstance(new GuardInstance(module, mode));
 }

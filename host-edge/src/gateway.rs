@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use guardhouse_core::host::{GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
-use guardhouse_core::{Document, Evaluation, GatewayConfig, Screening, evaluate_chain};
+use guardhouse_core::{ChainRun, Decision, Document, Evaluation, GatewayConfig, Screening};
 
-use crate::guard::{EdgeGuard, GuardLoadError};
+use crate::guard::{ArgsText, EdgeGuard, GuardLoadError};
 use crate::js;
 
 /// A gateway of the registry.
@@ -86,10 +86,20 @@ impl LoadedGateway for EdgeGateway {
         self.guards[index].settings_check()
     }
 
+    /// Drives core's chain run; the payload's argument JSON is reused by every guard
+    /// until one modifies the payload.
     fn evaluate(&self, screening: Screening) -> Evaluation {
-        evaluate_chain(&self.config, screening, |i, settings, args, context| {
-            self.guards[i].call(settings, args, context)
-        })
+        let mut run = ChainRun::new(&self.config, screening);
+        let mut text = ArgsText::default();
+        while let Some(index) = run.next_guard() {
+            let settings = run.settings(index);
+            let outcome = self.guards[index].call(&settings, run.args(), run.context(), &mut text);
+            if matches!(outcome.result, Ok(Some(Decision::Modify(_)))) {
+                text.clear();
+            }
+            run.record(index, outcome);
+        }
+        run.finish()
     }
 }
 

@@ -4,11 +4,11 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use guardhouse_core::InstanceMode;
 use guardhouse_core::contract::{GET_DEFAULT_CONFIG, GET_SETTINGS_SCHEMA};
 use guardhouse_core::host::GuardSettings;
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::jshost::{self, JsHost, JsLimits};
+use guardhouse_core::{ContractVersion, InstanceMode};
 use guardhouse_core::{GuardConfig, GuardContext, GuardFailure, GuardOutcome, HookArgs, LogBuffer};
 
 use crate::js::{self, GuardInstance};
@@ -97,12 +97,14 @@ impl EdgeGuard {
         &self.settings
     }
 
-    /// Runs the hook for `args`' phase through the JS runtime.
+    /// Runs the hook for `args`' phase through the JS runtime; `text` holds the
+    /// arguments' JSON for the chain run's current payload.
     pub fn call(
         &self,
         settings: &Map<String, Value>,
         args: &HookArgs,
         context: &GuardContext,
+        text: &mut ArgsText,
     ) -> GuardOutcome {
         let hook = args.phase().hook();
         if !self.info.exports_hook(hook) {
@@ -113,12 +115,9 @@ impl EdgeGuard {
                 logs: LogBuffer::default(),
             };
         }
-        let args = jshost::js_args(args, context, self.info.contract).to_string();
+        let args = text.get(args, context, self.info.contract);
         let settings = jshost::js_settings(settings);
-        match self
-            .instance
-            .call(hook, &args, &settings, &self.limits_json)
-        {
+        match self.instance.call(hook, args, &settings, &self.limits_json) {
             Ok(result) => jshost::outcome_from_js(&result, &self.limits, &self.config.id),
             // The runtime classifies guest failures itself; a throw is the host's fault.
             Err(e) => GuardOutcome {
@@ -128,5 +127,34 @@ impl EdgeGuard {
                 logs: LogBuffer::default(),
             },
         }
+    }
+}
+
+/// The JSON of one payload's hook arguments, per contract version: a chain run
+/// serializes a payload once, not once per guard (a 50-tool list is ~10 KB).
+#[derive(Default)]
+pub struct ArgsText {
+    canonical: Option<String>,
+    minimal: Option<String>,
+}
+
+impl ArgsText {
+    /// The arguments' JSON for `contract`, serialized on first use.
+    pub fn get(
+        &mut self,
+        args: &HookArgs,
+        context: &GuardContext,
+        contract: ContractVersion,
+    ) -> &str {
+        let slot = match contract {
+            ContractVersion::Canonical => &mut self.canonical,
+            ContractVersion::Minimal => &mut self.minimal,
+        };
+        slot.get_or_insert_with(|| jshost::js_args(args, context, contract).to_string())
+    }
+
+    /// Forgets the text: the payload changed (a guard modified it).
+    pub fn clear(&mut self) {
+        *self = Self::default();
     }
 }
