@@ -5,7 +5,9 @@
 //      of a request that calls no guard (HTTP + parsing + judging: the fixed cost);
 //   2. per-call cost of simple-pattern over 50 tools, per_call vs persistent: one
 //      request calls M copies of the guard (tests/edge/bench-gateway.yaml); the cost is
-//      (p50 of that request − p50 of the no-guard request) / M. A Worker's clock does
+//      (p50 of that request − p50 of the no-guard request) / M; the chain serializes and
+//      parses a payload's arguments once, so this is the cost of one more guard in a
+//      chain, not of a lone guard call. A Worker's clock does
 //      not advance while wasm runs, so the edge cannot time a call from inside; this
 //      measures it from outside, the same way on both hosts. Native's own trace timing
 //      (duration_us, measured inside wasmtime's host) is shown next to it.
@@ -15,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ROOT, post, startEdge, startNative } from './servers.mjs';
+import { ROOT, get, post, startEdge, startNative } from './servers.mjs';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const WARMUP = 30;
@@ -75,13 +77,26 @@ async function latency(server, guards) {
   return { p50: pct(samples, 50), p99: pct(samples, 99), traceUs: pct(traced, 50) ?? 0, decision };
 }
 
+/** p50 (ms) of GET /health: the HTTP floor (for the edge, wrangler dev's local proxy too). */
+async function healthP50(server) {
+  const samples = [];
+  for (let i = 0; i < WARMUP + N; i++) {
+    const t = nowMs();
+    await get(server.base, '/health');
+    if (i >= WARMUP) samples.push(nowMs() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return pct(samples, 50);
+}
+
 async function measureHost(server) {
+  const health = await healthP50(server);
   const chain = await latency(server, CHAIN);
   const empty = await latency(server, ['none']);
   const perCall = await latency(server, copies('per-call'));
   const persistent = await latency(server, copies('persistent'));
   const cost = (r) => ((r.p50 - empty.p50) * 1000) / M;
-  return { chain, empty, perCall, persistent, perCallUs: cost(perCall), persistentUs: cost(persistent) };
+  return { health, chain, empty, perCall, persistent, perCallUs: cost(perCall), persistentUs: cost(persistent) };
 }
 
 const [edge, native] = await Promise.all([startEdge('bench'), startNative('bench')]);
@@ -95,6 +110,7 @@ try {
   for (const [host, r] of Object.entries(results)) {
     rows.push({ host, measure: '3-guard chain, 50 tools: request p50 (ms)', value: ms(r.chain.p50) });
     rows.push({ host, measure: '3-guard chain, 50 tools: request p99 (ms)', value: ms(r.chain.p99) });
+    rows.push({ host, measure: 'GET /health p50 (ms)', value: ms(r.health) });
     rows.push({ host, measure: 'no guard called: request p50 (ms)', value: ms(r.empty.p50) });
     rows.push({ host, measure: 'no guard called: request p99 (ms)', value: ms(r.empty.p99) });
     rows.push({ host, measure: `simple-pattern/50 tools, per_call: per call (µs, ${M} per request)`, value: f(r.perCallUs) });
