@@ -104,14 +104,83 @@ fn parsed(kind: &str, text: &str) -> Option<Value> {
     }
 }
 
-/// The settings form of guard `id`.
+/// Guard `id`'s configured settings (tracked).
+fn guard_config(state: AppState, id: &str) -> Map<String, Value> {
+    state.bench.with(|b| {
+        b.gateway
+            .security_guards
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| g.config.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// Replaces guard `id`'s settings.
+fn set_guard_config(state: AppState, id: &str, m: Map<String, Value>) {
+    state.bench.update(|b| {
+        if let Some(g) = b.gateway.security_guards.iter_mut().find(|g| g.id == id) {
+            g.config = m;
+        }
+    })
+}
+
+/// One schema property of guard `id`, as the input its type calls for.
+#[component]
+fn SettingField(id: String, field: Field) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let kind = field.kind;
+    let current = {
+        let (id, key) = (id.clone(), field.key.clone());
+        move || shown(kind, guard_config(state, &id).get(&key))
+    };
+    let on_text = {
+        let key = field.key.clone();
+        move |text: String| {
+            let mut m = state.bench.with_untracked(|b| {
+                b.gateway
+                    .security_guards
+                    .iter()
+                    .find(|g| g.id == id)
+                    .map(|g| g.config.clone())
+                    .unwrap_or_default()
+            });
+            match parsed(kind, &text) {
+                Some(v) => m.insert(key.clone(), v),
+                None => m.remove(&key),
+            };
+            set_guard_config(state, &id, m);
+        }
+    };
+    let input = match kind {
+        "bool" => view! { <input type="checkbox" prop:checked=move || current() == "true"
+                on:change=move |e| on_text(event_target_checked(&e).to_string())/> }.into_any(),
+        "enum" => view! { <select prop:value=current on:change=move |e| on_text(event_target_value(&e))>
+                {field.choices.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+            </select> }.into_any(),
+        "lines" | "json" => view! { <textarea rows="3" placeholder=field.default.clone() prop:value=current
+                on:input=move |e| on_text(event_target_value(&e))></textarea> }.into_any(),
+        _ => view! { <input type=if matches!(kind, "int" | "number") { "number" } else { "text" }
+                placeholder=field.default.clone() prop:value=current
+                on:input=move |e| on_text(event_target_value(&e))/> }.into_any(),
+    };
+    view! {
+        <div class="field" data-testid="config-field" data-key=field.key.clone()>
+            <label title=field.description.clone()>{field.key.clone()}
+                {if kind == "lines" { " (one per line)" } else { "" }}</label>
+            {input}
+        </div>
+    }
+}
+
+/// The settings form of guard `id`: schema fields, live errors, raw fallback.
 #[component]
 pub fn ConfigForm(id: String) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let (schema_text, _) = state.bench.with_untracked(|b| {
+    let schema_text = state.bench.with_untracked(|b| {
         let g = b.gateway.security_guards.iter().find(|g| g.id == id);
-        let m = g.and_then(|g| b.module_for(g));
-        (m.and_then(|m| m.schema.clone()), ())
+        g.and_then(|g| b.module_for(g))
+            .and_then(|m| m.schema.clone())
     });
     let schema: Value = schema_text
         .as_deref()
@@ -119,88 +188,22 @@ pub fn ConfigForm(id: String) -> impl IntoView {
         .unwrap_or(Value::Null);
     let compiled = schema_text.as_deref().map(SettingsSchema::compile);
     let no_schema = compiled.is_none();
-    let config = {
-        let id = id.clone();
-        move || {
-            state.bench.with(|b| {
-                b.gateway
-                    .security_guards
-                    .iter()
-                    .find(|g| g.id == id)
-                    .map(|g| g.config.clone())
-                    .unwrap_or_default()
-            })
-        }
-    };
-    let set = {
-        let id = id.clone();
-        move |m: Map<String, Value>| {
-            state.bench.update(|b| {
-                if let Some(g) = b.gateway.security_guards.iter_mut().find(|g| g.id == id) {
-                    g.config = m;
-                }
-            })
-        }
-    };
     let errors = {
-        let config = config.clone();
+        let id = id.clone();
         move || match &compiled {
             None => Vec::new(),
             Some(Err(e)) => vec![e.clone()],
             Some(Ok(s)) => s
-                .validate(&config())
+                .validate(&guard_config(state, &id))
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
         }
     };
-    let raw_error = RwSignal::new(String::new());
-    let rows = fields(&schema).into_iter().map(|f| {
-        let (config, set) = (config.clone(), set.clone());
-        let current = {
-            let (key, config) = (f.key.clone(), config.clone());
-            move || shown(f.kind, config().get(&key))
-        };
-        let on_text = {
-            let (key, config) = (f.key.clone(), config.clone());
-            move |text: String| {
-                let mut m = config();
-                match parsed(f.kind, &text) {
-                    Some(v) => m.insert(key.clone(), v),
-                    None => m.remove(&key),
-                };
-                set(m);
-            }
-        };
-        let input = match f.kind {
-            "bool" => {
-                let on_text = on_text.clone();
-                view! { <input type="checkbox" prop:checked=move || current() == "true"
-                    on:change=move |e| on_text(event_target_checked(&e).to_string())/> }.into_any()
-            }
-            "enum" => {
-                let choices = f.choices.clone();
-                view! { <select prop:value=current on:change=move |e| on_text(event_target_value(&e))>
-                    {choices.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
-                </select> }.into_any()
-            }
-            "lines" | "json" => view! { <textarea rows="3" placeholder=f.default.clone() prop:value=current
-                on:input=move |e| on_text(event_target_value(&e))></textarea> }.into_any(),
-            _ => view! { <input type=if matches!(f.kind, "int" | "number") { "number" } else { "text" }
-                placeholder=f.default.clone() prop:value=current on:input=move |e| on_text(event_target_value(&e))/> }.into_any(),
-        };
-        view! {
-            <div class="field" data-testid="config-field" data-key=f.key.clone()>
-                <label title=f.description.clone()>{f.key.clone()}
-                    {if f.kind == "lines" { " (one per line)" } else { "" }}</label>
-                {input}
-            </div>
-        }
-    }).collect_view();
-    let raw = {
-        let config = config.clone();
-        move || serde_json::to_string_pretty(&Value::Object(config())).unwrap_or_default()
-    };
+    let rows = fields(&schema)
+        .into_iter()
+        .map(|field| view! { <SettingField id=id.clone() field/> })
+        .collect_view();
     view! {
         <form class="config" data-testid="config-form" on:submit=|e| e.prevent_default()>
             {no_schema.then(|| view! { <p class="hint">"This guard has no settings schema (minimal contract): its config is passed through unchecked."</p> })}
@@ -208,16 +211,33 @@ pub fn ConfigForm(id: String) -> impl IntoView {
             <ul class="errors" data-testid="config-errors">
                 {move || errors().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
             </ul>
-            <details>
-                <summary>"raw JSON / YAML"</summary>
-                <textarea class="mono" rows="6" data-testid="config-raw" prop:value=raw
-                    on:change=move |e| match crate::yaml::parse_value("config", &event_target_value(&e)) {
-                        Ok(Value::Object(m)) => { raw_error.set(String::new()); set(m) }
-                        Ok(_) => raw_error.set("the config must be a mapping".into()),
-                        Err(err) => raw_error.set(err),
-                    }></textarea>
-                <p class="error-text">{move || raw_error.get()}</p>
-            </details>
+            <RawConfig id/>
         </form>
+    }
+}
+
+/// The raw JSON/YAML fallback for guard `id`'s settings.
+#[component]
+fn RawConfig(id: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let raw_error = RwSignal::new(String::new());
+    let raw = {
+        let id = id.clone();
+        move || {
+            serde_json::to_string_pretty(&Value::Object(guard_config(state, &id)))
+                .unwrap_or_default()
+        }
+    };
+    view! {
+        <details>
+            <summary>"raw JSON / YAML"</summary>
+            <textarea class="mono" rows="6" data-testid="config-raw" prop:value=raw
+                on:change=move |e| match crate::yaml::parse_value("config", &event_target_value(&e)) {
+                    Ok(Value::Object(m)) => { raw_error.set(String::new()); set_guard_config(state, &id, m) }
+                    Ok(_) => raw_error.set("the config must be a mapping".into()),
+                    Err(err) => raw_error.set(err),
+                }></textarea>
+            <p class="error-text">{move || raw_error.get()}</p>
+        </details>
     }
 }
