@@ -292,3 +292,24 @@ payload: {tools: [{name: a}]}
     native.evaluation.warnings.map((w) => w.message).sort());
   assertNoConsoleErrors(browser);
 });
+
+test('a chain edit (a guard disabled) changes the run and travel in the exported case', async () => {
+  const { page } = browser;
+  await page.goto(server.url);
+  await waitLoaded(page);
+  await page.uncheck('[data-testid=chain-row][data-guard=simple-pattern] [data-testid=enabled]');
+  await page.click('[data-testid=phase-tools_list]');
+  await page.click('[data-testid=example-1]');
+  await page.click('[data-testid=reset-instances]');
+  const got = await runAndRead(page);
+  assert.ok(!got.rows.some((r) => r.guard === 'simple-pattern'), JSON.stringify(got.rows));
+  const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-chain-'));
+  cpSync(join(ROOT, 'guards/dist'), join(dir, 'dist'), { recursive: true });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-case]')]);
+  await download.saveAs(join(dir, 'case.yaml'));
+  const [native] = cli(['run', join(dir, 'case.yaml')]);
+  assert.deepEqual([got.decision, got.code, got.guard],
+    [native.evaluation.decision, native.evaluation.deny?.code ?? null, native.evaluation.deny?.guard ?? null]);
+  assert.deepEqual(got.rows.map((r) => [r.guard, r.decision]), native.evaluation.trace.map((t) => [t.guard, t.decision]));
+  assertNoConsoleErrors(browser);
+});

@@ -65,33 +65,27 @@ pub fn ChainView() -> impl IntoView {
 #[component]
 fn ChainRow(id: String) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let get = {
-        let id = id.clone();
-        move || {
-            state.bench.with(|b| {
+    // A Copy handle, so every cell's closures can share it.
+    let key = StoredValue::new(id.clone());
+    let get = move || {
+        state.bench.with(|b| {
+            key.with_value(|id| {
                 b.gateway
                     .security_guards
                     .iter()
-                    .find(|g| g.id == id)
+                    .find(|g| &g.id == id)
                     .cloned()
             })
-        }
+        })
     };
-    let g = get.clone();
-    let i1 = id.clone();
-    let i2 = id.clone();
-    let i3 = id.clone();
-    let i4 = id.clone();
-    let i5 = id.clone();
-    let (g1, g2, g3, g4, g5) = (g.clone(), g.clone(), g.clone(), g.clone(), g.clone());
+    let set = move |f: &dyn Fn(&mut GuardConfig)| key.with_value(|id| edit(state, id, f));
     let phases = PHASES.map(|(phase, label)| {
-        let (id, g) = (id.clone(), g.clone());
         view! {
             <label class="phase"><input type="checkbox"
-                prop:checked=move || g().is_some_and(|g| g.runs_on.contains(&phase))
+                prop:checked=move || get().is_some_and(|g| g.runs_on.contains(&phase))
                 on:change=move |e| {
                     let on = event_target_checked(&e);
-                    edit(state, &id, |g| {
+                    set(&|g| {
                         g.runs_on.retain(|r| *r != phase);
                         if on { g.runs_on.push(phase); }
                     })
@@ -100,23 +94,23 @@ fn ChainRow(id: String) -> impl IntoView {
     });
     view! {
         <tr data-testid="chain-row" data-guard=id.clone()>
-            <td><input type="checkbox" data-testid="enabled" prop:checked=move || g1().is_some_and(|g| g.enabled)
-                on:change=move |e| edit(state, &i1, |g| g.enabled = event_target_checked(&e))/></td>
+            <td><input type="checkbox" data-testid="enabled" prop:checked=move || get().is_some_and(|g| g.enabled)
+                on:change=move |e| set(&|g| g.enabled = event_target_checked(&e))/></td>
             <td class="gid">{id.clone()}</td>
-            <td><input type="number" class="num" data-testid="priority" prop:value=move || g2().map(|g| g.priority).unwrap_or_default()
-                on:change={move |e| { if let Ok(p) = event_target_value(&e).parse() { edit(state, &i2, |g| g.priority = p) } }}/></td>
+            <td><input type="number" class="num" data-testid="priority" prop:value=move || get().map(|g| g.priority).unwrap_or_default()
+                on:change={move |e| { if let Ok(p) = event_target_value(&e).parse() { set(&|g| g.priority = p) } }}/></td>
             <td><select data-testid="failure-mode"
-                prop:value=move || if g3().is_some_and(|g| g.failure_mode == FailureMode::FailOpen) { "fail_open" } else { "fail_closed" }
-                on:change=move |e| { let v = event_target_value(&e); edit(state, &i3, |g| g.failure_mode = if v == "fail_open" { FailureMode::FailOpen } else { FailureMode::FailClosed }) }>
+                prop:value=move || if get().is_some_and(|g| g.failure_mode == FailureMode::FailOpen) { "fail_open" } else { "fail_closed" }
+                on:change=move |e| { let v = event_target_value(&e); set(&|g| g.failure_mode = if v == "fail_open" { FailureMode::FailOpen } else { FailureMode::FailClosed }) }>
                 <option value="fail_closed">"closed"</option>
                 <option value="fail_open">"open"</option>
             </select></td>
             <td class="phases">{phases}</td>
-            <td><input type="number" class="num" min="1" data-testid="timeout" prop:value=move || g4().map(|g| g.timeout_ms).unwrap_or_default()
-                on:change={move |e| { let t: u64 = event_target_value(&e).parse().unwrap_or(0); if t > 0 { edit(state, &i4, |g| g.timeout_ms = t) } }}/></td>
+            <td><input type="number" class="num" min="1" data-testid="timeout" prop:value=move || get().map(|g| g.timeout_ms).unwrap_or_default()
+                on:change={move |e| { let t: u64 = event_target_value(&e).parse().unwrap_or(0); if t > 0 { set(&|g| g.timeout_ms = t) } }}/></td>
             <td><select data-testid="instance"
-                prop:value=move || if g5().is_some_and(|g| g.instance == InstanceMode::Persistent) { "persistent" } else { "per_call" }
-                on:change=move |e| { let v = event_target_value(&e); edit(state, &i5, |g| g.instance = if v == "persistent" { InstanceMode::Persistent } else { InstanceMode::PerCall }) }>
+                prop:value=move || if get().is_some_and(|g| g.instance == InstanceMode::Persistent) { "persistent" } else { "per_call" }
+                on:change=move |e| { let v = event_target_value(&e); set(&|g| g.instance = if v == "persistent" { InstanceMode::Persistent } else { InstanceMode::PerCall }) }>
                 <option value="per_call">"per call"</option>
                 <option value="persistent">"persistent"</option>
             </select></td>
