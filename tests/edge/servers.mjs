@@ -4,12 +4,12 @@
 // tests set GUARDHOUSE_EDGE_PREBUILT=1 so wrangler's [build] step does nothing).
 // Every server runs in its own process group and is killed when the test process exits.
 
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { ROOT, freePort, healthy, launch as spawnGroup } from '../support/process.mjs';
+
+export { ROOT, freePort };
+
 /** How long a server may take to answer /health. */
 export const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_EDGE_START_TIMEOUT_MS ?? 120_000);
 /** Every request the tests send is aborted after this long: a hang fails, it never waits. */
@@ -31,64 +31,15 @@ export const WRANGLER_ENV = {
   GUARDHOUSE_EDGE_PREBUILT: '1',
 };
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const children = new Set();
-
-function killGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal); // the whole group: wrangler → workerd
-  } catch {}
-}
-
-process.once('exit', () => children.forEach((c) => killGroup(c, 'SIGKILL')));
-
-async function healthy(base) {
-  try {
-    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? await res.json() : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Spawns `cmd` in its own process group and waits until `base`/health answers. */
+/** Spawns a server and waits until `base`/health answers; resolves to {name, base, health, stop, log}. */
 async function launch(name, cmd, args, options, base) {
-  const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.add(child);
-  let log = '';
-  child.stdout.on('data', (chunk) => (log += chunk));
-  child.stderr.on('data', (chunk) => (log += chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    killGroup(child, 'SIGKILL');
-    children.delete(child);
-  };
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null || /Build failed/.test(log)) break;
-    const health = await healthy(base);
-    if (health) return { name, base, health, stop, log: () => log };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stop();
-  throw new Error(`${name} did not answer ${base}/health within ${START_TIMEOUT_MS} ms:\n${log}`);
+  const p = spawnGroup(cmd, args, options, {
+    ready: () => healthy(base),
+    fatal: /Build failed/,
+    timeoutMs: START_TIMEOUT_MS,
+  });
+  const health = await p.started;
+  return { name, base, health, stop: p.stop, log: p.log };
 }
 
 /** The Worker under `wrangler dev`, serving registry gateway `gateway`. */
