@@ -9,6 +9,7 @@ pub mod commands;
 pub mod engine;
 pub mod error;
 pub mod guard;
+pub mod out;
 pub mod proxy;
 pub mod render;
 pub mod runner;

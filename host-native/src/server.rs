@@ -166,7 +166,7 @@ pub async fn serve(live: Arc<Live>, addr: SocketAddr) -> Result<()> {
 pub async fn serve_app(app: Router, addr: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    println!("guardhouse serving on http://{}", listener.local_addr()?);
+    crate::outln!("guardhouse serving on http://{}", listener.local_addr()?);
     // Streamed bodies (MCP event streams) go out in small writes; without TCP_NODELAY,
     // Nagle holds each one until the client's delayed ACK (tens of ms on loopback).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {

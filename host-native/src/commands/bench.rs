@@ -38,12 +38,12 @@ impl BenchArgs {
             iterations: self.iterations,
             serve_requests: self.serve_requests,
         })?;
-        print!("{}", render(&report));
+        crate::out!("{}", render(&report));
         if let Some(dir) = self.out.parent() {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::write(&self.out, serde_json::to_string_pretty(&report)?)?;
-        println!("\nwrote {}", self.out.display());
+        crate::outln!("\nwrote {}", self.out.display());
         Ok(code(exit::OK))
     }
 }

@@ -40,12 +40,12 @@ impl BuildArgs {
         if self.json {
             print_json(&report)?;
         } else {
-            println!("built {} → {}", report.package, report.component.display());
+            crate::outln!("built {} → {}", report.package, report.component.display());
             if let Some(core) = report.core_size {
-                println!("  core module: {core} bytes");
+                crate::outln!("  core module: {core} bytes");
             }
-            println!("  component:   {} bytes", report.size);
-            println!("  sha256:      {}", report.sha256);
+            crate::outln!("  component:   {} bytes", report.size);
+            crate::outln!("  sha256:      {}", report.sha256);
         }
         Ok(code(exit::OK))
     }

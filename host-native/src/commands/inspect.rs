@@ -43,7 +43,7 @@ impl InspectArgs {
             v["load_us"] = guard.load_us.into();
             print_json(&v)?;
         } else {
-            print!(
+            crate::out!(
                 "{}",
                 render::component(
                     &self.module.display().to_string(),
@@ -55,7 +55,7 @@ impl InspectArgs {
         }
         if self.wit {
             let bytes = std::fs::read(&self.module)?;
-            println!("{}", crate::build::world_wit(&bytes)?);
+            crate::outln!("{}", crate::build::world_wit(&bytes)?);
         }
         Ok(code(exit::OK))
     }

@@ -52,8 +52,8 @@ impl NewArgs {
         std::fs::write(self.path.join("src/tests.rs"), TEMPLATE_TESTS)?;
         std::fs::write(self.path.join("wit/guard.wit"), CONTRACT)?;
         std::fs::write(self.path.join(".gitignore"), "/target\n*.wasm\n")?;
-        println!("created guard crate `{name}` in {}", self.path.display());
-        println!("next: guardhouse build {}", self.path.display());
+        crate::outln!("created guard crate `{name}` in {}", self.path.display());
+        crate::outln!("next: guardhouse build {}", self.path.display());
         Ok(code(exit::OK))
     }
 }

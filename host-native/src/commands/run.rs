@@ -81,12 +81,12 @@ impl RunArgs {
             print_json(&results)?;
         } else {
             for r in &results {
-                println!("case: {}", r.name);
+                crate::outln!("case: {}", r.name);
                 if let Some(eval) = &r.evaluation {
-                    print!("{}", render::evaluation(eval));
+                    crate::out!("{}", render::evaluation(eval));
                 }
                 for f in &r.failures {
-                    println!("  expectation not met: {f}");
+                    crate::outln!("  expectation not met: {f}");
                 }
             }
         }

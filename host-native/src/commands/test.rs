@@ -51,17 +51,17 @@ impl TestArgs {
             passed += report.passed;
             failed += report.failed;
             if !self.json {
-                print!("{}", render::suite(&report));
+                crate::out!("{}", render::suite(&report));
             }
             reports.push(report);
         }
         if self.json {
             print_json(&reports)?;
         } else {
-            println!("{}", "-".repeat(72));
+            crate::outln!("{}", "-".repeat(72));
         }
         // The closing line, as `opa test` prints it.
-        println!("{passed} passed, {failed} failed");
+        crate::outln!("{passed} passed, {failed} failed");
         Ok(code(if failed > 0 {
             exit::DENIED_OR_FAILED
         } else {
