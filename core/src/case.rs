@@ -379,23 +379,15 @@ impl SuiteReport {
 #[path = "case_tests.rs"]
 mod tests;
 
-/// Runs every case of `file` with a host's evaluator and judges the results.
+/// Runs every case of `file` with a host's synchronous evaluator and judges the results
+/// (a [`SuiteRun`](crate::suite::SuiteRun) without override checks).
 ///
 /// `sha_of(id)` is the module hash of the gateway's guard `id`; `evaluate` runs one
 /// screening through the host's chain.
 pub fn run_suite(
     file: &CaseFile,
     sha_of: impl Fn(&str) -> Option<String>,
-    mut evaluate: impl FnMut(&Case, Screening) -> Result<Evaluation, String>,
+    evaluate: impl FnMut(&Case, Screening) -> Result<Evaluation, String>,
 ) -> SuiteReport {
-    let results = file
-        .cases
-        .iter()
-        .map(|case| {
-            let pre = case.guard_mismatches(&sha_of);
-            let eval = case.screening().and_then(|s| evaluate(case, s));
-            CaseResult::judge(case, eval, pre)
-        })
-        .collect();
-    SuiteReport::new(file.name.clone(), results)
+    crate::suite::SuiteRun::new(file, sha_of, |_| Ok(())).run(evaluate)
 }

@@ -2,19 +2,20 @@
 //! (at load, and per case for overrides) and running case files against the chain.
 //!
 //! A host loads its guards in config order, wraps each guard's settings schema in a
-//! [`GuardSettings`], and implements [`LoadedGateway`]; [`run_cases`] and
-//! [`check_overrides`] then behave identically on wasmtime, in a Worker and in a page,
-//! and so do the API handlers' bodies ([`guard_summaries`], [`evaluate_request`],
-//! [`test_request`]).
+//! [`GuardSettings`], and implements [`GatewayInfo`] (plus [`LoadedGateway`] when it
+//! calls guards synchronously); [`suite_run`], [`run_cases`] and [`check_overrides`] then
+//! behave identically on wasmtime, in a Worker and in a page, and so do the API handlers'
+//! bodies ([`guard_summaries`], [`evaluate_request`], [`test_request`]).
 
 use serde_json::{Map, Value};
 
 use crate::api::{self, ApiError, GuardSummary};
-use crate::case::{Case, CaseFile, CaseResult, SuiteReport, run_suite};
+use crate::case::{Case, CaseFile, CaseResult, SuiteReport};
 use crate::chain::{Evaluation, Screening};
 use crate::config::GatewayConfig;
 use crate::inspect::ComponentInfo;
 use crate::settings::SettingsSchema;
+use crate::suite::SuiteRun;
 
 /// A guard's settings broke its own schema (or the schema is unusable).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,15 +82,22 @@ impl GuardSettings {
     }
 }
 
-/// A host's loaded gateway. Guards are indexed like `config().security_guards`.
-pub trait LoadedGateway {
+/// What a host knows of its loaded gateway without calling a guard. Guards are indexed
+/// like `config().security_guards`.
+pub trait GatewayInfo {
+    /// The gateway config the guards were loaded from.
     fn config(&self) -> &GatewayConfig;
-    /// The sha256 of guard `index`'s component.
+    /// The sha256 of guard `index`'s component (empty: the host has no component for it,
+    /// and cases pinned to the guard do not match).
     fn guard_sha256(&self, index: usize) -> &str;
     /// What inspecting guard `index`'s component found.
     fn guard_info(&self, index: usize) -> &ComponentInfo;
     /// Guard `index`'s settings check.
     fn guard_settings(&self, index: usize) -> &GuardSettings;
+}
+
+/// A loaded gateway whose host calls guards synchronously (wasmtime, a Worker).
+pub trait LoadedGateway: GatewayInfo {
     /// Runs the chain over one screening.
     fn evaluate(&self, screening: Screening) -> Evaluation;
 }
@@ -100,7 +108,7 @@ fn index_of(config: &GatewayConfig, id: &str) -> Option<usize> {
 
 /// Checks a case's per-guard overrides, merged key by key over the configured settings,
 /// against the guards' schemas.
-pub fn check_overrides(gateway: &impl LoadedGateway, case: &Case) -> Result<(), String> {
+pub fn check_overrides(gateway: &impl GatewayInfo, case: &Case) -> Result<(), String> {
     for (id, over) in &case.config {
         let Some(index) = index_of(gateway.config(), id) else {
             return Err(format!(
@@ -120,20 +128,27 @@ pub fn check_overrides(gateway: &impl LoadedGateway, case: &Case) -> Result<(), 
     Ok(())
 }
 
-/// Runs a case file's cases against the gateway and judges them.
-pub fn run_cases(gateway: &impl LoadedGateway, file: &CaseFile) -> SuiteReport {
-    run_suite(
+/// A run of a case file's cases against the gateway, for a host to drive (pinned hashes
+/// and overrides are checked here).
+pub fn suite_run<'f>(gateway: &impl GatewayInfo, file: &'f CaseFile) -> SuiteRun<'f> {
+    SuiteRun::new(
         file,
-        |id| index_of(gateway.config(), id).map(|i| gateway.guard_sha256(i).to_string()),
-        |case, screening| {
-            check_overrides(gateway, case)?;
-            Ok(gateway.evaluate(screening))
+        |id| {
+            index_of(gateway.config(), id)
+                .map(|i| gateway.guard_sha256(i).to_string())
+                .filter(|sha| !sha.is_empty())
         },
+        |case| check_overrides(gateway, case),
     )
 }
 
+/// Runs a case file's cases against the gateway and judges them.
+pub fn run_cases(gateway: &impl LoadedGateway, file: &CaseFile) -> SuiteReport {
+    suite_run(gateway, file).run(|_, screening| Ok(gateway.evaluate(screening)))
+}
+
 /// `GET /v1/guards`: every configured guard, in config order.
-pub fn guard_summaries(gateway: &impl LoadedGateway) -> Vec<GuardSummary> {
+pub fn guard_summaries(gateway: &impl GatewayInfo) -> Vec<GuardSummary> {
     let config = gateway.config();
     (0..config.security_guards.len())
         .map(|i| GuardSummary::new(&config.security_guards[i], gateway.guard_info(i)))

@@ -17,6 +17,7 @@ pub mod mcp;
 pub mod payload;
 pub mod settings;
 pub mod source;
+pub mod suite;
 pub mod trace;
 
 pub use chain::{ChainRun, Denial, Evaluation, Screening, Verdict, Warning, evaluate_chain};
@@ -24,4 +25,5 @@ pub use config::{FailureMode, GatewayConfig, GuardConfig, InstanceMode, Limits};
 pub use contract::{ContractVersion, Decision, DenyReason, GuardContext, Phase, RunsOn, Tool};
 pub use payload::{HookArgs, Payload, ToolSpec};
 pub use source::{Document, Location, SourceError};
+pub use suite::SuiteRun;
 pub use trace::{GuardFailure, GuardOutcome, GuardTrace, LogBuffer, Resource};

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
-use guardhouse_core::host::{GuardSettings, LoadedGateway};
+use guardhouse_core::host::{GatewayInfo, GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::{ChainRun, Decision, Document, Evaluation, GatewayConfig, Screening};
 
@@ -69,7 +69,7 @@ impl EdgeGateway {
     }
 }
 
-impl LoadedGateway for EdgeGateway {
+impl GatewayInfo for EdgeGateway {
     fn config(&self) -> &GatewayConfig {
         &self.config
     }
@@ -85,7 +85,9 @@ impl LoadedGateway for EdgeGateway {
     fn guard_settings(&self, index: usize) -> &GuardSettings {
         self.guards[index].settings_check()
     }
+}
 
+impl LoadedGateway for EdgeGateway {
     /// Drives core's chain run; the payload's argument JSON is reused by every guard
     /// until one modifies the payload.
     fn evaluate(&self, screening: Screening) -> Evaluation {

@@ -9,7 +9,7 @@ use wasmtime::Engine;
 
 use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport};
 use guardhouse_core::config::GatewayConfig;
-use guardhouse_core::host::{self, GuardSettings, LoadedGateway};
+use guardhouse_core::host::{self, GatewayInfo, GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::{Document, Evaluation, Screening, evaluate_chain};
 
@@ -115,7 +115,7 @@ impl Runner {
     }
 }
 
-impl LoadedGateway for Runner {
+impl GatewayInfo for Runner {
     fn config(&self) -> &GatewayConfig {
         &self.config
     }
@@ -131,7 +131,9 @@ impl LoadedGateway for Runner {
     fn guard_settings(&self, index: usize) -> &GuardSettings {
         self.guards[index].settings_check()
     }
+}
 
+impl LoadedGateway for Runner {
     fn evaluate(&self, screening: Screening) -> Evaluation {
         Runner::evaluate(self, screening)
     }

@@ -3,15 +3,14 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use guardhouse_core::case::{CaseFile, CaseResult, GatewaySource};
+use guardhouse_core::case::{CaseFile, GatewaySource};
 use guardhouse_core::config::GatewayConfig;
-use guardhouse_core::host::check_overrides;
 use guardhouse_core::inspect::sha256_hex;
 
 use crate::exec;
 use crate::js;
 use crate::loader;
-use crate::model::{PageGateway, case_file};
+use crate::model::case_file;
 use crate::share;
 use crate::state::{AppState, RunView};
 
@@ -28,21 +27,10 @@ pub fn run_case(state: AppState) {
     state.busy.set(true);
     spawn_local(async move {
         let start = js::now();
-        let pre = case.guard_mismatches(|id| bench.sha_of(id));
-        let mut timings = Vec::new();
-        let evaluation = match check_overrides(&PageGateway::new(&bench), &case)
-            .and_then(|()| case.screening())
-        {
-            Ok(screening) => {
-                let run = exec::evaluate(&bench, screening).await;
-                timings = run.timings;
-                Ok(run.evaluation)
-            }
-            Err(e) => Err(e),
-        };
-        let result = CaseResult::judge(&case, evaluation, pre);
+        let original = case.payload.clone();
+        let (result, timings) = exec::run_case(&bench, case).await;
         state.run.set(Some(RunView {
-            original: case.payload.clone(),
+            original,
             result,
             timings,
             elapsed_ms: js::now() - start,

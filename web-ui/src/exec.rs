@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use guardhouse_core::case::{CaseFile, CaseResult, SuiteReport};
+use guardhouse_core::case::{CASE_FORMAT, Case, CaseFile, CaseResult, SuiteReport};
 use guardhouse_core::config::{GuardConfig, InstanceMode};
-use guardhouse_core::host::check_overrides;
+use guardhouse_core::host;
 use guardhouse_core::{
     ChainRun, ContractVersion, Evaluation, GuardContext, GuardFailure, GuardOutcome, HookArgs,
     LogBuffer, Screening,
@@ -148,19 +148,35 @@ pub async fn evaluate(bench: &Workbench, screening: Screening) -> PageRun {
     }
 }
 
-/// Runs every case of `file` and judges them, as `guardhouse test` does (core's
-/// `run_suite`, with an asynchronous evaluator): persistent instances start fresh.
+/// Runs every case of `file` and judges them with core's suite run, as `guardhouse test`
+/// does, awaiting each chain: persistent instances start fresh.
 pub async fn run_file(bench: &Workbench, file: &CaseFile) -> SuiteReport {
     let _ = js::await_promise(js::reset_instances()).await;
-    let mut results = Vec::new();
-    for case in &file.cases {
-        let pre = case.guard_mismatches(|id| bench.sha_of(id));
-        let checked = check_overrides(&PageGateway::new(bench), case);
-        let evaluation = match checked.and_then(|()| case.screening()) {
-            Ok(screening) => Ok(evaluate(bench, screening).await.evaluation),
-            Err(e) => Err(e),
-        };
-        results.push(CaseResult::judge(case, evaluation, pre));
+    drive(bench, file).await.0
+}
+
+/// Runs one case (keeping persistent instances) and judges it, with its guard calls'
+/// timings.
+pub async fn run_case(bench: &Workbench, case: Case) -> (CaseResult, Vec<CallTiming>) {
+    let file = CaseFile {
+        format: CASE_FORMAT.into(),
+        name: None,
+        gateway: None,
+        cases: vec![case],
+    };
+    let (report, timings) = drive(bench, &file).await;
+    let result = report.results.into_iter().next();
+    (result.expect("a one-case file has one result"), timings)
+}
+
+/// Drives core's [`SuiteRun`] over the page's asynchronous chain.
+async fn drive(bench: &Workbench, file: &CaseFile) -> (SuiteReport, Vec<CallTiming>) {
+    let mut run = host::suite_run(&PageGateway::new(bench), file);
+    let mut timings = Vec::new();
+    while let Some((index, screening)) = run.next_case() {
+        let page = evaluate(bench, screening).await;
+        timings.extend(page.timings);
+        run.record(index, Ok(page.evaluation));
     }
-    SuiteReport::new(file.name.clone(), results)
+    (run.finish(), timings)
 }

@@ -5,13 +5,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use guardhouse_core::Phase;
 use guardhouse_core::case::{Case, CaseContext, CaseFile, Expect, GatewaySource, GuardRef};
 use guardhouse_core::config::{GatewayConfig, GuardConfig};
-use guardhouse_core::host::{GuardSettings, LoadedGateway};
+use guardhouse_core::host::{GatewayInfo, GuardSettings};
 use guardhouse_core::inspect::ComponentInfo;
-use guardhouse_core::{
-    Evaluation, GuardFailure, GuardOutcome, LogBuffer, Phase, Screening, evaluate_chain,
-};
 
 /// A guard component the page has inspected, transpiled and sent to the worker.
 #[derive(Clone)]
@@ -124,7 +122,8 @@ fn new_guard(id: &str, path: &str, priority: i64, config: Map<String, Value>) ->
     g
 }
 
-/// The workbench as core's [`LoadedGateway`], for the settings checks of case overrides.
+/// The workbench as core's [`GatewayInfo`], for core's suite runs (pinned hashes and
+/// override checks); the page calls guards itself, asynchronously (crate::exec).
 pub struct PageGateway<'w> {
     pub bench: &'w Workbench,
     pub settings: Vec<GuardSettings>,
@@ -164,7 +163,7 @@ fn missing_module() -> ComponentInfo {
     }
 }
 
-impl LoadedGateway for PageGateway<'_> {
+impl GatewayInfo for PageGateway<'_> {
     fn config(&self) -> &GatewayConfig {
         &self.bench.gateway
     }
@@ -176,18 +175,6 @@ impl LoadedGateway for PageGateway<'_> {
     }
     fn guard_settings(&self, index: usize) -> &GuardSettings {
         &self.settings[index]
-    }
-    /// The page calls guards asynchronously (crate::exec); this synchronous path is only
-    /// here to satisfy the trait and answers with a host failure per guard.
-    fn evaluate(&self, screening: Screening) -> Evaluation {
-        evaluate_chain(&self.bench.gateway, screening, |_, _, _, _| GuardOutcome {
-            result: Err(GuardFailure::Host(
-                "the page evaluates guards asynchronously".into(),
-            )),
-            duration_us: 0,
-            fuel_used: None,
-            logs: LogBuffer::default(),
-        })
     }
 }
 
