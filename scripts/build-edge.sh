@@ -31,8 +31,9 @@ if [ "$worker_only" = 0 ]; then
     scripts/build-guards.sh
   fi
   echo "== edge: transpiling guards (gh-transpile)"
-  CARGO_TARGET_DIR=$JS_TARGET cargo build --release -p guardhouse-transpile --bin gh-transpile
-  "$JS_TARGET/release/gh-transpile" --out "$OUT" \
+  # The host tool shares target/ with guardhouse (test.sh has built it there already).
+  cargo build --release -p guardhouse-transpile --bin gh-transpile
+  target/release/gh-transpile --out "$OUT" \
     default=guards/gateway.yaml hostile=tests/configs/hostile.yaml bench=tests/edge/bench-gateway.yaml
 fi
 
