@@ -38,6 +38,16 @@ pub enum InstanceMode {
     Persistent,
 }
 
+impl InstanceMode {
+    /// The config spelling (`per_call`, `persistent`), which the JS runtime also takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceMode::PerCall => "per_call",
+            InstanceMode::Persistent => "persistent",
+        }
+    }
+}
+
 /// The kind of guard; only `wasm` exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

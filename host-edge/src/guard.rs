@@ -4,11 +4,11 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use guardhouse_core::ContractVersion;
 use guardhouse_core::contract::{GET_DEFAULT_CONFIG, GET_SETTINGS_SCHEMA};
 use guardhouse_core::host::GuardSettings;
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::jshost::{self, JsHost, JsLimits};
-use guardhouse_core::{ContractVersion, InstanceMode};
 use guardhouse_core::{GuardConfig, GuardContext, GuardFailure, GuardOutcome, HookArgs, LogBuffer};
 
 use crate::js::{self, GuardInstance};
@@ -40,13 +40,6 @@ pub enum GuardLoadError {
     Settings(String),
 }
 
-fn mode_name(mode: InstanceMode) -> &'static str {
-    match mode {
-        InstanceMode::PerCall => "per_call",
-        InstanceMode::Persistent => "persistent",
-    }
-}
-
 impl EdgeGuard {
     /// Prepares guard `config` from registry module `sha256`: instance, settings hooks,
     /// and the same settings check native runs at load.
@@ -54,7 +47,7 @@ impl EdgeGuard {
         let facts: ModuleFacts = js::module_json(sha256)
             .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
             .map_err(GuardLoadError::Module)?;
-        let instance = js::new_instance(&config.id, sha256, mode_name(config.instance))
+        let instance = js::new_instance(&config.id, sha256, config.instance.as_str())
             .map_err(GuardLoadError::Module)?;
         let limits = jshost::js_limits(&config, JsHost::Edge);
         let mut guard = Self {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use guardhouse_core::case::{CASE_FORMAT, Case, CaseFile, CaseResult, SuiteReport};
-use guardhouse_core::config::{GuardConfig, InstanceMode};
+use guardhouse_core::config::GuardConfig;
 use guardhouse_core::host;
 use guardhouse_core::{
     ChainRun, ContractVersion, Evaluation, GuardContext, GuardFailure, GuardOutcome, HookArgs,
@@ -68,13 +68,6 @@ fn failed(failure: GuardFailure, wall_us: f64) -> GuardOutcome {
     }
 }
 
-fn mode_name(m: InstanceMode) -> &'static str {
-    match m {
-        InstanceMode::PerCall => "per_call",
-        InstanceMode::Persistent => "persistent",
-    }
-}
-
 /// Calls one guard's hook through the worker, with its timeout.
 async fn call_guard(
     g: &GuardConfig,
@@ -100,7 +93,7 @@ async fn call_guard(
     let reply = js::await_promise(js::call_guard(
         &g.id,
         &t.sha256,
-        mode_name(g.instance),
+        g.instance.as_str(),
         hook,
         &args_json,
         &settings_json,
