@@ -254,14 +254,12 @@ pub fn outcome_from_js(text: &str, limits: &JsLimits, guard_id: &str) -> GuardOu
     let r: CallResult = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            return GuardOutcome {
-                result: Err(GuardFailure::Host(format!(
+            return GuardOutcome::failed(
+                GuardFailure::Host(format!(
                     "the guard runtime returned an unreadable result: {e}"
-                ))),
-                duration_us: 0,
-                fuel_used: None,
-                logs: LogBuffer::default(),
-            };
+                )),
+                0,
+            );
         }
     };
     let mut logs = LogBuffer::default();

@@ -204,6 +204,28 @@ pub struct GuardOutcome {
     pub logs: LogBuffer,
 }
 
+impl GuardOutcome {
+    /// The guard does not export the hook of this phase.
+    pub fn not_applicable() -> Self {
+        Self {
+            result: Ok(None),
+            duration_us: 0,
+            fuel_used: None,
+            logs: LogBuffer::default(),
+        }
+    }
+
+    /// The call failed before the guard could report anything (no logs, no fuel).
+    pub fn failed(failure: GuardFailure, duration_us: u64) -> Self {
+        Self {
+            result: Err(failure),
+            duration_us,
+            fuel_used: None,
+            logs: LogBuffer::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use guardhouse_core::contract::{GET_DEFAULT_CONFIG, GET_SETTINGS_SCHEMA};
 use guardhouse_core::host::GuardSettings;
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::jshost::{self, JsHost, JsLimits};
-use guardhouse_core::{GuardConfig, GuardContext, GuardFailure, GuardOutcome, HookArgs, LogBuffer};
+use guardhouse_core::{GuardConfig, GuardContext, GuardFailure, GuardOutcome, HookArgs};
 
 use crate::js::{self, GuardInstance};
 
@@ -101,24 +101,14 @@ impl EdgeGuard {
     ) -> GuardOutcome {
         let hook = args.phase().hook();
         if !self.info.exports_hook(hook) {
-            return GuardOutcome {
-                result: Ok(None),
-                duration_us: 0,
-                fuel_used: None,
-                logs: LogBuffer::default(),
-            };
+            return GuardOutcome::not_applicable();
         }
         let args = text.get(args, context, self.info.contract);
         let settings = jshost::js_settings(settings);
         match self.instance.call(hook, args, &settings, &self.limits_json) {
             Ok(result) => jshost::outcome_from_js(&result, &self.limits, &self.config.id),
             // The runtime classifies guest failures itself; a throw is the host's fault.
-            Err(e) => GuardOutcome {
-                result: Err(GuardFailure::Host(e)),
-                duration_us: 0,
-                fuel_used: None,
-                logs: LogBuffer::default(),
-            },
+            Err(e) => GuardOutcome::failed(GuardFailure::Host(e), 0),
         }
     }
 }

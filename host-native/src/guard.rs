@@ -312,12 +312,7 @@ impl LoadedGuard {
     ) -> GuardOutcome {
         let phase = args.phase();
         let Some(idx) = self.hooks.for_phase(phase) else {
-            return GuardOutcome {
-                result: Ok(None),
-                duration_us: 0,
-                fuel_used: None,
-                logs: LogBuffer::default(),
-            };
+            return GuardOutcome::not_applicable();
         };
         let start = Instant::now();
         let settings = self.settings_for(settings);

@@ -10,7 +10,7 @@ use guardhouse_core::config::GuardConfig;
 use guardhouse_core::host;
 use guardhouse_core::{
     ChainRun, ContractVersion, Evaluation, GuardContext, GuardFailure, GuardOutcome, HookArgs,
-    LogBuffer, Screening,
+    Screening,
 };
 
 use crate::hostcall;
@@ -59,15 +59,6 @@ fn targets(bench: &Workbench) -> HashMap<String, Target> {
         .collect()
 }
 
-fn failed(failure: GuardFailure, wall_us: f64) -> GuardOutcome {
-    GuardOutcome {
-        result: Err(failure),
-        duration_us: wall_us as u64,
-        fuel_used: None,
-        logs: LogBuffer::default(),
-    }
-}
-
 /// Calls one guard's hook through the worker, with its timeout.
 async fn call_guard(
     g: &GuardConfig,
@@ -82,7 +73,7 @@ async fn call_guard(
     };
     let Some(t) = target else {
         let why = format!("no module loaded for module_path `{}`", g.module_path);
-        return (failed(GuardFailure::Host(why), 0.0), timing);
+        return (GuardOutcome::failed(GuardFailure::Host(why), 0), timing);
     };
     let hook = args.phase().hook();
     let args_json = hostcall::args_json(args, context, t.contract);
@@ -103,13 +94,13 @@ async fn call_guard(
     .await;
     timing.wall_us = (js::now() - start) * 1000.0;
     let outcome = match reply {
-        Err(e) => failed(GuardFailure::Host(e), timing.wall_us),
+        Err(e) => GuardOutcome::failed(GuardFailure::Host(e), timing.wall_us as u64),
         Ok(r) if js::get(&r, "timeout").is_truthy() => {
-            failed(GuardFailure::Timeout { limit_ms }, timing.wall_us)
+            GuardOutcome::failed(GuardFailure::Timeout { limit_ms }, timing.wall_us as u64)
         }
         Ok(r) if !js::get(&r, "ok").is_truthy() => {
             let e = js::get(&r, "error").as_string().unwrap_or_default();
-            failed(GuardFailure::Host(e), timing.wall_us)
+            GuardOutcome::failed(GuardFailure::Host(e), timing.wall_us as u64)
         }
         Ok(r) => {
             let text = js::get(&r, "result").as_string().unwrap_or_default();
