@@ -74,8 +74,14 @@ pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::new("request body is not UTF-8"))?;
     // JSON bodies skip the YAML loader (no locations needed beyond serde_json's own).
     let doc = if text.trim_start().starts_with('{') {
-        let value = serde_json::from_str(text)
-            .map_err(|e| ApiError::new(format!("<request>: malformed JSON: {e}")))?;
+        // serde_json stops at the same depth as the YAML path (128).
+        let value = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Syntax if e.to_string().starts_with("recursion limit") => {
+                let deep = crate::source::too_deep();
+                ApiError::new(format!("<request>:{}:{}: {deep}", e.line(), e.column()))
+            }
+            _ => ApiError::new(format!("<request>: malformed JSON: {e}")),
+        })?;
         Document::from_value("<request>", value)
     } else {
         Document::parse("<request>", text).map_err(ApiError::new)?

@@ -11,6 +11,12 @@ use std::fmt;
 use marked_yaml::types::{MarkedScalarNode, Node};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
+use yaml_rust2::Event;
+
+/// The deepest nesting of lists and mappings a document may have (serde_json's limit for
+/// JSON): deeper input is refused before any tree is built, so no recursive step over it
+/// (conversion, validation, drop) can exhaust a thread's stack.
+pub const MAX_NESTING: usize = 128;
 
 /// A 1-based line and column in a source document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,6 +71,7 @@ impl Document {
     /// Plain scalars are resolved as YAML 1.2 core schema (`null`, `true`, `42`, `1.5`);
     /// quoted scalars stay strings.
     pub fn parse(origin: &str, text: &str) -> Result<Self, SourceError> {
+        check_nesting(origin, text)?;
         let options = marked_yaml::LoaderOptions::default()
             .error_on_duplicate_keys(true)
             .prevent_coercion(true);
@@ -185,6 +192,44 @@ fn load_error(origin: &str, err: marked_yaml::LoadError) -> SourceError {
     }
 }
 
+/// The error message for input nested deeper than [`MAX_NESTING`] (YAML or JSON).
+pub fn too_deep() -> String {
+    format!("lists and mappings are nested deeper than {MAX_NESTING} levels")
+}
+
+/// Refuses a document nested deeper than [`MAX_NESTING`], naming where the limit is
+/// crossed. Streams the parser's events (no tree, no recursion); syntax errors are left
+/// to the loader, which reports them with its own wording.
+fn check_nesting(origin: &str, text: &str) -> Result<(), SourceError> {
+    let too_deep = |mark: yaml_rust2::scanner::Marker| SourceError {
+        origin: origin.to_string(),
+        location: Some(Location {
+            line: mark.line(),
+            column: mark.col() + 1,
+        }),
+        path: String::new(),
+        message: too_deep(),
+        hint: None,
+    };
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((Event::SequenceStart(..) | Event::MappingStart(..), mark)) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep(mark));
+                }
+            }
+            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
+            // The scanner looks ahead and has its own bound on flow (`[`/`{`) nesting.
+            Err(e) if e.info() == "recursion limit exceeded" => return Err(too_deep(*e.marker())),
+            Ok((Event::StreamEnd, _)) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
 fn mark(spans: &mut HashMap<String, Location>, path: &str, span: &marked_yaml::Span) {
     if let Some(start) = span.start() {
         spans.entry(path.to_string()).or_insert(Location {
@@ -286,6 +331,31 @@ mod tests {
             Some(Location { line: 4, column: 5 })
         );
         assert_eq!(doc.location("top[1].missing"), doc.location("top[1]"));
+    }
+
+    /// A hostile document 10^5 levels deep (block and flow style, YAML and JSON) is
+    /// refused with the limit named; at the limit it still loads.
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = 100_000;
+        let docs = [
+            format!("a:\n  {}x", "- ".repeat(deep)),
+            format!("a: {}{}", "[".repeat(deep), "]".repeat(deep)),
+            format!(
+                "{}{}",
+                "{\"a\":".repeat(deep),
+                "1".to_string() + &"}".repeat(deep)
+            ),
+        ];
+        for doc in &docs {
+            let err = Document::parse("deep.yaml", doc).unwrap_err();
+            assert!(err.message.contains("deeper than 128 levels"), "{err}");
+            assert!(err.location.is_some(), "{err}");
+        }
+        let at_limit = format!("a: {}1{}", "[".repeat(127), "]".repeat(127));
+        assert!(Document::parse("ok.yaml", &at_limit).is_ok());
+        let over = format!("a: {}1{}", "[".repeat(128), "]".repeat(128));
+        assert!(Document::parse("over.yaml", &over).is_err());
     }
 
     #[derive(Debug, Deserialize)]

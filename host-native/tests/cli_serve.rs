@@ -147,7 +147,55 @@ fn serve_answers_the_api_and_reloads_without_failing_requests() {
     std::thread::sleep(Duration::from_millis(700));
     let (s, h) = http(port, "GET", "/health", "");
     assert_eq!((s, h["config_generation"].as_u64()), (200, Some(2)));
+
     drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Regression: a 10 KB YAML body nested 5,000 levels deep overflowed a worker thread's
+/// stack and aborted the whole server. Deep bodies (block YAML and JSON, up to 10^5
+/// levels) now get a 400 naming the limit, and the server keeps answering.
+#[test]
+fn serve_refuses_deeply_nested_bodies_and_keeps_serving() {
+    let dir = root().join(format!("target/test-serve-deep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("gateway.yaml");
+    std::fs::write(&cfg, gateway("frobnicate")).unwrap();
+    let server = serve(&cfg);
+    let port = server.1;
+    let block = format!(
+        "format: guardhouse.case/v1\nname: n\nphase: response\npayload:\n  {}x\n",
+        "- ".repeat(5000)
+    );
+    let deep = 100_000;
+    let json = format!(
+        r#"{{"format": "guardhouse.case/v1", "name": "n", "phase": "response", "payload": {}1{}}}"#,
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
+    let suite = format!(
+        "format: guardhouse.case/v1\ncases:\n  - name: n\n    phase: response\n    payload:\n      {}x\n",
+        "- ".repeat(deep)
+    );
+    for (path, body) in [
+        ("/v1/evaluate", &block),
+        ("/v1/evaluate", &json),
+        ("/v1/test", &suite),
+    ] {
+        let (status, answer) = http(port, "POST", path, body);
+        assert_eq!(status, 400, "{path}: {answer}");
+        let error = answer["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("nested deeper than 128 levels"),
+            "{path}: {answer}"
+        );
+    }
+    let (status, health) = http(port, "GET", "/health", "");
+    assert_eq!(
+        (status, &health["status"]),
+        (200, &Value::from("ok")),
+        "{health}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
