@@ -20,9 +20,12 @@
 //! - A POST body is one message or a batch. A batch is forwarded only when nothing in it
 //!   is denied; otherwise every request in it is answered with an error (`batch_denied`
 //!   for the ones not denied themselves) and nothing goes upstream.
-//! - Upstream answers: `application/json` bodies are read whole and screened;
-//!   `text/event-stream` bodies are screened event by event as they arrive (see
-//!   [`Pending::screen_sse`]); other content types pass through.
+//! - Upstream answers are screened by their content, not their label
+//!   ([`Pending::screen_answer`]): JSON bodies are read whole and screened, event streams
+//!   event by event as they arrive ([`Pending::screen_sse`]), and the client gets the
+//!   content type the body was screened as. A body that is neither (plain text, HTML,
+//!   binary, whatever its `content-type`) is refused: the remembered requests get
+//!   JSON-RPC errors. Only an empty body passes as it is.
 //! - Responses are matched to remembered requests by id; a response to an id the proxy
 //!   did not see is screened by its result's shape (`tools` array → `tools_list`,
 //!   `content` array → `response`), so answering on another stream does not bypass it.
@@ -60,7 +63,7 @@ use crate::contract::{GuardContext, Phase};
 use crate::host::LoadedGateway;
 use crate::payload::Payload;
 
-pub use flow::{Handling, handling, read_limited};
+pub use flow::{Handling, Screened, handling, read_limited};
 pub use jsonrpc::{Body, Message};
 pub use request::{PostOutcome, screen_post};
 pub use response::Pending;
@@ -84,10 +87,11 @@ pub const FORWARD_REQUEST_HEADERS: &[&str] = &[
     "mcp-protocol-version",
     "mcp-session-id",
 ];
-/// The upstream response headers a proxy forwards to the client (lowercase).
+/// The upstream response headers a proxy forwards to the client (lowercase). Not
+/// `content-type`: the client gets the type the body was screened as
+/// ([`Screened::content_type`]).
 pub const FORWARD_RESPONSE_HEADERS: &[&str] = &[
     "cache-control",
-    "content-type",
     "mcp-protocol-version",
     "mcp-session-id",
     "www-authenticate",

@@ -3,9 +3,8 @@
 //! is screened and how (the same code as `guardhouse serve --upstream`); this module
 //! only moves bytes, and the router supplies the [`Screener`] that runs the chain.
 
-use guardhouse_core::mcp::{
-    self, Handling, Pending, PostOutcome, ProxyConfig, Reply, RequestInfo, Screener,
-};
+use futures_util::StreamExt;
+use guardhouse_core::mcp::{self, Pending, PostOutcome, ProxyConfig, Reply, RequestInfo, Screener};
 use worker::js_sys::Uint8Array;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Response, Result};
 
@@ -79,7 +78,7 @@ async fn send(
 
 async fn relay<S: Screener + 'static>(
     sent: Result<Response>,
-    mut pending: Pending,
+    pending: Pending,
     screener: S,
     warnings: Option<String>,
 ) -> Result<Response> {
@@ -102,28 +101,18 @@ async fn relay<S: Screener + 'static>(
     }
     let status = upstream.status_code();
     let content_type = upstream.headers().get("content-type")?;
-    let response = match mcp::handling(content_type.as_deref()) {
-        Handling::Json => {
-            let read = match upstream.stream() {
-                Ok(stream) => mcp::read_limited(stream).await?,
-                // No body at all.
-                Err(_) => Ok(Vec::new()),
-            };
-            let bytes = match read {
-                Ok(bytes) => pending.screen_json(&screener, &bytes).await,
-                Err(why) => pending.unscreenable(&why).to_text().into_bytes(),
-            };
-            Response::from_bytes(bytes)?
+    // No body at all (an empty 202) is an empty stream.
+    let body = futures_util::stream::iter(upstream.stream().ok()).flatten();
+    let screened = pending
+        .screen_answer(screener, content_type.as_deref(), body)
+        .await;
+    let response = match screened.content_type {
+        Some(label) => {
+            headers.set("content-type", label)?;
+            Response::from_stream(screened.body)?
         }
-        Handling::EventStream => {
-            let stream = pending.screen_sse(screener, upstream.stream()?);
-            Response::from_stream(stream)?
-        }
-        Handling::Pass => match upstream.stream() {
-            Ok(stream) => Response::from_stream(stream)?,
-            // No body at all (an empty 202).
-            Err(_) => Response::empty()?,
-        },
+        // Nothing to send (a 204 must not even have an empty stream).
+        None => Response::empty()?,
     };
     Ok(response.with_status(status).with_headers(headers))
 }

@@ -14,9 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use guardhouse_core::api::ApiError;
-use guardhouse_core::mcp::{
-    self, Handling, Pending, PostOutcome, ProxyConfig, Reply, RequestInfo, Screener,
-};
+use guardhouse_core::mcp::{self, Pending, PostOutcome, ProxyConfig, Reply, RequestInfo, Screener};
 use guardhouse_core::{Evaluation, Screening};
 
 use crate::runner::Runner;
@@ -138,7 +136,7 @@ async fn send(
 
 async fn relay(
     sent: reqwest::Result<reqwest::Response>,
-    mut pending: Pending,
+    pending: Pending,
     screener: Native,
     warnings: Option<String>,
 ) -> Response {
@@ -161,20 +159,16 @@ async fn relay(
     let content_type = upstream
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let body = match mcp::handling(content_type) {
-        Handling::Json => match mcp::read_limited(upstream.bytes_stream()).await {
-            Ok(Ok(bytes)) => Body::from(pending.screen_json(&screener, &bytes).await),
-            Ok(Err(why)) => Body::from(pending.unscreenable(&why).to_text()),
-            Err(e) => Body::from(pending.unscreenable(&e.to_string()).to_text()),
-        },
-        Handling::EventStream => {
-            Body::from_stream(pending.screen_sse(screener, upstream.bytes_stream()))
-        }
-        Handling::Pass => Body::from_stream(upstream.bytes_stream()),
-    };
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let screened = pending
+        .screen_answer(screener, content_type.as_deref(), upstream.bytes_stream())
+        .await;
+    if let Some(label) = screened.content_type {
+        builder = builder.header(header::CONTENT_TYPE, label);
+    }
     builder
-        .body(body)
+        .body(Body::from_stream(screened.body))
         .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, e.to_string()).into_response())
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { POISONED_DESCRIPTION, USER_RECORD, startServer } from './server.mjs';
+import { GARBAGE, POISONED_DESCRIPTION, USER_RECORD, startServer } from './server.mjs';
 import { startProxy } from './hosts.mjs';
 
 const SERVER_NAME = 'weather-demo';
@@ -121,6 +121,42 @@ test('the poisoned tool is denied: tools/list becomes a JSON-RPC error', T, asyn
     assert.ok(e.data.details.scores.add >= 50, JSON.stringify(e.data.details));
     return true;
   });
+});
+
+// Regression: the proxy screened only answers labelled application/json or
+// text/event-stream, so a hostile server could label its answers anything else and have
+// them forwarded unread. Now the content decides, and the client gets the true label.
+test('mislabelled answers are screened by their content (application/json-rpc, text/plain, none)', T, async () => {
+  for (const label of ['application/json-rpc', 'text/plain', 'none']) {
+    for (const mode of ['json', 'sse']) {
+      const name = `sdk-${mode} relabel=${label}`;
+      // Raw: whatever the label, the poisoned description never reaches the client.
+      const { session, init } = await rawSession(proxy.url, `raw-${name}`);
+      assert.equal(init.res.headers.get('content-type'),
+        mode === 'json' ? 'application/json' : 'text/event-stream', name);
+      const list = await post(proxy.url, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, session);
+      assert.doesNotMatch(list.text, /id_rsa/, `${name}: the poisoned tools/list reached the client`);
+      assert.equal(messages(list.text)[0].error.code, DENIED, name);
+
+      // The MCP SDK client: the guards decide as they do for a well-labelled server.
+      const proxied = await connect(proxy.url, name);
+      await assert.rejects(proxied.listTools(), (e) => e.code === DENIED && e.data.code === 'tool_poisoning');
+      const masked = (await proxied.callTool({ name: 'lookup_user', arguments: { id: 'u1' } })).content[0].text;
+      assert.doesNotMatch(masked, /alice@example\.com/, name);
+      assert.match(masked, /^Alice Example </, name);
+    }
+  }
+});
+
+test('an answer that is neither JSON nor an event stream is refused, not forwarded', T, async () => {
+  const { session } = await rawSession(proxy.url, 'raw-json garbage');
+  const list = await post(proxy.url, { jsonrpc: '2.0', id: 4, method: 'tools/list' }, session);
+  assert.doesNotMatch(list.text, new RegExp(GARBAGE), 'the upstream text reached the client');
+  assert.equal(list.res.headers.get('content-type'), 'application/json');
+  const [error] = messages(list.text);
+  assert.equal(error.id, 4);
+  assert.equal(error.error.code, -32603);
+  assert.match(error.error.message, /neither JSON nor an event stream/);
 });
 
 test('a clean tools/list passes with the same tools, warnings in _meta', T, async () => {
