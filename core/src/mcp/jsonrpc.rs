@@ -36,6 +36,7 @@ pub enum Kind<'a> {
 impl Message {
     /// Parses one message; it must be a JSON object.
     pub fn parse(raw: &str) -> Result<Self, BodyError> {
+        distinct_keys(raw)?;
         match serde_json::from_str::<Value>(raw) {
             Ok(Value::Object(object)) => Ok(Self {
                 raw: raw.to_string(),
@@ -82,6 +83,73 @@ impl Message {
     }
 }
 
+/// Refuses JSON in which an object repeats a key, exactly (`"name"` twice) or in another
+/// letter case (`"Name"` beside `"name"`): parsers disagree on which one wins, so a guard
+/// and the peer behind the proxy could read different values. Any depth is checked.
+fn distinct_keys(raw: &str) -> Result<(), BodyError> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(raw);
+    match KeyCheck.deserialize(&mut de) {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_data() => Err(BodyError::DuplicateKey(e.to_string())),
+        // Syntax errors are reported by the parse proper.
+        Err(_) => Ok(()),
+    }
+}
+
+/// Walks a JSON value, failing on an object with repeated (case-folded) keys.
+struct KeyCheck;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyCheck {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyCheck {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(KeyCheck)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let folded = key.to_lowercase();
+            if !seen.insert(folded) {
+                return Err(serde::de::Error::custom(format!(
+                    "an object repeats the key `{key}` (exactly or in another letter case)"
+                )));
+            }
+            map.next_value_seed(KeyCheck)?;
+        }
+        Ok(())
+    }
+}
+
 /// An HTTP body: one message or a batch (a JSON array of messages).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -96,6 +164,8 @@ pub enum BodyError {
     NotJson(String),
     NotObject,
     EmptyBatch,
+    /// An object repeats a key, exactly or in another letter case.
+    DuplicateKey(String),
 }
 
 impl BodyError {
@@ -103,7 +173,9 @@ impl BodyError {
     pub fn code(&self) -> i64 {
         match self {
             BodyError::NotUtf8 | BodyError::NotJson(_) => PARSE_ERROR,
-            BodyError::NotObject | BodyError::EmptyBatch => INVALID_REQUEST,
+            BodyError::NotObject | BodyError::EmptyBatch | BodyError::DuplicateKey(_) => {
+                INVALID_REQUEST
+            }
         }
     }
 }
@@ -115,6 +187,7 @@ impl std::fmt::Display for BodyError {
             BodyError::NotJson(e) => write!(f, "body is not JSON: {e}"),
             BodyError::NotObject => f.write_str("a JSON-RPC message must be a JSON object"),
             BodyError::EmptyBatch => f.write_str("a JSON-RPC batch must not be empty"),
+            BodyError::DuplicateKey(e) => f.write_str(e),
         }
     }
 }
