@@ -41,23 +41,32 @@ pub struct ArtifactCache {
 
 impl ArtifactCache {
     /// `$GUARDHOUSE_CACHE_DIR`, else `$XDG_CACHE_HOME/guardhouse`, else
-    /// `~/.cache/guardhouse`.
-    pub fn default_dir() -> PathBuf {
+    /// `~/.cache/guardhouse`; `None` when none is set. Never a shared temp directory:
+    /// another user could have prepared it.
+    pub fn default_dir() -> Option<PathBuf> {
         if let Some(dir) = std::env::var_os("GUARDHOUSE_CACHE_DIR") {
-            return dir.into();
+            return Some(dir.into());
         }
         let base = std::env::var_os("XDG_CACHE_HOME")
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir);
-        base.join("guardhouse")
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+        Some(base.join("guardhouse"))
     }
 
-    /// Opens (creating if needed) a cache directory and its key.
+    /// Opens (creating it `0700` if needed) a cache directory and its key. A directory
+    /// that another user owns, or that its group or others may write, is refused: whoever
+    /// can write there could plant the key and entries that `Component::deserialize`
+    /// would then trust.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
-        fs::create_dir_all(&dir)
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&dir)
             .with_context(|| format!("creating cache directory {}", dir.display()))?;
+        check_private(&dir)?;
         let key_path = dir.join(KEY_FILE);
         let key = match fs::read(&key_path) {
             Ok(bytes) if bytes.len() == 32 => bytes.try_into().expect("32 bytes"),
@@ -122,7 +131,7 @@ impl ArtifactCache {
     }
 
     fn store(&self, path: &Path, body: &[u8]) -> Result<()> {
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let tmp = temp_path(path);
         let mut f = fs::File::create(&tmp)?;
         f.write_all(&self.tag(body))?;
         f.write_all(body)?;
@@ -132,11 +141,50 @@ impl ArtifactCache {
     }
 }
 
+/// A temporary name next to `path`, unique per process and call: threads that store the
+/// same entry at once must not share (and rename away) one another's file.
+fn temp_path(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    path.with_extension(format!("tmp{}-{n}", std::process::id()))
+}
+
+/// Refuses a cache directory this user does not own or that others may write.
+#[cfg(unix)]
+fn check_private(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        anyhow::bail!(
+            "cache directory {} is owned by uid {}, not by this user (uid {me}); \
+             use --cache-dir, GUARDHOUSE_CACHE_DIR or --no-cache",
+            dir.display(),
+            meta.uid()
+        );
+    }
+    if meta.mode() & 0o022 != 0 {
+        anyhow::bail!(
+            "cache directory {} is writable by its group or others (mode {:o}); \
+             run `chmod go-w {}` or use --no-cache",
+            dir.display(),
+            meta.mode() & 0o777,
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_dir: &Path) -> Result<()> {
+    Ok(())
+}
+
 fn new_key(path: &Path) -> Result<[u8; 32]> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key)
         .map_err(|e| anyhow::anyhow!("no randomness for the cache key: {e}"))?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = temp_path(path);
     {
         let mut opts = fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);

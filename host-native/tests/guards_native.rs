@@ -207,3 +207,34 @@ fn the_cache_hits_recovers_from_corruption_and_rejects_foreign_entries() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A cache directory is created private (0700); one that others may write, or that
+/// another user owns, is refused: whoever can write there could plant entries that
+/// `Component::deserialize` would trust.
+#[cfg(unix)]
+#[test]
+fn the_cache_trusts_only_a_private_directory_of_its_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = root().join(format!("target/test-cache-private-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let fresh = dir.join("new");
+    ArtifactCache::open(&fresh).unwrap();
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+
+    let shared = dir.join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = ArtifactCache::open(&shared).unwrap_err().to_string();
+    assert!(err.contains("writable by its group or others"), "{err}");
+
+    let foreign = dir.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::set_permissions(&foreign, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // Only root can give a directory away; as anyone else the check is the mode's.
+    if std::os::unix::fs::chown(&foreign, Some(65534), None).is_ok() {
+        let err = ArtifactCache::open(&foreign).unwrap_err().to_string();
+        assert!(err.contains("is owned by uid 65534"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -55,15 +55,11 @@ impl RuntimeArgs {
     pub fn runtime(&self) -> Result<Runtime> {
         let engine = new_engine(EngineOptions::default())?;
         let linkers = Linkers::new(&engine)?;
-        let cache = if self.no_cache {
-            None
-        } else {
-            let dir = self
-                .cache_dir
-                .clone()
-                .unwrap_or_else(ArtifactCache::default_dir);
-            Some(ArtifactCache::open(dir)?)
+        let dir = match self.no_cache {
+            true => None,
+            false => self.cache_dir.clone().or_else(ArtifactCache::default_dir),
         };
+        let cache = dir.map(ArtifactCache::open).transpose()?;
         Ok(Runtime {
             engine,
             linkers,
