@@ -11,6 +11,9 @@ use crate::source::{Document, SourceError};
 /// Upstream defaults.
 pub const DEFAULT_PRIORITY: i64 = 100;
 pub const DEFAULT_TIMEOUT_MS: u64 = 100;
+/// The longest `timeout_ms` / `max_execution_time_ms` a guard may have: one call can
+/// hold a worker (or a shared link's page) no longer than this.
+pub const MAX_TIMEOUT_MS: u64 = 60_000;
 /// Memory a guard may use when its config sets no `max_memory_bytes`.
 pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 /// The largest memory any guard may ask for.
@@ -208,17 +211,20 @@ impl GatewayConfig {
                     format!("duplicate guard id `{}`{first_line}", g.id),
                 ));
             }
-            if g.timeout_ms == 0 {
-                return Err(SourceError {
+            let bounded = |path: &str, name: &str, ms: u64| match ms {
+                0 => Err(SourceError {
                     hint: Some("use a positive number of milliseconds, e.g. 100".into()),
-                    ..doc.error(&at("timeout_ms"), "timeout_ms must be greater than 0")
-                });
-            }
-            if g.limits.max_execution_time_ms == Some(0) {
-                return Err(doc.error(
-                    &at("limits.max_execution_time_ms"),
-                    "max_execution_time_ms must be greater than 0",
-                ));
+                    ..doc.error(&at(path), format!("{name} must be greater than 0"))
+                }),
+                _ if ms > MAX_TIMEOUT_MS => Err(doc.error(
+                    &at(path),
+                    format!("{name} must be at most {MAX_TIMEOUT_MS} (one minute)"),
+                )),
+                _ => Ok(()),
+            };
+            bounded("timeout_ms", "timeout_ms", g.timeout_ms)?;
+            if let Some(ms) = g.limits.max_execution_time_ms {
+                bounded("limits.max_execution_time_ms", "max_execution_time_ms", ms)?;
             }
             if let Some(mem) = g.limits.max_memory_bytes
                 && !(64 * 1024..=MAX_MEMORY_BYTES_CEILING).contains(&mem)
@@ -364,6 +370,25 @@ mod tests {
             err.to_string(),
             "gateway.yaml:4:5: security_guards[0].timeout_ms: timeout_ms must be greater than 0 (hint: use a positive number of milliseconds, e.g. 100)"
         );
+    }
+
+    #[test]
+    fn timeouts_have_an_upper_bound() {
+        for (key, yaml) in [
+            ("timeout_ms", "timeout_ms: 60001"),
+            (
+                "limits.max_execution_time_ms",
+                "limits: {max_execution_time_ms: 99999999999}",
+            ),
+        ] {
+            let text =
+                format!("security_guards:\n  - id: a\n    module_path: a.wasm\n    {yaml}\n");
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.path, format!("security_guards[0].{key}"));
+            assert!(err.message.contains("at most 60000"), "{err}");
+        }
+        let ok = "security_guards:\n  - id: a\n    module_path: a.wasm\n    timeout_ms: 60000\n";
+        assert!(parse(ok).is_ok());
     }
 
     #[test]
