@@ -143,14 +143,41 @@ pub fn watch(
                         live.swap(runner);
                         tracing::info!("reloaded {}", config.display());
                     }
-                    Err(e) => tracing::error!(
-                        "reload of {} failed, keeping the running config: {e:#}",
-                        config.display()
-                    ),
+                    Err(e) => {
+                        tracing::error!(
+                            "reload of {} failed, keeping the running config: {e:#}",
+                            config.display()
+                        );
+                        // Watch what the new config names too: a module it is missing
+                        // (not built yet) triggers the next reload when it appears.
+                        for module in configured_modules(&config) {
+                            if !paths.contains(&module) {
+                                seen.push(stamp(std::slice::from_ref(&module))[0]);
+                                paths.push(module);
+                            }
+                        }
+                    }
                 }
             }
         })
         .expect("spawning the reload thread");
+}
+
+/// The module files a config file names (resolved like [`Runner::from_file`] does), as
+/// far as it parses; empty when it does not.
+pub fn configured_modules(config: &Path) -> Vec<PathBuf> {
+    let base = config.parent().unwrap_or(Path::new("."));
+    std::fs::read_to_string(config)
+        .ok()
+        .and_then(|text| guardhouse_core::Document::parse("", &text).ok())
+        .and_then(|doc| guardhouse_core::GatewayConfig::from_document(&doc, "").ok())
+        .map(|cfg| {
+            cfg.security_guards
+                .iter()
+                .map(|g| base.join(&g.module_path))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn reload(env: &RunnerEnv, config: &Path) -> Result<Runner> {

@@ -148,6 +148,30 @@ fn serve_answers_the_api_and_reloads_without_failing_requests() {
     let (s, h) = http(port, "GET", "/health", "");
     assert_eq!((s, h["config_generation"].as_u64()), (200, Some(2)));
 
+    // A config naming a module that is not built yet fails to load; when the module
+    // appears, the reload happens without touching the config again.
+    let later = dir.join("later.wasm");
+    std::fs::write(
+        &cfg,
+        format!("security_guards:\n  - id: sp\n    module_path: {}\n    config: {{patterns: [frobnicate]}}\n", later.display()),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let (_, h) = http(port, "GET", "/health", "");
+    assert_eq!(h["config_generation"].as_u64(), Some(2));
+    std::fs::copy(component("guards/dist/simple-pattern.wasm"), &later).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, h) = http(port, "GET", "/health", "");
+        if h["config_generation"].as_u64() == Some(3) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new module did not trigger a reload"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
