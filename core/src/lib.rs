@@ -5,6 +5,7 @@
 //! the contract's types, the gateway config, chain semantics, the test-case format and
 //! the evaluation trace. It builds for `wasm32-unknown-unknown`.
 
+pub mod access;
 pub mod api;
 pub mod case;
 pub mod chain;

@@ -78,10 +78,10 @@ pub const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
 pub const WARNINGS_META: &str = "guardhouse/warnings";
 /// The HTTP response header with the request side's warnings.
 pub const WARNINGS_HEADER: &str = "x-guardhouse-warnings";
-/// The client request headers a proxy forwards upstream (lowercase).
+/// The client request headers a proxy forwards upstream (lowercase); `authorization`
+/// only when configured ([`ProxyConfig::forward_authorization`]).
 pub const FORWARD_REQUEST_HEADERS: &[&str] = &[
     "accept",
-    "authorization",
     "content-type",
     "last-event-id",
     "mcp-protocol-version",
@@ -125,6 +125,10 @@ pub struct ProxyConfig {
     pub server_name: String,
     /// `guard-context.server-url`: the upstream URL.
     pub server_url: String,
+    /// Whether the client's `Authorization` goes to the upstream. Off by default: it
+    /// may be the token that guards this proxy (then clients put that in
+    /// [`crate::access::TOKEN_HEADER`] and their upstream credentials here).
+    pub forward_authorization: bool,
 }
 
 impl ProxyConfig {
@@ -144,7 +148,14 @@ impl ProxyConfig {
         Self {
             server_name: server_name.unwrap_or_else(|| host.to_string()),
             server_url: upstream.to_string(),
+            forward_authorization: false,
         }
+    }
+
+    /// The client request headers to forward upstream (lowercase).
+    pub fn forwarded_headers(&self) -> impl Iterator<Item = &'static str> {
+        let auth = self.forward_authorization.then_some("authorization");
+        FORWARD_REQUEST_HEADERS.iter().copied().chain(auth)
     }
 
     /// The screening of `payload` in this server's context; `mcp` goes to

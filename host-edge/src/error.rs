@@ -24,6 +24,9 @@ pub enum AppError {
     /// The configured gateway failed to load (bad registry, guard rejected at load): 500.
     #[error("gateway failed to load: {0}")]
     Load(String),
+    /// Refused by the access checks (cross-site, missing token): its own status.
+    #[error("{}", .0.message)]
+    Refused(guardhouse_core::access::Refusal),
     /// The Workers runtime failed us (reading the body, building a response): 500.
     #[error("worker runtime: {0}")]
     Runtime(String),
@@ -48,6 +51,7 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::NotFound { .. } | AppError::ProxyOff => 404,
             AppError::MethodNotAllowed { .. } => 405,
+            AppError::Refused(r) => r.status,
             AppError::Load(_) | AppError::Runtime(_) => 500,
         }
     }

@@ -11,6 +11,8 @@ mod routes;
 
 use worker::{Context, Env, Method, Request, Response, event};
 
+use guardhouse_core::access::{self, AccessPolicy};
+
 use crate::error::AppError;
 
 /// Routes a request to its handler; every error becomes a JSON error response.
@@ -22,8 +24,32 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     }
 }
 
+/// The edge's access policy: no Host check (the platform routes by name), the token
+/// from the `GUARDHOUSE_TOKEN` secret when one is set.
+fn policy(env: &Env) -> Result<AccessPolicy, AppError> {
+    let token = match env.secret("GUARDHOUSE_TOKEN") {
+        Ok(secret) => Some(
+            access::parse_token(&secret.to_string())
+                .map_err(|e| AppError::Load(format!("the GUARDHOUSE_TOKEN secret: {e}")))?,
+        ),
+        Err(_) => None,
+    };
+    Ok(AccessPolicy { hosts: None, token })
+}
+
 async fn route(req: Request, env: &Env) -> Result<Response, AppError> {
     let path = req.path();
+    let headers = req.headers();
+    let values: Vec<(String, String)> = headers.entries().collect();
+    let header = |name: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    policy(env)?
+        .check(&path, header)
+        .map_err(AppError::Refused)?;
     let method = req.method();
     let only = |allowed: Method, name: &'static str| {
         if method == allowed {

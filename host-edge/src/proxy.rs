@@ -12,7 +12,8 @@ use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Response, Result
 pub const MCP_PATH: &str = "/mcp";
 
 /// The upstream named by the Worker's vars: `UPSTREAM` (the MCP endpoint URL) and,
-/// optionally, `SERVER_NAME` (default: the URL's host). `None` when `UPSTREAM` is unset
+/// optionally, `SERVER_NAME` (default: the URL's host) and `FORWARD_AUTHORIZATION`
+/// (`true`: the client's `Authorization` goes to the upstream). `None` when `UPSTREAM` is unset
 /// or empty: proxy mode is off.
 pub fn config(env: &Env) -> Option<ProxyConfig> {
     let var = |name| {
@@ -22,7 +23,9 @@ pub fn config(env: &Env) -> Option<ProxyConfig> {
             .filter(|v| !v.trim().is_empty())
     };
     let upstream = var("UPSTREAM")?;
-    Some(ProxyConfig::new(&upstream, var("SERVER_NAME")))
+    let mut config = ProxyConfig::new(&upstream, var("SERVER_NAME"));
+    config.forward_authorization = var("FORWARD_AUTHORIZATION").is_some_and(|v| v == "true");
+    Some(config)
 }
 
 /// Proxies one request to the upstream, screening it with `screener`.
@@ -62,7 +65,7 @@ async fn send(
     body: Option<Vec<u8>>,
 ) -> Result<Response> {
     let headers = Headers::new();
-    for name in mcp::FORWARD_REQUEST_HEADERS {
+    for name in config.forwarded_headers() {
         if let Some(value) = incoming.get(name)? {
             headers.set(name, &value)?;
         }

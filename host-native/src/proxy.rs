@@ -34,7 +34,11 @@ pub struct Upstream {
 impl Upstream {
     /// Checks `url` (http or https) and builds the client. Redirects are not followed:
     /// an MCP endpoint answers where it is.
-    pub fn new(url: &str, server_name: Option<String>) -> Result<Self> {
+    pub fn new(
+        url: &str,
+        server_name: Option<String>,
+        forward_authorization: bool,
+    ) -> Result<Self> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| anyhow::anyhow!("--upstream {url}: not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
@@ -44,10 +48,9 @@ impl Upstream {
             .connect_timeout(CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self {
-            config: ProxyConfig::new(url, server_name),
-            client,
-        })
+        let mut config = ProxyConfig::new(url, server_name);
+        config.forward_authorization = forward_authorization;
+        Ok(Self { config, client })
     }
 }
 
@@ -123,9 +126,9 @@ async fn send(
     let mut request = upstream
         .client
         .request(method, upstream.config.server_url.as_str());
-    for name in mcp::FORWARD_REQUEST_HEADERS {
-        for value in headers.get_all(*name) {
-            request = request.header(*name, value);
+    for name in upstream.config.forwarded_headers() {
+        for value in headers.get_all(name) {
+            request = request.header(name, value);
         }
     }
     if let Some(body) = body {

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use guardhouse_core::access::AccessPolicy;
 use guardhouse_core::api::{ApiError, GuardSummary, Health};
 use guardhouse_core::case::CaseResult;
 use guardhouse_core::host;
@@ -182,6 +183,37 @@ pub fn configured_modules(config: &Path) -> Vec<PathBuf> {
 
 fn reload(env: &RunnerEnv, config: &Path) -> Result<Runner> {
     Runner::from_file(env, config)
+}
+
+/// `app` behind the access checks of `policy` (Host, cross-site requests, token): a
+/// refused request gets the status and a JSON error naming the reason.
+pub fn guarded(app: Router, policy: AccessPolicy) -> Router {
+    let policy = Arc::new(policy);
+    app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let policy = policy.clone();
+            async move {
+                let headers = request.headers();
+                let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                match policy.check(request.uri().path(), header) {
+                    Ok(()) => next.run(request).await,
+                    Err(refusal) => {
+                        let status =
+                            StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
+                        let mut response =
+                            (status, Json(ApiError::new(refusal.message))).into_response();
+                        if status == StatusCode::UNAUTHORIZED {
+                            response.headers_mut().insert(
+                                axum::http::header::WWW_AUTHENTICATE,
+                                axum::http::HeaderValue::from_static("Bearer"),
+                            );
+                        }
+                        response
+                    }
+                }
+            }
+        },
+    ))
 }
 
 /// Serves until the process is stopped.

@@ -16,11 +16,29 @@ fn bin() -> Command {
 
 /// One HTTP/1.1 request with `Connection: close`; returns (status, JSON body).
 fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, Value) {
+    http_with(port, method, path, &[], body)
+}
+
+/// [`http`] with extra headers (a `host` among them replaces the default).
+fn http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut head = String::new();
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("host: 127.0.0.1:{port}\r\n"));
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\n{head}connection: close\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -41,6 +59,10 @@ impl Drop for Server {
 }
 
 fn serve(config: &std::path::Path) -> Server {
+    serve_with(config, &[])
+}
+
+fn serve_with(config: &std::path::Path, extra: &[&str]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -55,6 +77,8 @@ fn serve(config: &std::path::Path) -> Server {
             "-c",
         ])
         .arg(config)
+        .args(extra)
+        .env_remove("GUARDHOUSE_TOKEN")
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -219,6 +243,96 @@ fn serve_refuses_deeply_nested_bodies_and_keeps_serving() {
         (status, &health["status"]),
         (200, &Value::from("ok")),
         "{health}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// DNS rebinding, cross-site browser requests and the bearer token, end to end.
+#[test]
+fn serve_answers_only_its_own_names_same_site_requests_and_its_token() {
+    let dir = root().join(format!("target/test-serve-access-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("gateway.yaml");
+    std::fs::write(&cfg, gateway("frobnicate")).unwrap();
+    let token = "s3cret-token-0123456789";
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    let server = serve_with(&cfg, &["--token-file", token_file.to_str().unwrap()]);
+    let port = server.1;
+    let bearer = format!("Bearer {token}");
+    let auth = ("authorization", bearer.as_str());
+
+    let (s, _) = http(port, "POST", "/v1/evaluate", CASE);
+    assert_eq!(s, 401, "no token");
+    let (s, _) = http_with(
+        port,
+        "POST",
+        "/v1/evaluate",
+        &[("authorization", "Bearer wrong-token-0123456789")],
+        CASE,
+    );
+    assert_eq!(s, 401, "wrong token");
+    let (s, r) = http_with(port, "POST", "/v1/evaluate", &[auth], CASE);
+    assert_eq!(
+        (s, &r["evaluation"]["decision"]),
+        (200, &Value::from("deny")),
+        "{r}"
+    );
+    let (s, _) = http_with(
+        port,
+        "GET",
+        "/v1/guards",
+        &[("x-guardhouse-token", token)],
+        "",
+    );
+    assert_eq!(s, 200);
+    let (s, _) = http(port, "GET", "/health", "");
+    assert_eq!(s, 200, "health stays open");
+
+    // A rebound name, a foreign origin, a cross-site fetch: refused even with the token.
+    for headers in [
+        vec![auth, ("host", "evil.example:8787")],
+        vec![auth, ("origin", "https://evil.example")],
+        vec![auth, ("sec-fetch-site", "cross-site")],
+    ] {
+        let (s, r) = http_with(port, "POST", "/v1/evaluate", &headers, CASE);
+        assert_eq!(s, 403, "{headers:?}: {r}");
+        assert!(
+            r["error"].as_str().unwrap().contains("refused")
+                || r["error"].as_str().unwrap().contains("DNS rebinding"),
+            "{r}"
+        );
+    }
+    let origin = format!("http://127.0.0.1:{port}");
+    let (s, _) = http_with(
+        port,
+        "POST",
+        "/v1/evaluate",
+        &[auth, ("origin", &origin), ("sec-fetch-site", "same-origin")],
+        CASE,
+    );
+    assert_eq!(s, 200, "a same-origin page may call the API");
+    drop(server);
+
+    // Beyond loopback, a token is required.
+    let out = bin()
+        .args([
+            "serve",
+            "--no-cache",
+            "--allow-remote",
+            "--listen",
+            "0.0.0.0:0",
+            "-c",
+        ])
+        .arg(&cfg)
+        .env_remove("GUARDHOUSE_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs a token"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
+use guardhouse_core::access::{self, AccessPolicy};
 
 use super::{RuntimeArgs, code, exit};
 use crate::runner::Runner;
@@ -38,6 +39,14 @@ pub struct ServeArgs {
     /// URL's host.
     #[arg(long, value_name = "NAME", requires = "upstream")]
     pub server_name: Option<String>,
+    /// Send the MCP client's `Authorization` header on to the upstream (off: it never
+    /// leaves guardhouse; clients then give guardhouse's token in x-guardhouse-token).
+    #[arg(long, requires = "upstream")]
+    pub forward_authorization: bool,
+    /// A file holding the bearer token every /v1/… and /mcp request must carry (else
+    /// the GUARDHOUSE_TOKEN environment variable; required beyond loopback).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -50,12 +59,27 @@ impl ServeArgs {
                 self.listen
             );
         }
+        let token = self.token()?;
+        if token.is_none() && access::needs_token(self.listen.ip()) {
+            bail!(
+                "listening on {} needs a token (hint: --token-file FILE or GUARDHOUSE_TOKEN)",
+                self.listen
+            );
+        }
+        let policy = AccessPolicy {
+            hosts: Some(vec![self.listen.to_string()]),
+            token,
+        };
         let rt = self.runtime.runtime()?;
         // Validate early: config errors appear before the server listens.
         let runner = Runner::from_file(&rt.env(), &self.config)?;
         let live = Live::new(runner);
         let upstream = match &self.upstream {
-            Some(url) => Some(crate::proxy::Upstream::new(url, self.server_name.clone())?),
+            Some(url) => Some(crate::proxy::Upstream::new(
+                url,
+                self.server_name.clone(),
+                self.forward_authorization,
+            )?),
             None => None,
         };
         if !self.no_reload {
@@ -77,7 +101,23 @@ impl ServeArgs {
             Some(dir) => crate::static_site::with_static(api, dir.clone()),
             None => api,
         };
+        let app = crate::server::guarded(app, policy);
         tokio.block_on(serve_app(app, self.listen))?;
         Ok(code(exit::OK))
+    }
+
+    /// The token from --token-file, else GUARDHOUSE_TOKEN.
+    fn token(&self) -> Result<Option<String>> {
+        let text = match &self.token_file {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("--token-file {}", path.display()))?,
+            None => match std::env::var("GUARDHOUSE_TOKEN") {
+                Ok(text) => text,
+                Err(_) => return Ok(None),
+            },
+        };
+        access::parse_token(&text)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("guardhouse's token: {e}"))
     }
 }
