@@ -1,8 +1,10 @@
 //! `guardhouse serve --static DIR`: the web page's files at `/`, next to the API.
 //!
 //! A deliberately small file server: GET/HEAD only, no directory listings, paths that
-//! try to leave DIR (`..`, absolute or backslashed segments) are refused, and `/` (or a
-//! directory) serves its `index.html`.
+//! try to leave DIR (`..`, absolute or backslashed segments, or a symlink pointing out of
+//! it) are refused, and `/` (or a directory) serves its `index.html`. Every file carries
+//! `nosniff`, a Content-Security-Policy ([`CSP`]) and `frame-ancestors 'none'`, so a
+//! shared link cannot be framed (clickjacking a "Run") or load scripts from elsewhere.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -12,8 +14,18 @@ use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+/// The page's Content-Security-Policy: its own scripts, wasm compilation, and the
+/// guards' transpiled glue (imported from `blob:` URLs in the worker); nothing from
+/// other origins, no plugins, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; \
+worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+connect-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'; \
+frame-ancestors 'none'";
+
 /// Adds the files of `dir` as the fallback of `app` (API routes keep precedence).
 pub fn with_static(app: Router, dir: PathBuf) -> Router {
+    // Symlinks are checked against the real root.
+    let dir = dir.canonicalize().unwrap_or(dir);
     let files = Router::new()
         .fallback(serve_file)
         .with_state(std::sync::Arc::new(dir));
@@ -56,6 +68,12 @@ pub fn resolve(root: &Path, uri_path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// Whether `path` exists and, symlinks followed, lies inside `root` (canonical): a link
+/// in the served directory may point anywhere.
+pub fn really_inside(root: &Path, path: &Path) -> bool {
+    path.canonicalize().is_ok_and(|real| real.starts_with(root))
+}
+
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -84,6 +102,9 @@ async fn serve_file(
     let Some(path) = resolve(&root, uri.path()) else {
         return (StatusCode::BAD_REQUEST, "bad path\n").into_response();
     };
+    if !really_inside(&root, &path) {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
     // tokio's `fs` feature is off in this workspace; the files are small.
     let read = {
         let path = path.clone();
@@ -101,6 +122,15 @@ async fn serve_file(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(content_type(&path)),
             );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            );
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
             // The page is rebuilt in place during development; never serve a stale copy.
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             // Cross-origin isolation: browsers then time with µs precision instead of
@@ -133,6 +163,25 @@ mod tests {
         assert_eq!(resolve(root, "/../etc/passwd"), None);
         assert_eq!(resolve(root, "/a/%2e%2e/%2e%2e/etc"), None);
         assert_eq!(resolve(root, "/a%5c..%5cb"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_out_of_the_root_are_not_followed() {
+        let dir = std::env::temp_dir().join(format!("gh-static-{}", std::process::id()));
+        let root = dir.join("site");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(dir.join("secret.txt"), "secret").unwrap();
+        std::fs::write(root.join("sub/page.html"), "page").unwrap();
+        std::os::unix::fs::symlink(dir.join("secret.txt"), root.join("leak.txt")).unwrap();
+        std::os::unix::fs::symlink(root.join("sub/page.html"), root.join("alias.html")).unwrap();
+        let root = root.canonicalize().unwrap();
+        let inside = |p: &str| really_inside(&root, &resolve(&root, p).unwrap());
+        assert!(!inside("/leak.txt"), "a link out of the root is followed");
+        assert!(inside("/alias.html"), "a link within the root is served");
+        assert!(inside("/sub/page.html"));
+        assert!(!inside("/missing.html"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
