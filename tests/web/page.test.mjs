@@ -108,6 +108,12 @@ test('example payloads decide as `guardhouse run`, and exported cases run unchan
   assertNoConsoleErrors(browser);
 });
 
+/** Waits until a shared link's case and modules are loaded (the page says so). */
+async function linkLoaded(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=info]')]
+    .some((n) => n.textContent.includes('shared case loaded')), null, { timeout: 90000 });
+}
+
 test('a copied link reproduces the result in a fresh browser', async () => {
   const { page } = browser;
   await page.click('[data-testid=phase-tool_invoke]');
@@ -120,9 +126,10 @@ test('a copied link reproduces the result in a fresh browser', async () => {
   const fresh = await openBrowser();
   try {
     await fresh.page.goto(link);
-    await fresh.page.waitForFunction(() =>
-      Number(document.querySelector('[data-testid=workspace]')?.dataset.runs) >= 1, null, { timeout: 90000 });
-    const again = await readResult(fresh.page);
+    await linkLoaded(fresh.page);
+    // A link never runs by itself: a click does.
+    assert.equal(await runs(fresh.page), 0);
+    const again = await runAndRead(fresh.page);
     assert.deepEqual(again, first);
     assertNoConsoleErrors(fresh);
   } finally {
@@ -215,11 +222,10 @@ test('a link without embedded modules asks for them and refuses a module with an
     const errors = await fresh.page.$$eval('[data-testid=error]', (els) => els.map((e) => e.textContent));
     assert.ok(errors.some((e) => e.includes('hash mismatch') && e.includes('pii-mask.wasm')), errors.join('\n'));
     assert.equal(await fresh.page.$$eval('[data-testid=needed-module]', (els) => els.length), GUARDS.length);
-    const before = await runs(fresh.page);
     await upload(fresh.page, GUARDS.map((g) => join(ROOT, 'guards/dist', g)));
-    await fresh.page.waitForFunction((n) =>
-      Number(document.querySelector('[data-testid=workspace]').dataset.runs) > n, before, { timeout: 60000 });
-    assert.deepEqual(await readResult(fresh.page), first);
+    await linkLoaded(fresh.page);
+    assert.equal(await runs(fresh.page), 0, 'the link ran without a click');
+    assert.deepEqual(await runAndRead(fresh.page), first);
     assertNoConsoleErrors(fresh);
   } finally {
     await fresh.close();

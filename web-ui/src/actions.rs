@@ -68,7 +68,7 @@ pub fn load_files(state: AppState, files: Vec<(String, Vec<u8>)>) {
                 state.needed.update(|n| n.retain(|m| m.path != want.path));
                 add_module(state, &want.path, bytes).await;
                 if state.needed.with_untracked(Vec::is_empty) {
-                    run_case(state);
+                    state.info(LINK_LOADED);
                 }
                 continue;
             }
@@ -156,7 +156,11 @@ pub fn copy_link(state: AppState) {
     }
 }
 
-/// Opens a shared link: loads its modules and chain, then runs the case.
+/// What the page says once a shared link's case and modules are loaded.
+pub const LINK_LOADED: &str = "shared case loaded: check it, then press Run";
+
+/// Opens a shared link: loads its modules, chain and case, and shows them. It does not
+/// run them: a link is anyone's input, and what it runs is decided by a click.
 pub async fn open_link(state: AppState, fragment: &str) {
     let shared = match share::decode(fragment) {
         Ok(s) => s,
@@ -178,7 +182,7 @@ pub async fn open_link(state: AppState, fragment: &str) {
     let complete = needed.is_empty();
     state.needed.set(needed);
     if complete {
-        run_case(state);
+        state.info(LINK_LOADED);
     } else {
         state.info("this link names modules larger than the embedding limit: drop them here");
     }
