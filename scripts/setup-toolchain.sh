@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rustup target add wasm32-unknown-unknown wasm32-wasip2
+rustup target add wasm32-unknown-unknown wasm32-wasip1 wasm32-wasip2
 rustup component add rustfmt clippy 2>/dev/null || true
 
 # wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.

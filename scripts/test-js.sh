@@ -9,4 +9,6 @@ for f in target/release/guardhouse guards/dist/simple-pattern.wasm tests/fixture
   [ -e "$f" ] || { echo "test-js: missing $f (run cargo build --release -p guardhouse && scripts/build-guards.sh)" >&2; exit 2; }
 done
 cargo build --release -p guardhouse-transpile --bins
-timeout 600 node --test tests/js/
+# Node 20 compiles wasm that uses extended-const (componentize-py's CPython does) only
+# behind this flag; workerd and Chromium have it on by default.
+timeout 900 node --experimental-wasm-extended-const --test tests/js/

@@ -11,6 +11,7 @@ scripts/setup-toolchain.sh
 echo "== build"
 cargo build --release -p guardhouse
 scripts/build-guards.sh
+scripts/build-guests.sh
 echo "== core builds for wasm32-unknown-unknown"
 cargo build -p guardhouse-core --target wasm32-unknown-unknown
 echo "== lint"

@@ -14,16 +14,49 @@ import * as filesystem from '../../node_modules/@bytecodealliance/preview2-shim/
 import * as io from '../../node_modules/@bytecodealliance/preview2-shim/lib/browser/io.js';
 import * as random from '../../node_modules/@bytecodealliance/preview2-shim/lib/browser/random.js';
 
-const { InputStream, OutputStream: ShimOutputStream } = io.streams;
-const { Pollable } = io.poll;
+// Every WASI 0.2.x release (0.2.0 … 0.2.12) is served by this one object: jco keys
+// imports by interface without the version, and later 0.2 releases only added members
+// (`exit-with-code` in 0.2.12). What may be imported at all is core's list
+// (core/src/inspect.rs PROVIDED_WASI); jco's glue tags every imported member with
+// `_isHostProvided` *before* checking it exists, so a member missing here fails every
+// call of the guard with "Cannot set properties of undefined (setting '_isHostProvided')".
 
-// The shim's streams log to the console and return nothing from subscribe(); guests
-// (Rust std's blocking writes) need a real Pollable, which is always ready here.
-class OutputStream extends ShimOutputStream {
+// Nothing in a sealed sandbox ever blocks: every pollable is ready. The shim's own
+// Pollable has no methods, and its streams and clock log to the console and return
+// nothing from subscribe(); guests (Rust std's blocking writes, the preview1 adapter's
+// poll_oneoff) need a real, ready Pollable.
+class Pollable extends io.poll.Pollable {
+  ready() {
+    return true;
+  }
+  block() {}
+}
+
+class InputStream extends io.streams.InputStream {
   subscribe() {
     return new Pollable();
   }
 }
+
+class OutputStream extends io.streams.OutputStream {
+  subscribe() {
+    return new Pollable();
+  }
+}
+
+const monotonicClock = {
+  now: clocks.monotonicClock.now,
+  resolution: clocks.monotonicClock.resolution,
+  subscribeInstant: () => new Pollable(),
+  subscribeDuration: () => new Pollable(),
+};
+
+const filesystemTypes = {
+  ...filesystem.types,
+  // Only errors of a filesystem stream have a filesystem error code, and with no
+  // preopened directory there is none (the preview1 adapter imports this).
+  filesystemErrorCode: () => undefined,
+};
 
 /** Bytes of stdout/stderr a guard may write per instance before writes fail (as native). */
 export const WASI_OUTPUT_CAPACITY = 1024 * 1024;
@@ -94,7 +127,6 @@ export class WasiOutput {
 }
 
 function pollAll(list) {
-  // Nothing in a sealed sandbox ever blocks: every pollable is ready.
   return new Uint32Array(list.map((_, i) => i));
 }
 
@@ -129,12 +161,12 @@ export function sealedWasi(output) {
     'wasi:cli/terminal-stdin': { ...cli.terminalStdin, getTerminalStdin: () => undefined },
     'wasi:cli/terminal-stdout': { ...cli.terminalStdout, getTerminalStdout: () => undefined },
     'wasi:cli/terminal-stderr': { ...cli.terminalStderr, getTerminalStderr: () => undefined },
-    'wasi:clocks/monotonic-clock': clocks.monotonicClock,
+    'wasi:clocks/monotonic-clock': monotonicClock,
     'wasi:clocks/wall-clock': clocks.wallClock,
     'wasi:filesystem/preopens': { getDirectories: () => [] },
-    'wasi:filesystem/types': filesystem.types,
+    'wasi:filesystem/types': filesystemTypes,
     'wasi:io/error': io.error,
-    'wasi:io/poll': { ...io.poll, poll: pollAll },
+    'wasi:io/poll': { Pollable, poll: pollAll },
     'wasi:io/streams': { InputStream, OutputStream },
     'wasi:random/random': random.random,
     'wasi:random/insecure': random.insecure,

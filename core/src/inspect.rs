@@ -56,7 +56,7 @@ pub enum InspectError {
     )]
     WrongContract(String),
     #[error(
-        "unsupported import `{0}`: guards may import only {HOST_INTERFACE} and WASI (hint: remove the dependency that needs it)"
+        "unsupported import `{0}`: guards may import only {HOST_INTERFACE} and WASI 0.2.x cli, clocks, filesystem, io, random and sockets (hint: remove the dependency that needs it)"
     )]
     UnsupportedImport(String),
 }
@@ -71,19 +71,48 @@ const KNOWN_FUNCTIONS: [(&str, usize); 6] = [
     ("get-default-config", 0),
 ];
 
-/// WASI packages every host provides (with nothing granted). `wasi:http` and other
-/// proposals are not provided.
-const PROVIDED_WASI: [&str; 6] = [
-    "wasi:cli/",
-    "wasi:io/",
-    "wasi:clocks/",
-    "wasi:random/",
-    "wasi:filesystem/",
-    "wasi:sockets/",
+/// The WASI interfaces every host provides (with nothing granted), at any `0.2.x`
+/// version: what wasmtime-wasi's `p2::add_to_linker_sync` links natively and
+/// `core/js/wasi-shim.mjs` serves on the JS hosts. `wasi:http`, `wasi:clocks/timezone`
+/// (unstable), WASI 0.3 and other proposals are not provided.
+pub const PROVIDED_WASI: [&str; 27] = [
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+    "wasi:clocks/monotonic-clock",
+    "wasi:clocks/wall-clock",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+    "wasi:sockets/network",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/ip-name-lookup",
+    "wasi:sockets/tcp",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/udp",
+    "wasi:sockets/udp-create-socket",
 ];
 
+/// Whether `name` (`wasi:cli/environment@0.2.6`) is a provided WASI interface at a
+/// `0.2.x` version (every minor release of WASI 0.2 is served by the same hosts).
 fn is_provided_wasi(name: &str) -> bool {
-    PROVIDED_WASI.iter().any(|p| name.starts_with(p))
+    let Some((iface, version)) = name.split_once('@') else {
+        return false;
+    };
+    let patch = version.strip_prefix("0.2.").unwrap_or("");
+    PROVIDED_WASI.contains(&iface) && !patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The hex sha256 of `bytes`.
@@ -231,6 +260,29 @@ mod tests {
         assert_eq!(inspect(b"hello"), Err(InspectError::NotWasm));
         // The smallest core module: magic + version 1.
         assert_eq!(inspect(b"\0asm\x01\0\0\0"), Err(InspectError::CoreModule));
+    }
+
+    #[test]
+    fn every_wasi_0_2_release_of_the_provided_interfaces_is_allowed() {
+        for patch in 0..=12 {
+            for iface in PROVIDED_WASI {
+                assert!(
+                    is_provided_wasi(&format!("{iface}@0.2.{patch}")),
+                    "{iface}@0.2.{patch}"
+                );
+            }
+        }
+        for name in [
+            "wasi:http/outgoing-handler@0.2.0",
+            "wasi:clocks/timezone@0.2.12",
+            "wasi:cli/run@0.2.0",
+            "wasi:cli/environment@0.3.0",
+            "wasi:cli/environment@0.2.0-rc-2023-11-10",
+            "wasi:cli/environment@0.2.",
+            "wasi:cli/environment",
+        ] {
+            assert!(!is_provided_wasi(name), "{name}");
+        }
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct BuildOptions {
     pub crate_dir: PathBuf,
     /// Cargo profile (`release` unless the workspace defines a smaller one).
     pub profile: String,
-    /// `wasm32-unknown-unknown` (encoded here) or `wasm32-wasip2` (already a component).
+    /// `wasm32-unknown-unknown` (encoded here), `wasm32-wasip1` (encoded here with the
+    /// WASI preview1 reactor adapter) or `wasm32-wasip2` (already a component).
     pub target: String,
     /// Where the component goes (default: `<crate dir>/<package>.wasm`).
     pub out: Option<PathBuf>,
@@ -63,18 +64,7 @@ pub fn build_guard(opts: &BuildOptions) -> Result<BuildReport> {
     let (component, core_size) = if wasmparser_is_component(&bytes) {
         (bytes, None)
     } else {
-        if imports_wasi_preview1(&bytes) {
-            bail!(
-                "{} imports wasi_snapshot_preview1; build with `--target wasm32-wasip2` to get a WASI component",
-                wasm.display()
-            );
-        }
-        let encoded = ComponentEncoder::default()
-            .module(&bytes)
-            .context("reading the wit-bindgen component type section (hint: the crate must use wit_bindgen::generate!)")?
-            .validate(true)
-            .encode()
-            .context("encoding the component")?;
+        let encoded = encode_component(&bytes)?;
         (encoded, Some(bytes.len() as u64))
     };
     inspect(&component).with_context(|| format!("{} is not a usable guard", wasm.display()))?;
@@ -96,12 +86,36 @@ pub fn build_guard(opts: &BuildOptions) -> Result<BuildReport> {
     })
 }
 
+/// Encodes a core module (with wit-bindgen's component type section) as a component. A
+/// module importing `wasi_snapshot_preview1` (Rust std for `wasm32-wasip1`, what
+/// cargo-component builds) gets the preview1 *reactor* adapter, which turns those imports
+/// into `wasi:*@0.2` ones, as cargo-component does.
+pub fn encode_component(module: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder = ComponentEncoder::default()
+        .module(module)
+        .context("reading the wit-bindgen component type section (hint: the crate must use wit_bindgen::generate!)")?
+        .validate(true);
+    if imports_wasi_preview1(module) {
+        encoder = encoder
+            .adapter(
+                PREVIEW1_MODULE,
+                wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+            )
+            .context("adding the WASI preview1 reactor adapter")?;
+    }
+    encoder.encode().context("encoding the component")
+}
+
+/// The import module of WASI preview1 (`wasm32-wasip1`) core modules.
+const PREVIEW1_MODULE: &str = "wasi_snapshot_preview1";
+
 fn wasmparser_is_component(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[4..8] != [1, 0, 0, 0]
 }
 
 fn imports_wasi_preview1(bytes: &[u8]) -> bool {
-    bytes.windows(22).any(|w| w == b"wasi_snapshot_preview1")
+    let name = PREVIEW1_MODULE.as_bytes();
+    bytes.windows(name.len()).any(|w| w == name)
 }
 
 /// The package name and `.wasm` file of the cdylib in cargo's JSON messages.

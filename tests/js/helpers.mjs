@@ -2,6 +2,7 @@
 // temp dir, compile the core modules, plan calls with core (gh-js-plan) and ask the native
 // host (`guardhouse run --json`) for its answers.
 
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,31 @@ export function tools(n, prefix = 'tool') {
     description: `Returns record ${i} of the ${prefix} table`,
     inputSchema: '{"type":"object","properties":{"id":{"type":"string"}}}',
   }));
+}
+
+/** One JS call result against the native trace entry (and evaluation) of the same guard. */
+export function compare(name, got, evaluation, trace) {
+  assert.equal(got.status, 'ok', `${name}: ${JSON.stringify(got)}`);
+  const kind = got.value.kind === 'warn' && got.value.value.length === 0 ? 'allow' : got.value.kind;
+  assert.equal(kind, trace.decision, `${name}: decision`);
+  assert.deepEqual(logLines(trace.guard, got.logs), trace.logs, `${name}: logs`);
+  if (kind === 'deny') {
+    assert.equal(got.value.value.code, evaluation.deny.code, `${name}: code`);
+    assert.equal(got.value.value.message, evaluation.deny.message, `${name}: message`);
+  }
+  if (kind === 'warn') {
+    assert.deepEqual(got.value.value, evaluation.warnings.map((w) => w.message), `${name}: warnings`);
+  }
+  if (kind === 'modify') {
+    const modified = JSON.parse(got.value.value);
+    const payload = evaluation.payload;
+    const expected = evaluation.phase === 'tool_invoke' && !('tool' in modified) ? payload.arguments : payload;
+    assert.deepEqual(modified, expected, `${name}: modified payload`);
+  }
+  // Metering approximates wasmtime's fuel (measured: 0.80–0.98 of it on the suites).
+  const ratio = got.fuel_used / trace.fuel_used;
+  if (process.env.GH_FUEL_DEBUG) console.log(`fuel ${name}: ${got.fuel_used} / ${trace.fuel_used} = ${ratio.toFixed(2)}`);
+  assert.ok(ratio > 0.7 && ratio < 1.3, `${name}: fuel ${got.fuel_used} vs native ${trace.fuel_used}`);
 }
 
 export const CONTEXT = { serverName: 'github', metadata: '{}' };

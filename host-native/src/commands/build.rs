@@ -21,7 +21,8 @@ pub struct BuildArgs {
     /// Cargo profile.
     #[arg(long, default_value = "release")]
     pub profile: String,
-    /// Compilation target: wasm32-unknown-unknown (no WASI) or wasm32-wasip2.
+    /// Compilation target: wasm32-unknown-unknown (no WASI), wasm32-wasip1 (componentized
+    /// with the WASI preview1 reactor adapter) or wasm32-wasip2.
     #[arg(long, default_value = "wasm32-unknown-unknown")]
     pub target: String,
     /// Print JSON instead of text.
