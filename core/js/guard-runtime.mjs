@@ -158,13 +158,7 @@ class Live {
   }
 
   arm(fuel, memoryBytes) {
-    const pages = memoryBytes == null ? -1 : Math.min(Math.floor(memoryBytes / PAGE), 0x7fffffff);
-    for (const inst of this.cores) {
-      const e = inst.exports;
-      if (e.__gh_fuel) e.__gh_fuel.value = fuel;
-      if (e.__gh_mem_limit) e.__gh_mem_limit.value = pages;
-      if (e.__gh_trap) e.__gh_trap.value = 0;
-    }
+    armCores(this.cores, fuel, memoryBytes);
   }
 
   fuelUsed(budget) {
@@ -195,6 +189,26 @@ class Live {
       if (t && t.value !== 0) return t.value;
     }
     return 0;
+  }
+}
+
+/** Sets the budget of every core instance: fuel, memory limit, no trap recorded. */
+function armCores(cores, fuel, memoryBytes) {
+  const pages = memoryBytes == null ? -1 : Math.min(Math.floor(memoryBytes / PAGE), 0x7fffffff);
+  for (const inst of cores) {
+    const e = inst.exports;
+    if (e.__gh_fuel) e.__gh_fuel.value = fuel;
+    if (e.__gh_mem_limit) e.__gh_mem_limit.value = pages;
+    if (e.__gh_trap) e.__gh_trap.value = 0;
+  }
+}
+
+/** An instantiation that failed, with the core instances made so far (for classify). */
+class InstantiationError extends Error {
+  constructor(cause, live) {
+    super(errorMessage(cause));
+    this.cause = cause;
+    this.live = live;
   }
 }
 
@@ -239,8 +253,14 @@ export class GuardInstance {
     };
   }
 
-  /** Instantiates the glue and core modules; returns a Live. Throws what instantiation throws. */
-  instantiate() {
+  /**
+   * Instantiates the glue and core modules; returns a Live. A core module's start
+   * function (which the meter exports as `__gh_start` instead of letting it run at
+   * instantiation) runs right after its instance is made, under the call's fuel and
+   * memory limits, so a looping or allocating start function ends like any guard code.
+   * Throws an InstantiationError.
+   */
+  instantiate(budget, memoryBytes) {
     const cores = [];
     const output = new WasiOutput();
     const imports = { [HOST_IMPORT]: this.hostImports() };
@@ -253,9 +273,19 @@ export class GuardInstance {
     const instantiateCore = (module, importObject) => {
       const inst = new WebAssembly.Instance(module, importObject);
       cores.push(inst);
+      if (inst.exports.__gh_start) {
+        // It may call into an earlier core (e.g. `_initialize`): every core so far is armed.
+        armCores(cores, budget, memoryBytes);
+        inst.exports.__gh_start();
+      }
       return inst;
     };
-    const exports = this.module.glue.instantiate(getCoreModule, imports, instantiateCore);
+    let exports;
+    try {
+      exports = this.module.glue.instantiate(getCoreModule, imports, instantiateCore);
+    } catch (e) {
+      throw new InstantiationError(e, new Live(null, cores, output));
+    }
     const live = new Live(exports, cores, output);
     // WASI guards hold resources in the glue's handle tables, which a memory snapshot
     // cannot restore: they are re-instantiated per call instead.
@@ -289,10 +319,11 @@ export class GuardInstance {
     const t0 = now();
     let live;
     try {
-      live = this.prepare();
+      live = this.prepare(budget, memoryBytes);
     } catch (e) {
       this.live = null;
-      return this.result(this.classify(e, null), now() - t0, null);
+      const failed = e instanceof InstantiationError ? e : null;
+      return this.result(this.classify(failed?.cause ?? e, failed?.live ?? null, memoryBytes), now() - t0, null);
     }
     const instantiateUs = now() - t0;
     if (memoryBytes != null && live.initial > memoryBytes) {
@@ -325,14 +356,14 @@ export class GuardInstance {
   }
 
   /** The instance the next call runs in: kept, restored from its snapshot, or fresh. */
-  prepare() {
+  prepare(budget, memoryBytes) {
     const live = this.live;
     if (live && this.mode === 'persistent') return live;
     if (live && live.snapshot) {
       if (live.dirty) live.restore();
       return live;
     }
-    this.live = this.instantiate();
+    this.live = this.instantiate(budget, memoryBytes);
     return this.live;
   }
 

@@ -16,6 +16,9 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 100;
 pub const MAX_TIMEOUT_MS: u64 = 60_000;
 /// Memory a guard may use when its config sets no `max_memory_bytes`.
 pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+/// The most elements a guard's table may grow to, on every host (wasmtime's limiter,
+/// the JS meter's `__gh_table_limit`): past it `table.grow` fails with -1.
+pub const MAX_TABLE_ELEMENTS: u32 = 1 << 20;
 /// The largest memory any guard may ask for.
 pub const MAX_MEMORY_BYTES_CEILING: u64 = 1024 * 1024 * 1024;
 

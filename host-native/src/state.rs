@@ -15,8 +15,6 @@ use crate::bindings::Host;
 
 /// Bytes of stdout/stderr a WASI guard may write per instance before writes fail.
 pub const WASI_OUTPUT_CAPACITY: usize = 1024 * 1024;
-/// Largest table a guard may grow.
-pub const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 /// The error a guard's memory growth past its budget traps with.
 #[derive(Debug)]
@@ -137,7 +135,7 @@ impl ResourceLimiter for HostState {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        Ok(desired <= guardhouse_core::config::MAX_TABLE_ELEMENTS as usize)
     }
 }
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CONTEXT, GH_TRANSPILE, GuardInstance, ROOT, guardModule, loadModules, tools, transpileTo } from './helpers.mjs';
+import { UNLIMITED_FUEL } from '../../core/js/guard-runtime.mjs';
 
 const LIMITS = JSON.stringify({ fuel: 50_000_000, memory_bytes: 16 << 20 });
 const SETTINGS = JSON.stringify({ patterns: '["delete","drop","eval","exec","rm -rf","shutdown"]', check_descriptions: 'true' });
@@ -49,7 +50,7 @@ const fresh = [];
 for (let i = 0; i < 300; i++) {
   const inst = new GuardInstance(sp, 'per_call');
   const t = performance.now();
-  inst.live = inst.instantiate();
+  inst.live = inst.instantiate(UNLIMITED_FUEL, null);
   fresh.push((performance.now() - t) * 1000);
 }
 console.log(`simple-pattern, 50 tools, persistent:              ${fmt(persistent)}`);

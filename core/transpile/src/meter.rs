@@ -6,10 +6,15 @@
 //! - `__gh_fuel` (mutable i64, exported): remaining fuel. Each straight-line stretch of
 //!   code subtracts its operator count when it starts, approximating wasmtime's one unit
 //!   per operator; function entries and loop headers also check it, and when it is below
-//!   zero the module sets `__gh_trap = 1` and executes `unreachable`.
+//!   zero the module sets `__gh_trap = 1` and executes `unreachable`. Like wasmtime 48,
+//!   `memory.fill`/`copy`/`init` also cost one unit per byte and `table.fill`/`copy`/
+//!   `init`/`grow` one per element, charged and checked before the operator runs.
 //! - `__gh_mem_limit` (mutable i32, exported): the most pages a memory may have, `-1`
 //!   for no limit. Every `memory.grow` checks current + delta against it; past it the
 //!   module sets `__gh_trap = 2` and traps, as wasmtime's memory limiter does.
+//! - `__gh_table_limit` (mutable i32, exported): the most elements a table may have,
+//!   `-1` for no limit, [`DEFAULT_TABLE_LIMIT`] unless a host sets it. A `table.grow`
+//!   past it fails (returns -1), as wasmtime's resource limiter makes it fail natively.
 //! - `__gh_trap` (mutable i32, exported): why the module trapped (0 = not by us).
 //! - Every other mutable global, including the virtual page counts below, is exported
 //!   as `__gh_g<N>`, and every defined memory as `__gh_mem<N>`, so a host can snapshot
@@ -21,21 +26,45 @@
 //! look exactly like a fresh instance (the guest sees the original size, and the pages
 //! past it are zeroed by the host), instead of re-instantiating.
 //!
+//! A module's start function would run inside instantiation, before a host can arm any
+//! limit. The start section is therefore removed and the function exported as
+//! `__gh_start`: a host instantiates, arms the limits, then calls `__gh_start` (before
+//! anything else uses the instance) to finish instantiation.
+//!
 //! A module that mutates tables or drops data segments at run time cannot be restored
 //! from memory and globals alone; it gets an exported `__gh_snapshot_unsafe` global and
 //! hosts must re-instantiate it instead.
+//!
+//! The pass never renumbers anything: helpers, globals, types and exports are appended,
+//! so sections it does not change (imports, tables, elements, data, custom sections) are
+//! copied byte for byte and function bodies are copied operator by operator. It decodes
+//! every operator wasmparser knows; it does not validate (js-component-bindgen validated
+//! the component these modules come from, and the engine validates the output).
+
+use std::ops::Range;
 
 use anyhow::{Context, Result, bail};
-use walrus::ir::{BinaryOp, Instr, InstrSeqId, Value};
-use walrus::{
-    ConstExpr, ExportItem, FunctionBuilder, FunctionId, GlobalId, LocalFunction, MemoryId, Module,
-    ModuleConfig, ValType,
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{
+    CodeSection, ConstExpr, ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType,
+    RawSection, TypeSection, ValType,
 };
+use wasmparser::{
+    Encoding, ExportSectionReader, FunctionBody, FunctionSectionReader, GlobalSectionReader,
+    Parser, Payload, TypeRef, TypeSectionReader, WasmFeatures,
+};
+
+#[path = "meter_body.rs"]
+mod body;
+#[path = "meter_helpers.rs"]
+mod helpers;
 
 /// Exported remaining fuel (i64).
 pub const FUEL_GLOBAL: &str = "__gh_fuel";
 /// Exported memory limit in pages (i32, -1 = unlimited).
 pub const MEM_LIMIT_GLOBAL: &str = "__gh_mem_limit";
+/// Exported table limit in elements (i32, -1 = unlimited).
+pub const TABLE_LIMIT_GLOBAL: &str = "__gh_table_limit";
 /// Exported trap cause (i32).
 pub const TRAP_GLOBAL: &str = "__gh_trap";
 /// `__gh_trap` value: the fuel ran out.
@@ -52,408 +81,455 @@ pub const PAGES_PREFIX: &str = "__gh_pages";
 pub const MEM_WANT_GLOBAL: &str = "__gh_mem_want";
 /// Present (as an immutable export) when the module cannot be restored from a snapshot.
 pub const SNAPSHOT_UNSAFE: &str = "__gh_snapshot_unsafe";
+/// The module's start function, exported instead of run at instantiation.
+pub const START_EXPORT: &str = "__gh_start";
+
+/// `__gh_table_limit`'s initial value: the elements a table may have on every host.
+pub const DEFAULT_TABLE_LIMIT: i32 = guardhouse_core::config::MAX_TABLE_ELEMENTS as i32;
 
 /// The largest page count of a 32-bit memory.
 const MAX_PAGES: i64 = 65536;
 
-/// Globals and helpers the instrumentation calls.
-struct Meter {
-    fuel: GlobalId,
-    out_of_fuel: FunctionId,
-    /// Per memory: its `memory.grow` replacement and, when defined here, its page-count
-    /// global.
-    grow: Vec<(MemoryId, FunctionId, Option<GlobalId>)>,
+/// What the pass needs to know about the input: index space sizes and its memories.
+#[derive(Default)]
+struct Facts {
+    types: u32,
+    imported_funcs: u32,
+    defined_funcs: u32,
+    imported_globals: u32,
+    defined_globals: u32,
+    /// Indices of the defined mutable globals, in order.
+    mutable_globals: Vec<u32>,
+    /// Per memory, in index order: whether it is defined here, and its initial pages.
+    memories: Vec<(bool, u64)>,
+    tables: u32,
+    start: Option<u32>,
+    /// It already exports `__gh_*` names.
+    instrumented: bool,
 }
 
-impl Meter {
-    /// The `memory.grow` replacement and page-count global of `memory`.
-    fn memory(&self, memory: MemoryId) -> (FunctionId, Option<GlobalId>) {
-        let (_, f, pages) = self
-            .grow
-            .iter()
-            .find(|(m, _, _)| *m == memory)
-            .expect("every memory has a grow helper");
-        (*f, *pages)
+/// A section of the input, in input order.
+enum Section<'a> {
+    /// Copied byte for byte (custom sections included).
+    Raw(u8, Range<usize>),
+    Type(TypeSectionReader<'a>),
+    Function(FunctionSectionReader<'a>),
+    Global(GlobalSectionReader<'a>),
+    Export(ExportSectionReader<'a>),
+    /// Dropped: the start function is exported instead.
+    Start,
+    Code,
+}
+
+impl Section<'_> {
+    /// The position of a section the pass may add in the binary format's order.
+    fn rank(&self) -> Option<u8> {
+        Some(match self {
+            Section::Raw(id, _) => return id_rank(*id),
+            Section::Type(_) => 1,
+            Section::Function(_) => 3,
+            Section::Global(_) => 7,
+            Section::Export(_) => 8,
+            Section::Start => 9,
+            Section::Code => 12,
+        })
+    }
+}
+
+/// Where a section id sits in the binary format's order (`None` for custom sections).
+fn id_rank(id: u8) -> Option<u8> {
+    Some(match id {
+        1 => 1,   // type
+        2 => 2,   // import
+        3 => 3,   // function
+        4 => 4,   // table
+        5 => 5,   // memory
+        13 => 6,  // tag
+        6 => 7,   // global
+        7 => 8,   // export
+        8 => 9,   // start
+        9 => 10,  // element
+        12 => 11, // data count
+        10 => 12, // code
+        11 => 13, // data
+        _ => return None,
+    })
+}
+
+/// The parsed input: its sections, function bodies and facts.
+struct Input<'a> {
+    sections: Vec<Section<'a>>,
+    bodies: Vec<FunctionBody<'a>>,
+    facts: Facts,
+}
+
+/// Index of everything the instrumentation adds, and what the code rewrite calls.
+pub(crate) struct Plan {
+    fuel: u32,
+    mem_limit: u32,
+    table_limit: u32,
+    trap: u32,
+    want: u32,
+    /// Per memory: its page-count global when defined here.
+    pages: Vec<Option<u32>>,
+    /// First global index past the ones above (the `__gh_snapshot_unsafe` global).
+    next_global: u32,
+    void_type: u32,
+    i32_type: u32,
+    out_of_fuel: u32,
+    over_memory: u32,
+    /// `(units: i32) -> i32`: charges `units` fuel, returns them.
+    charge: u32,
+    /// Per memory: its `memory.grow` replacement.
+    grow: Vec<u32>,
+    /// Per table: `(delta: i32) -> i32`, checks `table.grow`'s delta against the limit.
+    table_check: Vec<u32>,
+}
+
+impl Plan {
+    fn new(f: &Facts) -> Self {
+        let g = f.imported_globals + f.defined_globals;
+        let mut pages = Vec::new();
+        let mut next_global = g + 5;
+        for &(defined, _) in &f.memories {
+            pages.push(defined.then(|| {
+                next_global += 1;
+                next_global - 1
+            }));
+        }
+        let func = f.imported_funcs + f.defined_funcs;
+        let memories = f.memories.len() as u32;
+        Self {
+            fuel: g,
+            mem_limit: g + 1,
+            table_limit: g + 2,
+            trap: g + 3,
+            want: g + 4,
+            pages,
+            next_global,
+            void_type: f.types,
+            i32_type: f.types + 1,
+            out_of_fuel: func,
+            over_memory: func + 1,
+            charge: func + 2,
+            grow: (0..memories).map(|m| func + 3 + m).collect(),
+            table_check: (0..f.tables).map(|t| func + 3 + memories + t).collect(),
+        }
+    }
+
+    /// The helper functions' type indices, in function index order.
+    fn helper_types(&self) -> impl Iterator<Item = u32> + '_ {
+        let n_i32 = 1 + self.grow.len() + self.table_check.len();
+        [self.void_type; 2]
+            .into_iter()
+            .chain(std::iter::repeat_n(self.i32_type, n_i32))
     }
 }
 
 /// Instruments `core_wasm` (see the module docs). The result behaves exactly like the
-/// input until a host lowers `__gh_fuel` or sets `__gh_mem_limit`.
+/// input until a host lowers `__gh_fuel` or sets `__gh_mem_limit`, except that the
+/// start function waits for a call to `__gh_start`.
 pub fn meter(core_wasm: &[u8]) -> Result<Vec<u8>> {
-    let mut config = ModuleConfig::new();
-    config.generate_producers_section(false);
-    let mut module =
-        Module::from_buffer_with_config(core_wasm, &config).context("not a valid core module")?;
-    if module.exports.iter().any(|e| e.name.starts_with("__gh_")) {
+    let input = parse(core_wasm).context("not a valid core module")?;
+    if input.facts.instrumented {
         bail!("module is already instrumented (it exports `__gh_*` names)");
     }
-    let unsafe_snapshot = mutates_tables_or_segments(&module);
-    let local_funcs: Vec<FunctionId> = module.funcs.iter_local().map(|(id, _)| id).collect();
-
-    let fuel = add_global(&mut module, ValType::I64, Value::I64(i64::MAX));
-    let limit = add_global(&mut module, ValType::I32, Value::I32(-1));
-    let trap = add_global(&mut module, ValType::I32, Value::I32(0));
-    let want = add_global(&mut module, ValType::I64, Value::I64(0));
-    let out_of_fuel = trap_fn(&mut module, trap, TRAP_FUEL);
-    let mut grow = Vec::new();
-    let memories: Vec<(MemoryId, bool, bool, u64)> = module
-        .memories
-        .iter()
-        .map(|m| (m.id(), m.import.is_some(), m.memory64, m.initial))
-        .collect();
-    for (memory, imported, memory64, initial) in memories {
-        if memory64 {
-            bail!("64-bit memories are not supported");
-        }
-        let pages = (!imported).then(|| {
-            let initial = i32::try_from(initial).unwrap_or(i32::MAX);
-            add_global(&mut module, ValType::I32, Value::I32(initial))
-        });
-        let func = grow_fn(&mut module, memory, pages, [limit, trap, want]);
-        grow.push((memory, func, pages));
+    let plan = Plan::new(&input.facts);
+    let mut code = CodeSection::new();
+    let mut unsafe_snapshot = false;
+    let mut scratch = body::Scratch::default();
+    for (i, func) in input.bodies.iter().enumerate() {
+        let rewritten = body::rewrite(func, &plan, &mut scratch)
+            .with_context(|| format!("function {}", input.facts.imported_funcs as usize + i))?;
+        unsafe_snapshot |= rewritten.mutates_tables_or_segments;
+        code.raw(&scratch.out);
     }
-    let meter = Meter {
-        fuel,
-        out_of_fuel,
-        grow,
+    helpers::emit(&plan, &mut code);
+    emit(core_wasm, &input, &plan, code, unsafe_snapshot)
+}
+
+/// Reads the sections and facts of `wasm`.
+fn parse(wasm: &[u8]) -> Result<Input<'_>> {
+    let mut input = Input {
+        sections: Vec::new(),
+        bodies: Vec::new(),
+        facts: Facts::default(),
     };
-    for id in local_funcs {
-        let walrus::FunctionKind::Local(func) = &mut module.funcs.get_mut(id).kind else {
-            continue;
-        };
-        instrument(func, &meter);
-    }
-    let defined: Vec<(MemoryId, GlobalId)> = meter
-        .grow
-        .iter()
-        .filter_map(|(m, _, pages)| pages.map(|p| (*m, p)))
-        .collect();
-    export_state(
-        &mut module,
-        [fuel, limit, trap, want],
-        &defined,
-        unsafe_snapshot,
-    );
-    Ok(module.emit_wasm())
-}
-
-fn add_global(module: &mut Module, ty: ValType, init: Value) -> GlobalId {
-    module
-        .globals
-        .add_local(ty, true, false, ConstExpr::Value(init))
-}
-
-/// `() -> ()`: records `cause` in `__gh_trap` and traps.
-fn trap_fn(module: &mut Module, trap: GlobalId, cause: i32) -> FunctionId {
-    let mut b = FunctionBuilder::new(&mut module.types, &[], &[]);
-    b.func_body()
-        .i32_const(cause)
-        .global_set(trap)
-        .unreachable();
-    b.finish(vec![], &mut module.funcs)
-}
-
-/// `(delta: i32) -> i32`, the `memory.grow` replacement: checks the limit, then grows
-/// the virtual size (and the real memory only when needed).
-fn grow_fn(
-    module: &mut Module,
-    memory: MemoryId,
-    pages: Option<GlobalId>,
-    [limit, trap, want]: [GlobalId; 3],
-) -> FunctionId {
-    let over_limit = trap_fn(module, trap, TRAP_MEMORY);
-    let mut b = FunctionBuilder::new(&mut module.types, &[ValType::I32], &[ValType::I32]);
-    let delta = module.locals.add(ValType::I32);
-    let old = module.locals.add(ValType::I32);
-    let new = module.locals.add(ValType::I64);
-    let mut body = b.func_body();
-    match pages {
-        Some(g) => body.global_get(g),
-        None => body.memory_size(memory),
-    };
-    body.local_set(old)
-        .local_get(old)
-        .unop(walrus::ir::UnaryOp::I64ExtendUI32)
-        .local_get(delta)
-        .unop(walrus::ir::UnaryOp::I64ExtendUI32)
-        .binop(BinaryOp::I64Add)
-        .local_set(new);
-    // Over the limit: trap like wasmtime's limiter (an `Err` from `memory_growing`).
-    body.global_get(limit)
-        .i32_const(0)
-        .binop(BinaryOp::I32GeS)
-        .local_get(new)
-        .global_get(limit)
-        .unop(walrus::ir::UnaryOp::I64ExtendUI32)
-        .binop(BinaryOp::I64GtU)
-        .binop(BinaryOp::I32And)
-        .if_else(
-            None,
-            |t| {
-                t.local_get(new).global_set(want).call(over_limit);
-            },
-            |_| {},
-        );
-    // Past what a 32-bit memory can address: fail the grow, as wasm does.
-    body.local_get(new)
-        .i64_const(MAX_PAGES)
-        .binop(BinaryOp::I64GtU)
-        .if_else(
-            None,
-            |t| {
-                t.i32_const(-1).return_();
-            },
-            |_| {},
-        );
-    match pages {
-        None => {
-            body.local_get(delta).memory_grow(memory);
-        }
-        Some(g) => {
-            // Grow the real memory by what the virtual size needs beyond it.
-            body.local_get(new)
-                .memory_size(memory)
-                .unop(walrus::ir::UnaryOp::I64ExtendUI32)
-                .binop(BinaryOp::I64GtU)
-                .if_else(
-                    None,
-                    |t| {
-                        t.local_get(new)
-                            .unop(walrus::ir::UnaryOp::I32WrapI64)
-                            .memory_size(memory)
-                            .binop(BinaryOp::I32Sub)
-                            .memory_grow(memory)
-                            .i32_const(-1)
-                            .binop(BinaryOp::I32Eq)
-                            .if_else(
-                                None,
-                                |f| {
-                                    f.i32_const(-1).return_();
-                                },
-                                |_| {},
-                            );
-                    },
-                    |_| {},
-                );
-            body.local_get(new)
-                .unop(walrus::ir::UnaryOp::I32WrapI64)
-                .global_set(g)
-                .local_get(old);
-        }
-    }
-    b.finish(vec![delta], &mut module.funcs)
-}
-
-/// Charges fuel at the entry and every loop header, and reroutes memory size/grow.
-fn instrument(func: &mut LocalFunction, meter: &Meter) {
-    let entry = func.entry_block();
-    let mut seqs = Vec::new();
-    collect_seqs(func, entry, &mut seqs);
-    for &seq in &seqs {
-        for (instr, _) in func.block_mut(seq).instrs.iter_mut() {
-            match instr {
-                Instr::MemoryGrow(g) => {
-                    let (f, _) = meter.memory(g.memory);
-                    *instr = Instr::Call(walrus::ir::Call { func: f });
+    let f = &mut input.facts;
+    let mut parser = Parser::new(0);
+    parser.set_features(WasmFeatures::all());
+    for payload in parser.parse_all(wasm) {
+        let payload = payload?;
+        let section = match &payload {
+            Payload::Version { encoding, .. } => {
+                if *encoding != Encoding::Module {
+                    bail!("a component, not a core module");
                 }
-                Instr::MemorySize(s) => {
-                    if let Some(pages) = meter.memory(s.memory).1 {
-                        *instr = Instr::GlobalGet(walrus::ir::GlobalGet { global: pages });
+                continue;
+            }
+            Payload::TypeSection(r) => {
+                for group in r.clone() {
+                    f.types += group?.types().len() as u32;
+                }
+                Section::Type(r.clone())
+            }
+            Payload::ImportSection(r) => {
+                for import in r.clone().into_imports() {
+                    match import?.ty {
+                        TypeRef::Func(_) | TypeRef::FuncExact(_) => f.imported_funcs += 1,
+                        TypeRef::Global(_) => f.imported_globals += 1,
+                        TypeRef::Memory(m) => f.memories.push(memory(m, false)?),
+                        TypeRef::Table(t) => f.tables += table(t)?,
+                        TypeRef::Tag(_) => {}
                     }
                 }
-                _ => {}
+                raw(&payload)
             }
-        }
-    }
-    let mut heads: Vec<InstrSeqId> = seqs
-        .iter()
-        .flat_map(|&s| func.block(s).instrs.iter())
-        .filter_map(|(i, _)| match i {
-            Instr::Loop(l) => Some(l.seq),
-            _ => None,
-        })
-        .collect();
-    heads.push(entry);
-    for seq in seqs {
-        let head = heads.contains(&seq);
-        for (pos, cost) in segments(func, seq).into_iter().rev() {
-            let check = head && pos == 0;
-            if cost > 0 || check {
-                charge(func, seq, pos, cost, check, meter);
+            Payload::FunctionSection(r) => {
+                f.defined_funcs = r.count();
+                Section::Function(r.clone())
             }
-        }
-    }
-}
-
-/// Every instruction sequence reachable from `seq`, `seq` first.
-fn collect_seqs(func: &LocalFunction, seq: InstrSeqId, out: &mut Vec<InstrSeqId>) {
-    out.push(seq);
-    let children: Vec<InstrSeqId> = func
-        .block(seq)
-        .instrs
-        .iter()
-        .flat_map(|(i, _)| match i {
-            Instr::Block(b) => vec![b.seq],
-            Instr::Loop(l) => vec![l.seq],
-            Instr::IfElse(e) => vec![e.consequent, e.alternative],
-            _ => vec![],
-        })
-        .collect();
-    for child in children {
-        collect_seqs(func, child, out);
-    }
-}
-
-/// wasmtime's fuel cost of one operator.
-fn instr_cost(instr: &Instr) -> i64 {
-    match instr {
-        Instr::Block(_)
-        | Instr::Loop(_)
-        | Instr::Drop(_)
-        | Instr::Return(_)
-        | Instr::Unreachable(_) => 0,
-        _ => 1,
-    }
-}
-
-/// The straight-line stretches of `seq`: (start position, operators). A stretch ends
-/// after any operator that nests code or may branch away.
-fn segments(func: &LocalFunction, seq: InstrSeqId) -> Vec<(usize, i64)> {
-    let mut out = Vec::new();
-    let (mut start, mut cost) = (0, 0);
-    for (i, (instr, _)) in func.block(seq).instrs.iter().enumerate() {
-        cost += instr_cost(instr);
-        let ends = matches!(
-            instr,
-            Instr::Block(_)
-                | Instr::Loop(_)
-                | Instr::IfElse(_)
-                | Instr::Br(_)
-                | Instr::BrIf(_)
-                | Instr::BrTable(_)
-                | Instr::Return(_)
-                | Instr::Unreachable(_)
-                | Instr::ReturnCall(_)
-                | Instr::ReturnCallIndirect(_)
-        );
-        if ends {
-            out.push((start, cost));
-            (start, cost) = (i + 1, 0);
-        }
-    }
-    out.push((start, cost));
-    out
-}
-
-/// Inserts `fuel -= cost` at `pos` of `seq`, followed by `if fuel < 0 { out_of_fuel() }`
-/// when `check` (function entries and loop headers, where wasmtime checks too: every
-/// loop iteration and every call passes one, so a runaway guard is always caught).
-fn charge(
-    func: &mut LocalFunction,
-    seq: InstrSeqId,
-    pos: usize,
-    cost: i64,
-    check: bool,
-    meter: &Meter,
-) {
-    let builder = func.builder_mut();
-    let mut code = vec![
-        global_get(meter.fuel),
-        Instr::Const(walrus::ir::Const {
-            value: Value::I64(cost),
-        }),
-        Instr::Binop(walrus::ir::Binop {
-            op: BinaryOp::I64Sub,
-        }),
-        Instr::GlobalSet(walrus::ir::GlobalSet { global: meter.fuel }),
-    ];
-    if check {
-        let then = {
-            let mut t = builder.dangling_instr_seq(None);
-            t.call(meter.out_of_fuel);
-            t.id()
+            Payload::TableSection(r) => {
+                for t in r.clone() {
+                    f.tables += table(t?.ty)?;
+                }
+                raw(&payload)
+            }
+            Payload::MemorySection(r) => {
+                for m in r.clone() {
+                    f.memories.push(memory(m?, true)?);
+                }
+                raw(&payload)
+            }
+            Payload::GlobalSection(r) => {
+                for (i, g) in r.clone().into_iter().enumerate() {
+                    if g?.ty.mutable {
+                        f.mutable_globals.push(f.imported_globals + i as u32);
+                    }
+                }
+                f.defined_globals = r.count();
+                Section::Global(r.clone())
+            }
+            Payload::ExportSection(r) => {
+                for e in r.clone() {
+                    f.instrumented |= e?.name.starts_with("__gh_");
+                }
+                Section::Export(r.clone())
+            }
+            Payload::StartSection { func, .. } => {
+                f.start = Some(*func);
+                Section::Start
+            }
+            Payload::CodeSectionStart { .. } => Section::Code,
+            Payload::CodeSectionEntry(body) => {
+                input.bodies.push(body.clone());
+                continue;
+            }
+            Payload::End(_) => break,
+            _ => match payload.as_section() {
+                Some(_) => raw(&payload),
+                None => bail!("unexpected payload {payload:?}"),
+            },
         };
-        let otherwise = builder.dangling_instr_seq(None).id();
-        code.extend([
-            global_get(meter.fuel),
-            Instr::Const(walrus::ir::Const {
-                value: Value::I64(0),
-            }),
-            Instr::Binop(walrus::ir::Binop {
-                op: BinaryOp::I64LtS,
-            }),
-            Instr::IfElse(walrus::ir::IfElse {
-                consequent: then,
-                alternative: otherwise,
-            }),
-        ]);
+        input.sections.push(section);
     }
-    let mut at = builder.instr_seq(seq);
-    for (k, instr) in code.into_iter().enumerate() {
-        at.instr_at(pos + k, instr);
+    Ok(input)
+}
+
+fn raw(payload: &Payload<'_>) -> Section<'static> {
+    let (id, range) = payload.as_section().expect("a section payload");
+    Section::Raw(id, range)
+}
+
+fn memory(m: wasmparser::MemoryType, defined: bool) -> Result<(bool, u64)> {
+    if m.memory64 {
+        bail!("64-bit memories are not supported");
     }
+    Ok((defined, m.initial))
 }
 
-fn global_get(global: GlobalId) -> Instr {
-    Instr::GlobalGet(walrus::ir::GlobalGet { global })
+fn table(t: wasmparser::TableType) -> Result<u32> {
+    if t.table64 {
+        bail!("64-bit tables are not supported");
+    }
+    Ok(1)
 }
 
-/// Whether running code changes state a memory-and-globals snapshot cannot restore.
-fn mutates_tables_or_segments(module: &Module) -> bool {
-    module.funcs.iter_local().any(|(_, func)| {
-        let mut seqs = Vec::new();
-        collect_seqs(func, func.entry_block(), &mut seqs);
-        seqs.iter().any(|&s| {
-            func.block(s).instrs.iter().any(|(i, _)| {
-                matches!(
-                    i,
-                    Instr::TableSet(_)
-                        | Instr::TableGrow(_)
-                        | Instr::TableFill(_)
-                        | Instr::TableCopy(_)
-                        | Instr::TableInit(_)
-                        | Instr::ElemDrop(_)
-                        | Instr::DataDrop(_)
-                )
-            })
-        })
-    })
+/// Writes the instrumented module: input sections in order, with the changed ones
+/// replaced and the missing ones the instrumentation needs inserted where they belong.
+fn emit(
+    wasm: &[u8],
+    input: &Input<'_>,
+    plan: &Plan,
+    code: CodeSection,
+    unsafe_snapshot: bool,
+) -> Result<Vec<u8>> {
+    let mut out = wasm_encoder::Module::new();
+    let mut code = Some(code);
+    // Sections the instrumentation needs, by rank, until written.
+    let mut pending = vec![1u8, 3, 7, 8, 12];
+    let mut rt = RoundtripReencoder;
+    for section in &input.sections {
+        if let Some(rank) = section.rank() {
+            for missing in take_before(&mut pending, rank) {
+                emit_new(&mut out, missing, input, plan, &mut code, unsafe_snapshot);
+            }
+        }
+        match section {
+            Section::Raw(id, range) => {
+                out.section(&RawSection {
+                    id: *id,
+                    data: &wasm[range.clone()],
+                });
+            }
+            Section::Type(r) => {
+                let mut s = TypeSection::new();
+                rt.parse_type_section(&mut s, r.clone())?;
+                add_types(&mut s);
+                out.section(&s);
+            }
+            Section::Function(r) => {
+                let mut s = FunctionSection::new();
+                rt.parse_function_section(&mut s, r.clone())?;
+                plan.helper_types().for_each(|t| {
+                    s.function(t);
+                });
+                out.section(&s);
+            }
+            Section::Global(r) => {
+                let mut s = GlobalSection::new();
+                rt.parse_global_section(&mut s, r.clone())?;
+                add_globals(&mut s, input, unsafe_snapshot);
+                out.section(&s);
+            }
+            Section::Export(r) => {
+                let mut s = ExportSection::new();
+                rt.parse_export_section(&mut s, r.clone())?;
+                add_exports(&mut s, &input.facts, plan, unsafe_snapshot);
+                out.section(&s);
+            }
+            Section::Start => {}
+            Section::Code => {
+                out.section(code.as_ref().expect("one code section"));
+                code = None;
+            }
+        }
+    }
+    for missing in std::mem::take(&mut pending) {
+        emit_new(&mut out, missing, input, plan, &mut code, unsafe_snapshot);
+    }
+    Ok(out.finish())
 }
 
-/// Exports the metering globals, every mutable global and every defined memory.
-fn export_state(
-    module: &mut Module,
-    own: [GlobalId; 4],
-    defined: &[(MemoryId, GlobalId)],
+/// Removes and returns the ranks in `pending` that must come before `rank`; a section
+/// of `rank` itself replaces the pending one.
+fn take_before(pending: &mut Vec<u8>, rank: u8) -> Vec<u8> {
+    let (before, after): (Vec<u8>, Vec<u8>) = pending.iter().partition(|&&r| r < rank);
+    *pending = after.into_iter().filter(|&r| r != rank).collect();
+    before
+}
+
+/// Writes a section of `rank` the input lacks, with only what the instrumentation adds.
+fn emit_new(
+    out: &mut wasm_encoder::Module,
+    rank: u8,
+    input: &Input<'_>,
+    plan: &Plan,
+    code: &mut Option<CodeSection>,
     unsafe_snapshot: bool,
 ) {
-    let [fuel, limit, trap, want] = own;
-    module.exports.add(FUEL_GLOBAL, fuel);
-    module.exports.add(MEM_LIMIT_GLOBAL, limit);
-    module.exports.add(TRAP_GLOBAL, trap);
-    module.exports.add(MEM_WANT_GLOBAL, want);
-    let mutable: Vec<GlobalId> = module
-        .globals
-        .iter()
-        .filter(|g| g.mutable && !own.contains(&g.id()))
-        .filter(|g| matches!(g.kind, walrus::GlobalKind::Local(_)))
-        .map(|g| g.id())
-        .collect();
-    for (n, g) in mutable.into_iter().enumerate() {
-        module.exports.add(&format!("{GLOBAL_PREFIX}{n}"), g);
+    match rank {
+        1 => {
+            let mut s = TypeSection::new();
+            add_types(&mut s);
+            out.section(&s);
+        }
+        3 => {
+            let mut s = FunctionSection::new();
+            plan.helper_types().for_each(|t| {
+                s.function(t);
+            });
+            out.section(&s);
+        }
+        7 => {
+            let mut s = GlobalSection::new();
+            add_globals(&mut s, input, unsafe_snapshot);
+            out.section(&s);
+        }
+        8 => {
+            let mut s = ExportSection::new();
+            add_exports(&mut s, &input.facts, plan, unsafe_snapshot);
+            out.section(&s);
+        }
+        12 => {
+            if let Some(code) = code.take() {
+                out.section(&code);
+            }
+        }
+        _ => unreachable!("only the ranks listed in `emit`"),
     }
-    for (n, (memory, pages)) in defined.iter().enumerate() {
-        module
-            .exports
-            .add(&format!("{MEMORY_PREFIX}{n}"), ExportItem::Memory(*memory));
-        module.exports.add(&format!("{PAGES_PREFIX}{n}"), *pages);
+}
+
+/// `() -> ()` and `(i32) -> i32`, at `Plan::void_type` and `Plan::i32_type`.
+fn add_types(s: &mut TypeSection) {
+    s.ty().function([], []);
+    s.ty().function([ValType::I32], [ValType::I32]);
+}
+
+/// The globals at the indices `Plan::new` assigned.
+fn add_globals(s: &mut GlobalSection, input: &Input<'_>, unsafe_snapshot: bool) {
+    let mut add = |ty: ValType, init: ConstExpr| {
+        let ty = GlobalType {
+            val_type: ty,
+            mutable: true,
+            shared: false,
+        };
+        s.global(ty, &init);
+    };
+    add(ValType::I64, ConstExpr::i64_const(i64::MAX));
+    add(ValType::I32, ConstExpr::i32_const(-1));
+    add(ValType::I32, ConstExpr::i32_const(DEFAULT_TABLE_LIMIT));
+    add(ValType::I32, ConstExpr::i32_const(0));
+    add(ValType::I64, ConstExpr::i64_const(0));
+    for &(defined, initial) in &input.facts.memories {
+        if defined {
+            let initial = i32::try_from(initial).unwrap_or(i32::MAX);
+            add(ValType::I32, ConstExpr::i32_const(initial));
+        }
     }
     if unsafe_snapshot {
-        let g =
-            module
-                .globals
-                .add_local(ValType::I32, false, false, ConstExpr::Value(Value::I32(1)));
-        module.exports.add(SNAPSHOT_UNSAFE, g);
+        let ty = GlobalType {
+            val_type: ValType::I32,
+            mutable: false,
+            shared: false,
+        };
+        s.global(ty, &ConstExpr::i32_const(1));
+    }
+}
+
+/// Exports the metering globals, every mutable global, every defined memory and the
+/// start function.
+fn add_exports(s: &mut ExportSection, f: &Facts, plan: &Plan, unsafe_snapshot: bool) {
+    s.export(FUEL_GLOBAL, ExportKind::Global, plan.fuel);
+    s.export(MEM_LIMIT_GLOBAL, ExportKind::Global, plan.mem_limit);
+    s.export(TABLE_LIMIT_GLOBAL, ExportKind::Global, plan.table_limit);
+    s.export(TRAP_GLOBAL, ExportKind::Global, plan.trap);
+    s.export(MEM_WANT_GLOBAL, ExportKind::Global, plan.want);
+    let pages = plan.pages.iter().flatten().copied();
+    for (n, g) in f.mutable_globals.iter().copied().chain(pages).enumerate() {
+        s.export(&format!("{GLOBAL_PREFIX}{n}"), ExportKind::Global, g);
+    }
+    let defined = plan.pages.iter().enumerate();
+    let defined = defined.filter_map(|(m, p)| p.map(|p| (m as u32, p)));
+    for (n, (memory, pages)) in defined.enumerate() {
+        s.export(&format!("{MEMORY_PREFIX}{n}"), ExportKind::Memory, memory);
+        s.export(&format!("{PAGES_PREFIX}{n}"), ExportKind::Global, pages);
+    }
+    if unsafe_snapshot {
+        s.export(SNAPSHOT_UNSAFE, ExportKind::Global, plan.next_global);
+    }
+    if let Some(start) = f.start {
+        s.export(START_EXPORT, ExportKind::Func, start);
     }
 }
 
