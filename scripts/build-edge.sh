@@ -10,6 +10,9 @@
 #
 #   scripts/build-edge.sh                 everything
 #   scripts/build-edge.sh --worker-only   step 3 only
+#   scripts/build-edge.sh --registry-only step 2 only
+# GUARDHOUSE_EDGE_GATEWAYS ("name=path.yaml …") picks the gateways the registry holds
+# (default: default, hostile, bench); the Worker's GATEWAY var picks one of them.
 # GUARDHOUSE_EDGE_PREBUILT=1 makes it a no-op: tests build once, then start several
 # `wrangler dev` (whose [build] command is this script) without rebuilding.
 set -euo pipefail
@@ -22,7 +25,10 @@ OUT=host-edge/generated
 BUILD=host-edge/build
 
 worker_only=0
+registry_only=0
 [ "${1:-}" = --worker-only ] && worker_only=1
+[ "${1:-}" = --registry-only ] && registry_only=1
+GATEWAYS=${GUARDHOUSE_EDGE_GATEWAYS:-default=guards/gateway.yaml hostile=tests/configs/hostile.yaml bench=tests/edge/bench-gateway.yaml}
 
 if [ "$worker_only" = 0 ]; then
   if [ ! -f guards/dist/simple-pattern.wasm ] || [ ! -f tests/fixtures/dist/hostile.wasm ]; then
@@ -33,9 +39,10 @@ if [ "$worker_only" = 0 ]; then
   echo "== edge: transpiling guards (gh-transpile)"
   # The host tool shares target/ with guardhouse (test.sh has built it there already).
   cargo build --release -p guardhouse-transpile --bin gh-transpile
-  target/release/gh-transpile --out "$OUT" \
-    default=guards/gateway.yaml hostile=tests/configs/hostile.yaml bench=tests/edge/bench-gateway.yaml
+  # shellcheck disable=SC2086 # one word per gateway
+  target/release/gh-transpile --out "$OUT" $GATEWAYS
 fi
+[ "$registry_only" = 1 ] && exit 0
 
 if [ ! -f "$OUT/registry.mjs" ]; then
   echo "build-edge: $OUT/registry.mjs is missing (hint: run scripts/build-edge.sh without --worker-only)" >&2

@@ -4,6 +4,7 @@
 // tests set GUARDHOUSE_EDGE_PREBUILT=1 so wrangler's [build] step does nothing).
 // Every server runs in its own process group and is killed when the test process exits.
 
+import fs from 'node:fs';
 import path from 'node:path';
 
 import { ROOT, freePort, healthy, launch as spawnGroup } from '../support/process.mjs';
@@ -20,7 +21,21 @@ export const GATEWAYS = {
   default: path.join(ROOT, 'guards/gateway.yaml'),
   hostile: path.join(ROOT, 'tests/configs/hostile.yaml'),
   bench: path.join(ROOT, 'tests/edge/bench-gateway.yaml'),
+  guests: path.join(ROOT, 'guards/gateway-guests.yaml'),
 };
+
+/** The example suites (guards/suites) written for `gatewayFile` (their `gateway:` line). */
+export function suitesFor(gatewayFile) {
+  const dir = path.join(ROOT, 'guards/suites');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .filter((f) => {
+      const named = fs.readFileSync(path.join(dir, f), 'utf8').match(/^gateway:\s*(\S+)\s*$/m)?.[1];
+      return named !== undefined && path.resolve(dir, named) === gatewayFile;
+    });
+}
 
 /** Environment for wrangler: no telemetry, no Request.cf download, no rebuild. */
 export const WRANGLER_ENV = {

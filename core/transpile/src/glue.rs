@@ -66,6 +66,14 @@ const _debugLog = (...args) => {
 const BACKPRESSURE_ORIGINAL: &str = "const backpressureCleared = false;";
 const BACKPRESSURE_FIXED: &str = "let backpressureCleared = false;";
 
+/// jco 1.14's `_liftFlatRecord` (emitted for guards whose exports lift records, e.g.
+/// componentize-js output) destructures `storagePtr` as a `const` and assigns to it:
+/// esbuild rejects it the same way.
+const LIFT_RECORD_ORIGINAL: &str =
+    "const { memory, useDirectParams, storagePtr, storageLen, params } = ctx;";
+const LIFT_RECORD_FIXED: &str =
+    "let { memory, useDirectParams, storagePtr, storageLen, params } = ctx;";
+
 /// Applies the rewrites that match; returns the glue and how many applied.
 pub fn patch_glue(glue: &str) -> (String, usize) {
     let mut out = glue.to_string();
@@ -74,6 +82,7 @@ pub fn patch_glue(glue: &str) -> (String, usize) {
         (UTF8_ORIGINAL, UTF8_FAST),
         (DEBUG_ORIGINAL, DEBUG_FAST),
         (BACKPRESSURE_ORIGINAL, BACKPRESSURE_FIXED),
+        (LIFT_RECORD_ORIGINAL, LIFT_RECORD_FIXED),
     ] {
         if out.contains(from) {
             out = out.replacen(from, to, 1);
@@ -108,6 +117,16 @@ mod tests {
             patch_glue("  waitForBackpressure() {\n    const backpressureCleared = false;\n");
         assert_eq!(n, 1);
         assert!(out.contains("let backpressureCleared = false;"));
+    }
+
+    #[test]
+    fn const_destructuring_esbuild_rejects_is_fixed() {
+        let glue = format!(
+            "  {LIFT_RECORD_ORIGINAL}\n    if (useDirectParams) {{\n      storagePtr = params[0]\n    }}\n"
+        );
+        let (out, n) = patch_glue(&glue);
+        assert_eq!(n, 1);
+        assert!(out.contains("  let { memory, useDirectParams, storagePtr"));
     }
 
     #[test]

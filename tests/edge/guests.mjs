@@ -1,0 +1,49 @@
+// The guest corpus (guards/gateway-guests.yaml: Python via componentize-py, JavaScript
+// via componentize-js, Rust wasip1 through the preview1 adapter, Rust wasip2) on the
+// edge: the Worker under wrangler dev answers every guest suite exactly as native
+// `guardhouse serve` does, case by case and field by field (timings aside).
+// Not a *.test.mjs: it needs a registry built with the guests gateway, which
+// scripts/test-edge.sh builds before running it (GUARDHOUSE_EDGE_GATEWAYS=guests=…).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { GATEWAYS, ROOT, get, post, startEdge, startNative, suitesFor } from './servers.mjs';
+import { assertSameReport } from './compare.mjs';
+
+let edge;
+let native;
+
+before(async () => {
+  // Both start even if one fails, so `after` can stop whichever did.
+  const started = await Promise.allSettled([startEdge('guests'), startNative('guests')]);
+  [edge, native] = started.map((s) => s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+});
+
+after(async () => {
+  await Promise.all([edge?.stop(), native?.stop()]);
+});
+
+test('the guest guards load on the edge with the same inspection as native', async () => {
+  const [e, n] = await Promise.all([get(edge.base, '/v1/guards'), get(native.base, '/v1/guards')]);
+  assert.equal(e.status, 200, JSON.stringify(e.json));
+  assert.deepEqual(e.json, n.json);
+  assert.deepEqual(e.json.map((g) => g.id).sort(), ['js-guard', 'python-guard', 'rust-wasip1', 'rust-wasip2']);
+});
+
+test('every guest suite passes on the edge with the same results as native', async () => {
+  const suites = suitesFor(GATEWAYS.guests);
+  assert.deepEqual(suites, ['js-guard.yaml', 'python-guard.yaml', 'rust-wasip1.yaml', 'rust-wasip2.yaml']);
+  for (const file of suites) {
+    const body = fs.readFileSync(path.join(ROOT, 'guards/suites', file), 'utf8');
+    const [e, n] = await Promise.all([post(edge.base, '/v1/test', body), post(native.base, '/v1/test', body)]);
+    assert.equal(e.status, 200, `${file}: ${JSON.stringify(e.json)}`);
+    assert.equal(n.status, 200, `${file}: ${JSON.stringify(n.json)}`);
+    assertSameReport(e.json, n.json, file);
+    assert.equal(e.json.failed, 0, `${file}: ${JSON.stringify(e.json.results.filter((r) => !r.passed))}`);
+  }
+});
