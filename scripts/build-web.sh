@@ -2,7 +2,7 @@
 # Builds the web page into web-ui/dist, offline: cargo (wasm32) + wasm-bindgen (the CLI
 # at Cargo.lock's version), the guard worker and the shared JS runtime
 # (core/js/guard-runtime.mjs) with jco's preview2-shim browser files, and the demo's
-# example guards, gateway and suites. WEB_OPT=1 also runs binaryen's wasm-opt (npm).
+# guards (examples and guests), gateways and suites. WEB_OPT=1 also runs binaryen's wasm-opt (npm).
 # WEB_PROFILE=size builds the app with opt-level s, LTO and one codegen unit: 41 % less
 # wasm (7.4 MB, 2.3 MB gzip) but ~100 ms slower first transpile on a cold page (see
 # web-ui/README.md); the default is the workspace's release profile.
@@ -23,6 +23,7 @@ if [ ! -f guards/dist/simple-pattern.wasm ]; then
   echo "guards/dist is empty: run scripts/build-guards.sh first" >&2
   exit 2
 fi
+[ -f guards/dist/python-guard.wasm ] || echo "warning: the guest guards are not built (scripts/build-guests.sh): their suites will fail in the page" >&2
 [ -f core/js/guard-runtime.mjs ] || { echo "core/js/guard-runtime.mjs is missing" >&2; exit 2; }
 
 case "${WEB_PROFILE:-release}" in
@@ -57,11 +58,16 @@ if grep -n "node_modules\|@bytecodealliance" "$OUT"/*.mjs | grep -v '^[^:]*:[0-9
 fi
 cp node_modules/@bytecodealliance/preview2-shim/lib/browser/*.js "$OUT/preview2-shim/"
 
-cp guards/gateway.yaml "$OUT/guards/"
+# The page starts with gateway.yaml's chain; a suite naming another gateway listed in
+# demo.json (gateway-guests.yaml: the Python, JavaScript and Rust WASI guests) gets that
+# chain, and its guards load, when it runs.
+cp guards/gateway*.yaml "$OUT/guards/"
 cp guards/dist/*.wasm "$OUT/guards/dist/"
 cp guards/suites/*.yaml "$OUT/guards/suites/"
-suites=$(cd "$OUT" && ls guards/suites/*.yaml | sed 's/.*/"&"/' | paste -sd, -)
-printf '{"gateway": "guards/gateway.yaml", "suites": [%s]}\n' "$suites" > "$OUT/demo.json"
+list() { ls "$@" | sed 's/.*/"&"/' | paste -sd, -; }
+gateways=$(cd "$OUT" && list guards/gateway*.yaml)
+suites=$(cd "$OUT" && list guards/suites/*.yaml)
+printf '{"gateway": "guards/gateway.yaml", "gateways": [%s], "suites": [%s]}\n' "$gateways" "$suites" > "$OUT/demo.json"
 
 size=$(stat -c %s "$OUT/app_bg.wasm")
 echo "web-ui/dist built: app_bg.wasm $((size / 1024)) KiB"

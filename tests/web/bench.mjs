@@ -1,14 +1,17 @@
 // Benchmark of the web page in Chromium (prints numbers, no thresholds): per-call time
 // of simple-pattern over 50 tools after load, persistent and per_call; first-run time
-// (transpile + compile) per example guard; and the native figure from this machine.
+// (transpile + compile) per example guard; the guests' (Python, JavaScript, Rust WASI)
+// first load in a warm page and the big guests' per-call times; and the native figure
+// from this machine.
 // Run: node tests/web/bench.mjs (after scripts/build-web.sh). Writes bench-results/web.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ROOT, cli, openBrowser, startServer, waitLoaded } from './helpers.mjs';
+import { ROOT, clickAndWaitRun, cli, openBrowser, startServer, waitLoaded } from './helpers.mjs';
 
 const ITER = Number(process.env.BENCH_ITERATIONS || 300);
+const GUEST_ITER = Number(process.env.BENCH_GUEST_ITERATIONS || 40);
 const tools = Array.from({ length: 50 }, (_, i) => ({
   name: `tool_${i}`, description: `Gets record ${i} by id`, input_schema: { type: 'object' },
 }));
@@ -46,6 +49,25 @@ try {
       page_round_trip_us: stats(r.wall_us.slice(10)),
     };
   }
+  // Running a guest suite puts gateway-guests.yaml's chain on the page and loads its guards.
+  await page.selectOption('[data-testid=suite-select]', 'guards/suites/python-guard.yaml');
+  await clickAndWaitRun(page, '[data-testid=run-suite]', 120000);
+  const loads = JSON.parse(await page.evaluate(async () => (await import('./app.js')).load_timings()));
+  out.guests_first_load = loads.filter((m) => !out.preload.some((p) => p.path === m.path));
+  out.guests_5_tools = {};
+  for (const guard of ['python-guard', 'js-guard']) {
+    for (const mode of ['persistent', 'per_call']) {
+      const r = JSON.parse(await page.evaluate(async ([guard, mode, payload, n]) =>
+        (await import('./app.js')).bench_guard(guard, 'tools_list', payload, mode, n),
+      [guard, mode, JSON.stringify({ tools: tools.slice(0, 5) }), GUEST_ITER]));
+      out.guests_5_tools[`${guard} ${mode}`] = {
+        decision: r.decision,
+        call_us: stats(r.call_us.slice(3)),
+        instantiate_us: stats(r.instantiate_us.slice(3)),
+        page_round_trip_us: stats(r.wall_us.slice(3)),
+      };
+    }
+  }
   if (browser.errors.length) out.console_errors = browser.errors;
 } finally {
   await browser.close();
@@ -80,6 +102,16 @@ for (const [mode, r] of Object.entries(out.simple_pattern_50_tools)) {
 console.log('  first run per guard (warm page): transpile + compile, total incl. worker load and settings hooks');
 for (const r of out.first_run) {
   console.log(`    ${r.path.padEnd(40)} ${String(Math.round(r.size / 1024)).padStart(4)} KB  transpile ${f(r.transpile_ms)} ms  compile ${f(r.compile_ms)} ms  total ${f(r.total_ms)} ms`);
+}
+console.log('  guests, first load in a warm page (when their suite first runs):');
+for (const r of out.guests_first_load) {
+  console.log(`    ${r.path.padEnd(40)} ${String(Math.round(r.size / 1024)).padStart(5)} KB  transpile ${f(r.transpile_ms)} ms  compile ${f(r.compile_ms)} ms`
+    + `  worker ${f(r.start_ms)} ms  settings ${f(r.settings_ms)} ms  total ${f(r.total_ms)} ms`);
+}
+console.log(`  guests, 5 tools, ${GUEST_ITER} calls per mode (instantiate: snapshot restore for per_call, re-instantiation for WASI guards):`);
+for (const [what, r] of Object.entries(out.guests_5_tools)) {
+  console.log(`    ${what.padEnd(24)} call p50 ${f(r.call_us.p50)} µs | instantiate p50 ${f(r.instantiate_us.p50)} µs`
+    + ` | page round trip p50 ${f(r.page_round_trip_us.p50)} µs (${r.decision})`);
 }
 console.log('  demo preload (cold page):');
 for (const r of out.preload) {

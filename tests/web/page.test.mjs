@@ -1,9 +1,11 @@
 // End-to-end tests of the web page in Debian's Chromium: the page's decisions must equal
-// the native CLI's on the same cases, links must reproduce results in a fresh browser,
-// and a looping guard must end as guard_timeout while the page keeps answering.
+// the native CLI's on the same cases (every suite in guards/suites, the guests' on their
+// own gateway), links must reproduce results in a fresh browser (also with guards over
+// the embedding limit), and a looping guard must end as guard_timeout while the page
+// keeps answering.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,8 +13,15 @@ import {
   ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, runs, startServer, upload, waitLoaded,
 } from './helpers.mjs';
 
-const GUARDS = readdirSync(join(ROOT, 'guards/dist')).filter((f) => f.endsWith('.wasm'));
-const SUITES = readdirSync(join(ROOT, 'guards/suites')).filter((f) => f.endsWith('.yaml'));
+/** The example guards: the modules of the demo chain (guards/gateway.yaml). */
+const GUARDS = [...readFileSync(join(ROOT, 'guards/gateway.yaml'), 'utf8').matchAll(/module_path: dist\/(\S+\.wasm)/g)]
+  .map((m) => m[1]);
+/** Suites on another gateway than the demo's (the guests': Python, JavaScript, Rust WASI). */
+const ownGateway = (suite) => /^gateway: (?!\.\.\/gateway\.yaml$)/m.test(readFileSync(join(ROOT, 'guards/suites', suite), 'utf8'));
+// The guest suites first, so the page ends on the demo chain again (later tests use it).
+const SUITES = readdirSync(join(ROOT, 'guards/suites')).filter((f) => f.endsWith('.yaml'))
+  .sort((a, b) => Number(ownGateway(b)) - Number(ownGateway(a)) || a.localeCompare(b));
+const GUESTS = SUITES.filter(ownGateway);
 let server;
 let browser;
 
@@ -40,13 +49,32 @@ async function suiteTable(page, name) {
     .map((r) => [r.dataset.case, { decision: r.dataset.decision, code: r.dataset.code || null }])));
 }
 
-test('each example guard uploads, and every example suite decides as `guardhouse test`', async () => {
+/** Records every text the loading status and the info notices show, from now on. */
+function watchStatus(page) {
+  return page.evaluate(() => {
+    window.__status = new Set();
+    const grab = () => {
+      for (const n of document.querySelectorAll('[data-testid=loading], [data-testid=info]')) {
+        if (n.textContent.trim()) window.__status.add(n.textContent.trim());
+      }
+    };
+    new MutationObserver(grab).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** What loading each module cost, as the page measured it. */
+async function loadTimings(page) {
+  return JSON.parse(await page.evaluate(async () => (await import('./app.js')).load_timings()));
+}
+
+test('each example guard uploads, and every suite (examples and guests) decides as `guardhouse test`', async (t) => {
   const { page } = browser;
   await upload(page, GUARDS.map((g) => join(ROOT, 'guards/dist', g)));
   const cards = await page.$$eval('[data-testid=guard-card]', (els) => els.map((e) => e.dataset.guard));
   assert.equal(cards.length, 7, `guards after upload: ${cards}`);
   // One suite comes in through the import button: CLI case files load unchanged.
   await upload(page, [join(ROOT, 'guards/suites/simple-pattern.yaml')]);
+  await watchStatus(page);
   let compared = 0;
   for (const suite of SUITES) {
     const [native] = cli(['test', join(ROOT, 'guards/suites', suite)]);
@@ -57,8 +85,23 @@ test('each example guard uploads, and every example suite decides as `guardhouse
       assert.deepEqual(page_[r.name], want, `${suite} / ${r.name}`);
       compared += 1;
     }
+    const source = await page.textContent('[data-testid=chain-source]');
+    const gateway = ownGateway(suite) ? 'guards/gateway-guests.yaml' : 'guards/gateway.yaml';
+    assert.ok(suite === 'simple-pattern.yaml' || source.includes(gateway), `${suite} ran on ${source}`);
   }
-  assert.ok(compared >= 50, `compared ${compared} cases`);
+  assert.ok(GUESTS.length >= 4, `guest suites: ${GUESTS}`);
+  assert.ok(compared >= 90, `compared ${compared} cases`);
+  // The guests loaded when their first suite ran (a warm page), stage by stage.
+  const seen = await page.evaluate(() => [...window.__status]);
+  for (const stage of ['transpiling and metering', 'compiling']) {
+    assert.ok(seen.some((s) => new RegExp(`python-guard\\.wasm \\([0-9.]+ MB\\): ${stage}… \\d+\\.\\d s$`).test(s)),
+      `the status showed python-guard's ${stage} stage: ${seen.join(' | ')}`);
+  }
+  assert.ok(seen.some((s) => /^loaded dist\/python-guard\.wasm \([0-9.]+ MB\) in [0-9.]+ m?s \(transpile \+ meter/.test(s)),
+    `the page reported python-guard's load time: ${seen.join(' | ')}`);
+  const py = (await loadTimings(page)).find((m) => m.path === 'dist/python-guard.wasm');
+  t.diagnostic(`python-guard (${(py.size / 1048576).toFixed(1)} MB), first load in a warm page: ${py.total_ms.toFixed(0)} ms`
+    + ` (transpile + meter ${py.transpile_ms.toFixed(0)}, compile ${py.compile_ms.toFixed(0)}, worker ${py.start_ms.toFixed(0)}, settings ${py.settings_ms.toFixed(0)})`);
   assertNoConsoleErrors(browser);
 });
 
@@ -317,5 +360,37 @@ test('a chain edit (a guard disabled) changes the run and travel in the exported
   assert.deepEqual([got.decision, got.code, got.guard],
     [native.evaluation.decision, native.evaluation.deny?.code ?? null, native.evaluation.deny?.guard ?? null]);
   assert.deepEqual(got.rows.map((r) => [r.guard, r.decision]), native.evaluation.trace.map((t) => [t.guard, t.decision]));
+  assertNoConsoleErrors(browser);
+});
+
+test('a link to a chain with guards over the embedding limit names them by sha256, and runs once they are dropped', async () => {
+  const { page } = browser;
+  await page.goto(server.url);
+  await waitLoaded(page);
+  await suiteTable(page, 'guards/suites/python-guard.yaml');
+  await page.click('[data-testid=suite-row]:first-child a');
+  await page.click('[data-testid=reset-instances]');
+  const first = await runAndRead(page);
+  assert.equal(first.rows[0]?.guard, 'python-guard', JSON.stringify(first));
+  await page.click('[data-testid=copy-link]');
+  const link = await page.inputValue('[data-testid=share-link]');
+  const fresh = await openBrowser();
+  try {
+    await fresh.page.goto(link);
+    await fresh.page.waitForSelector('[data-testid=needed-module]', { timeout: 60000 });
+    const needed = await fresh.page.$$eval('[data-testid=needed-module]', (els) => els.map((e) => e.textContent));
+    assert.equal(needed.length, 2, needed.join('\n'));
+    for (const g of ['python-guard', 'js-guard']) {
+      const sha = cli(['inspect', join(ROOT, `guards/dist/${g}.wasm`)]).sha256;
+      assert.ok(needed.some((n) => n.includes(`dist/${g}.wasm`) && n.includes(sha)), `${g} is asked for by sha256: ${needed}`);
+    }
+    await upload(fresh.page, ['python-guard', 'js-guard'].map((g) => join(ROOT, `guards/dist/${g}.wasm`)));
+    await linkLoaded(fresh.page);
+    assert.equal(await runs(fresh.page), 0, 'the link ran without a click');
+    assert.deepEqual(await runAndRead(fresh.page), first);
+    assertNoConsoleErrors(fresh);
+  } finally {
+    await fresh.close();
+  }
   assertNoConsoleErrors(browser);
 });

@@ -112,6 +112,22 @@ export function workerRespawns() {
   return respawns;
 }
 
+/** Resolves once the page has painted what is on screen now (or after 50 ms when it does
+ * not paint, e.g. in a hidden tab): a long synchronous stage can then show its status. */
+export function nextPaint() {
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => {
+      if (!done) {
+        done = true;
+        setTimeout(resolve, 0);
+      }
+    };
+    requestAnimationFrame(go);
+    setTimeout(go, 50);
+  });
+}
+
 /** Milliseconds since page load, fractional. */
 export function now() {
   return performance.now();

@@ -9,10 +9,10 @@ use guardhouse_core::inspect::sha256_hex;
 
 use crate::exec;
 use crate::js;
-use crate::loader;
-use crate::model::case_file;
+use crate::loader::{self, Stage};
+use crate::model::{case_file, size};
 use crate::share;
-use crate::state::{AppState, RunView};
+use crate::state::{AppState, RunView, Suite};
 
 /// Runs the edited case through the chain (Ctrl+Enter).
 pub fn run_case(state: AppState) {
@@ -74,20 +74,27 @@ pub fn load_files(state: AppState, files: Vec<(String, Vec<u8>)>) {
             }
             add_module(state, &name, bytes).await;
         }
+        state.set_loading(None);
     });
 }
 
+/// Loads a module, showing each stage with the time elapsed, then what it took.
 async fn add_module(state: AppState, path: &str, bytes: Vec<u8>) {
-    state.loading.set(Some(format!("loading {path}…")));
-    match loader::load_module(path, bytes).await {
+    let what = format!("{path} ({})", size(bytes.len() as u64));
+    // Its own clock: not the time the files took to read.
+    state.set_loading(None);
+    state.set_loading(Some(format!("loading {what}…")));
+    let progress = |stage: Stage| state.set_loading(Some(format!("{what}: {stage}…")));
+    match loader::load_module(path, bytes, &progress).await {
         Ok(m) => {
+            state.info(format!("loaded {what} in {}", m.timings));
             let id = m.file_name().trim_end_matches(".wasm").to_string();
             state.bench.update(|b| b.add_module(m));
             state.selected.set(Some(id));
         }
         Err(e) => state.error(e),
     }
-    state.loading.set(None);
+    state.set_loading(None);
 }
 
 /// Imports a case file: its first case goes to the editor, the file to the suite list,
@@ -98,14 +105,18 @@ pub fn import_case(state: AppState, name: &str, text: &str) {
         Err(e) => return state.error(e.to_string()),
     };
     if let Some(GatewaySource::Inline(cfg)) = &file.gateway {
-        state.bench.update(|b| b.gateway = cfg.clone());
+        state.bench.update(|b| b.set_chain(cfg.clone(), None));
     }
     if let Some(first) = file.cases.first() {
         state.editor.update(|e| e.load_case(first));
     }
     state.suites.update(|s| {
-        s.retain(|(n, _)| n != name);
-        s.push((name.to_string(), file));
+        s.retain(|x| x.name != name);
+        s.push(Suite {
+            name: name.to_string(),
+            file,
+            gateway: None,
+        });
     });
     state.info(format!("imported {name}"));
 }
@@ -174,7 +185,7 @@ pub async fn open_link(state: AppState, fragment: &str) {
         }
     }
     if let Some(GatewaySource::Inline(cfg)) = &shared.file.gateway {
-        state.bench.update(|b| b.gateway = cfg.clone());
+        state.bench.update(|b| b.set_chain(cfg.clone(), None));
     }
     if let Some(first) = shared.file.cases.first() {
         state.editor.update(|e| e.load_case(first));
@@ -188,56 +199,89 @@ pub async fn open_link(state: AppState, fragment: &str) {
     }
 }
 
-/// Loads the demo: the example chain, its guards and suites.
+/// Loads the demo: the example chain, its guards and suites. The guards of the other
+/// gateways the demo serves load when a suite that names one runs.
 pub async fn preload_demo(state: AppState) {
-    let (index, text) = match loader::load_demo().await {
+    let index = match loader::load_demo().await {
         Ok(x) => x,
         Err(e) => return state.error(format!("demo: {e}")),
     };
-    let gateway = match GatewayConfig::parse(&index.gateway, &text) {
-        Ok(g) => g,
-        Err(e) => return state.error(e.to_string()),
-    };
-    state.bench.update(|b| b.gateway = gateway.clone());
-    let mut seen = Vec::new();
-    for g in &gateway.security_guards {
-        if seen.contains(&g.module_path) {
-            continue;
-        }
-        seen.push(g.module_path.clone());
-        let url = loader::module_url(&index.gateway, &g.module_path);
-        match js::fetch(&url).await {
-            Ok(bytes) => add_module(state, g.module_path.trim_start_matches("./"), bytes).await,
-            Err(e) => state.error(e),
-        }
+    if let Err(e) = load_gateway(state, &index.gateway).await {
+        return state.error(e);
     }
     for url in &index.suites {
         match js::fetch_text(url).await {
             Ok(text) => match CaseFile::parse(url, &text) {
-                Ok(file) => state.suites.update(|s| s.push((url.clone(), file))),
+                Ok(file) => {
+                    let gateway = index.suite_gateway(url, &file);
+                    state.suites.update(|s| {
+                        s.push(Suite {
+                            name: url.clone(),
+                            file,
+                            gateway,
+                        })
+                    });
+                }
                 Err(e) => state.error(e.to_string()),
             },
             Err(e) => state.error(e),
         }
     }
-    state.selected.set(None);
 }
 
-/// Runs suite `name` and shows its table.
+/// Puts the gateway file at `url` on the page as the chain and loads the modules it
+/// names that the page does not have yet (relative to the file, as natively).
+async fn load_gateway(state: AppState, url: &str) -> Result<(), String> {
+    let text = js::fetch_text(url).await?;
+    let gateway = GatewayConfig::parse(url, &text).map_err(|e| e.to_string())?;
+    state
+        .bench
+        .update(|b| b.set_chain(gateway.clone(), Some(url.to_string())));
+    let mut seen = Vec::new();
+    for g in &gateway.security_guards {
+        let loaded = state.bench.with_untracked(|b| b.module_for(g).is_some());
+        if loaded || seen.contains(&g.module_path) {
+            continue;
+        }
+        seen.push(g.module_path.clone());
+        let path = g.module_path.trim_start_matches("./");
+        state.set_loading(Some(format!("fetching {path}…")));
+        match js::fetch(&loader::module_url(url, &g.module_path)).await {
+            Ok(bytes) => add_module(state, path, bytes).await,
+            Err(e) => state.error(e),
+        }
+        state.set_loading(None);
+    }
+    state.selected.set(None);
+    Ok(())
+}
+
+/// Runs suite `name` and shows its table. A suite naming a served gateway file runs on
+/// that chain, which stays on the page (so a case opened from the table runs alike).
 pub fn run_suite(state: AppState, name: String) {
     if state.busy.get_untracked() {
         return;
     }
-    let Some(file) = state
+    let Some(suite) = state
         .suites
-        .with_untracked(|s| s.iter().find(|(n, _)| *n == name).map(|(_, f)| f.clone()))
+        .with_untracked(|s| s.iter().find(|x| x.name == name).cloned())
     else {
         return;
     };
     state.busy.set(true);
-    let bench = state.bench.get_untracked();
     spawn_local(async move {
-        let mut report = exec::run_file(&bench, &file).await;
+        if let Some(url) = &suite.gateway
+            && state
+                .bench
+                .with_untracked(|b| b.source.as_deref() != Some(url.as_str()))
+        {
+            match load_gateway(state, url).await {
+                Ok(()) => state.info(format!("chain: {url} (named by {name})")),
+                Err(e) => state.error(e),
+            }
+        }
+        let bench = state.bench.get_untracked();
+        let mut report = exec::run_file(&bench, &suite.file).await;
         report.name = Some(name);
         state.suite_report.set(Some(report));
         state.busy.set(false);

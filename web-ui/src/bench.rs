@@ -12,6 +12,7 @@ use guardhouse_core::{Payload, Phase, Screening};
 
 use crate::exec;
 use crate::loader;
+use crate::model::LoadTimings;
 use crate::state::AppState;
 
 thread_local! {
@@ -83,7 +84,8 @@ pub async fn bench_guard(
     )
 }
 
-/// What loading each module of the page cost: `[{path, size, transpile_ms, compile_ms}]`.
+/// What loading each module of the page cost:
+/// `[{path, size, transpile_ms, compile_ms, start_ms, settings_ms, total_ms}]`.
 #[wasm_bindgen]
 pub fn load_timings() -> Result<String, JsValue> {
     let state = state()?;
@@ -91,8 +93,10 @@ pub fn load_timings() -> Result<String, JsValue> {
         b.modules
             .iter()
             .map(|m| {
-                json!({"path": m.path, "size": m.info.size,
-                       "transpile_ms": m.transpile_ms, "compile_ms": m.compile_ms})
+                let mut o = timings_json(&m.timings);
+                o.insert("path".into(), m.path.clone().into());
+                o.insert("size".into(), m.info.size.into());
+                Value::Object(o)
             })
             .collect()
     });
@@ -106,16 +110,19 @@ pub async fn bench_load(url: String) -> Result<String, JsValue> {
     let bytes = crate::js::fetch(&url)
         .await
         .map_err(|e| JsValue::from_str(&e))?;
-    let start = crate::js::now();
-    let m = loader::load_module(&url, bytes)
+    let m = loader::load_module(&url, bytes, &|_| {})
         .await
         .map_err(|e| JsValue::from_str(&e))?;
-    let total = crate::js::now() - start;
-    Ok(
-        json!({"path": url, "size": m.info.size, "transpile_ms": m.transpile_ms,
-              "compile_ms": m.compile_ms, "total_ms": total})
-        .to_string(),
-    )
+    let mut out = timings_json(&m.timings);
+    out.insert("path".into(), url.into());
+    out.insert("size".into(), m.info.size.into());
+    Ok(Value::Object(out).to_string())
+}
+
+fn timings_json(t: &LoadTimings) -> serde_json::Map<String, Value> {
+    let v = json!({"transpile_ms": t.transpile_ms, "compile_ms": t.compile_ms,
+                   "start_ms": t.start_ms, "settings_ms": t.settings_ms, "total_ms": t.total_ms});
+    v.as_object().cloned().unwrap_or_default()
 }
 
 fn err(e: impl ToString) -> JsValue {

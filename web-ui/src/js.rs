@@ -28,6 +28,9 @@ extern "C" {
     #[wasm_bindgen(js_name = workerRespawns)]
     pub fn worker_respawns() -> u32;
     pub fn now() -> f64;
+    /// Resolves after the next paint (a status set now is on screen).
+    #[wasm_bindgen(js_name = nextPaint)]
+    pub fn next_paint() -> Promise;
     #[wasm_bindgen(js_name = copyText)]
     pub fn copy_text(text: &str) -> Promise;
     pub fn download(name: &str, text: &str);

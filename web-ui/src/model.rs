@@ -22,8 +22,54 @@ pub struct LoadedModule {
     pub schema: Option<String>,
     /// What `get-default-config` returned.
     pub defaults: Option<Map<String, Value>>,
+    pub timings: LoadTimings,
+}
+
+/// What loading a module cost, by stage (milliseconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoadTimings {
+    /// Bindgen and the metering pass.
     pub transpile_ms: f64,
+    /// `WebAssembly.compile` of the core modules.
     pub compile_ms: f64,
+    /// The worker importing the glue.
+    pub start_ms: f64,
+    /// The settings hooks, which include the first instantiation.
+    pub settings_ms: f64,
+    /// From the bytes to a loaded guard (inspection included).
+    pub total_ms: f64,
+}
+
+impl std::fmt::Display for LoadTimings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (transpile + meter {}, compile {}, worker {}, settings {})",
+            duration(self.total_ms),
+            duration(self.transpile_ms),
+            duration(self.compile_ms),
+            duration(self.start_ms),
+            duration(self.settings_ms)
+        )
+    }
+}
+
+/// `850 ms` or `2.41 s`.
+pub fn duration(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// `113 KB` or `17.7 MB` (powers of 1024, as the guard cards show sizes).
+pub fn size(bytes: u64) -> String {
+    if bytes < 1 << 20 {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{:.1} MB", bytes as f64 / f64::from(1 << 20))
+    }
 }
 
 impl LoadedModule {
@@ -38,9 +84,18 @@ impl LoadedModule {
 pub struct Workbench {
     pub modules: Vec<LoadedModule>,
     pub gateway: GatewayConfig,
+    /// Where the chain came from when it is a served gateway file (its URL); `None` for
+    /// a chain from a link or an imported case.
+    pub source: Option<String>,
 }
 
 impl Workbench {
+    /// Replaces the chain; loaded modules stay (they are matched by path again).
+    pub fn set_chain(&mut self, gateway: GatewayConfig, source: Option<String>) {
+        self.gateway = gateway;
+        self.source = source;
+    }
+
     /// The module guard `g` runs.
     pub fn module_for(&self, g: &GuardConfig) -> Option<&LoadedModule> {
         let want = g.module_path.trim_start_matches("./");

@@ -169,12 +169,12 @@ mod tests {
             bytes: std::sync::Arc::new(bytes.to_vec()),
             schema: None,
             defaults: None,
-            transpile_ms: 0.0,
-            compile_ms: 0.0,
+            timings: Default::default(),
         };
         Workbench {
             modules: vec![module],
             gateway,
+            source: None,
         }
     }
 

@@ -27,6 +27,26 @@ pub struct Notice {
     pub text: String,
 }
 
+/// A suite file the page knows.
+#[derive(Clone)]
+pub struct Suite {
+    /// Its URL (demo suites) or file name (imported).
+    pub name: String,
+    pub file: CaseFile,
+    /// The served gateway file (URL) its `gateway:` path names, when the page serves it:
+    /// running the suite puts that chain on the page first, as `guardhouse test` runs a
+    /// suite on its own gateway. `None`: the suite runs on the page's chain.
+    pub gateway: Option<String>,
+}
+
+/// What the page is loading, for the status line.
+#[derive(Clone, PartialEq)]
+pub struct Loading {
+    pub text: String,
+    /// When it started ([`crate::js::now`]), for the elapsed time.
+    pub since_ms: f64,
+}
+
 /// Every piece of page state.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -34,10 +54,12 @@ pub struct AppState {
     pub editor: RwSignal<Editor>,
     pub run: RwSignal<Option<RunView>>,
     /// Suite files the page knows (demo suites and imported files), by name.
-    pub suites: RwSignal<Vec<(String, CaseFile)>>,
+    pub suites: RwSignal<Vec<Suite>>,
     pub suite_report: RwSignal<Option<SuiteReport>>,
     pub busy: RwSignal<bool>,
-    pub loading: RwSignal<Option<String>>,
+    pub loading: RwSignal<Option<Loading>>,
+    /// The time ([`crate::js::now`]) while something loads, ticking for the status line.
+    pub clock: RwSignal<f64>,
     pub notices: RwSignal<Vec<Notice>>,
     /// The last copied link.
     pub link: RwSignal<String>,
@@ -61,6 +83,7 @@ impl AppState {
             suite_report: RwSignal::new(None),
             busy: RwSignal::new(false),
             loading: RwSignal::new(None),
+            clock: RwSignal::new(0.0),
             notices: RwSignal::new(Vec::new()),
             link: RwSignal::new(String::new()),
             needed: RwSignal::new(Vec::new()),
@@ -68,6 +91,28 @@ impl AppState {
             ready: RwSignal::new(false),
             selected: RwSignal::new(None),
         }
+    }
+
+    /// Shows what is loading (`None`: nothing). The elapsed time runs from the first
+    /// text after `None`, so the stages of one item share it.
+    pub fn set_loading(&self, text: Option<String>) {
+        let now = crate::js::now();
+        let since_ms = self
+            .loading
+            .with_untracked(|l| l.as_ref().map_or(now, |l| l.since_ms));
+        self.clock.set(now);
+        self.loading
+            .set(text.map(|text| Loading { text, since_ms }));
+    }
+
+    /// The status line: what is loading and for how long.
+    pub fn loading_status(&self) -> String {
+        let now = self.clock.get();
+        self.loading.with(|l| {
+            l.as_ref().map_or_else(String::new, |l| {
+                format!("{} {:.1} s", l.text, (now - l.since_ms).max(0.0) / 1000.0)
+            })
+        })
     }
 
     /// Shows an error.

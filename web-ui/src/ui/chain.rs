@@ -47,6 +47,8 @@ pub fn ChainView() -> impl IntoView {
                 <button class="small" data-testid="reset-instances" title="drop every persistent instance: state starts fresh, as in a new process"
                     on:click=move |_| actions::reset_instances(state)>"Reset state"</button>
             </h2>
+            <p class="hint" data-testid="chain-source">{move || state.bench.with(|b| b.source.clone())
+                .map_or_else(|| "from a link or an imported case".to_string(), |s| format!("loaded from {s}"))}</p>
             <div class="scroll">
             <table class="chain" data-testid="chain">
                 <thead><tr>

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, FileList, HtmlInputElement};
 
 use crate::actions;
-use crate::model::LoadedModule;
+use crate::model::{LoadedModule, size};
 use crate::state::AppState;
 
 use super::config_form::ConfigForm;
@@ -14,6 +14,8 @@ use super::config_form::ConfigForm;
 /// Reads every file of a list, then hands them to [`actions::load_files`].
 fn read_files(state: AppState, list: FileList) {
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+    // Shown until the last file is loaded (actions::load_files clears it).
+    state.set_loading(Some(format!("reading {} file(s)…", files.len())));
     spawn_local(async move {
         let mut out = Vec::new();
         for f in files {
@@ -114,7 +116,7 @@ fn GuardCard(id: String) -> impl IntoView {
         <li class="guard" data-testid="guard-card" data-guard=id.clone()>
             <button class="guard-head" on:click=toggle aria-expanded=move || open2().to_string()>
                 <span class="gid">{id.clone()}</span>
-                <span class="meta">{move || summary().map_or("module missing".to_string(), |m| format!("{} KB · {}", m.info.size / 1024, &m.info.sha256[..12]))}</span>
+                <span class="meta">{move || summary().map_or("module missing".to_string(), |m| format!("{} · {}", size(m.info.size), &m.info.sha256[..12]))}</span>
             </button>
             <Show when=open.clone()>
                 {
@@ -139,7 +141,7 @@ fn Inspector(module: LoadedModule) -> impl IntoView {
             <dt>"imports"</dt><dd>{if info.imports.is_empty() { "none".to_string() } else { info.imports.join(", ") }}</dd>
             <dt>"size"</dt><dd>{format!("{} bytes", info.size)}</dd>
             <dt>"sha256"</dt><dd class="mono" data-testid="sha256">{info.sha256.clone()}</dd>
-            <dt>"load"</dt><dd>{format!("transpile {:.1} ms · compile {:.1} ms", module.transpile_ms, module.compile_ms)}</dd>
+            <dt>"load"</dt><dd data-testid="load-time" data-total-ms=format!("{:.0}", module.timings.total_ms)>{module.timings.to_string()}</dd>
         </dl>
     }
 }

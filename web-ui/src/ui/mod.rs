@@ -26,7 +26,22 @@ pub fn App() -> impl IntoView {
             actions::run_case(state);
         }
     });
-    on_cleanup(move || handle.remove());
+    // The status line's elapsed time ticks while something loads (the transpiler runs
+    // on this thread, so it stands still during that stage and catches up after).
+    let ticker = set_interval_with_handle(
+        move || {
+            if state.loading.with_untracked(Option::is_some) {
+                state.clock.set(crate::js::now());
+            }
+        },
+        std::time::Duration::from_millis(100),
+    );
+    on_cleanup(move || {
+        handle.remove();
+        if let Ok(t) = ticker {
+            t.clear();
+        }
+    });
     spawn_local(async move {
         let hash = window().location().hash().unwrap_or_default();
         if hash.starts_with(crate::share::PREFIX) {
@@ -72,7 +87,7 @@ fn Toolbar() -> impl IntoView {
             </button>
             <button data-testid="copy-link" on:click=move |_| actions::copy_link(state)>"Copy link"</button>
             <button data-testid="export-case" on:click=move |_| actions::export_case(state)>"Export case"</button>
-            <span class="status" data-testid="loading">{move || state.loading.get().unwrap_or_default()}</span>
+            <span class="status" data-testid="loading">{move || state.loading_status()}</span>
             <Show when=move || state.ready.get()><span data-testid="ready" hidden></span></Show>
         </nav>
         <Show when=move || !state.link.get().is_empty()>

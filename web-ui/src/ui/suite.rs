@@ -13,7 +13,7 @@ pub fn SuiteRunner() -> impl IntoView {
     let names = move || {
         state
             .suites
-            .with(|s| s.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
+            .with(|s| s.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
     };
     let current = move || {
         let c = chosen.get();
@@ -28,8 +28,8 @@ pub fn SuiteRunner() -> impl IntoView {
         state.suites.with_untracked(|s| {
             if let Some(case) = s
                 .iter()
-                .find(|(n, _)| *n == name)
-                .and_then(|(_, f)| f.cases.get(i))
+                .find(|x| x.name == name)
+                .and_then(|x| x.file.cases.get(i))
             {
                 state.editor.update(|e| e.load_case(case));
             }
