@@ -21,6 +21,32 @@ pub struct ComponentInfo {
     pub imports: Vec<String>,
     /// Whether the component imports WASI interfaces (`wasi:*`).
     pub wasi: bool,
+    /// The newest WASI 0.2.x version it imports (`0.2.6`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasi_version: Option<String>,
+    /// Who made it: the `producers` sections of the component and its core modules
+    /// (`language`, `processed-by`, `sdk`), each tool once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub producers: Vec<Producer>,
+}
+
+/// One entry of a `producers` section: e.g. `language` `Python` `3.12`, or
+/// `processed-by` `componentize-py` `0.25.1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Producer {
+    pub field: String,
+    pub name: String,
+    pub version: String,
+}
+
+impl Producer {
+    /// `field: name version` (the version left out when empty).
+    pub fn label(&self) -> String {
+        match self.version.is_empty() {
+            true => format!("{}: {}", self.field, self.name),
+            false => format!("{}: {} {}", self.field, self.name, self.version),
+        }
+    }
 }
 
 impl ComponentInfo {
@@ -198,6 +224,17 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo, InspectError> {
             "a guard without `server-url` and `warn` (the minimal contract) may only export evaluate-tools-list".into(),
         ));
     }
+    let wasi_version = imports
+        .iter()
+        .filter_map(|i| {
+            i.strip_prefix("wasi:")?
+                .split_once("@0.2.")?
+                .1
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .map(|patch| format!("0.2.{patch}"));
     Ok(ComponentInfo {
         sha256: sha256_hex(bytes),
         size: bytes.len() as u64,
@@ -205,7 +242,37 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo, InspectError> {
         exports,
         imports,
         wasi,
+        wasi_version,
+        producers: producers(bytes),
     })
+}
+
+/// Every `producers` entry of the component and the modules and components nested in
+/// it, in the order found, each (field, name, version) once. Unreadable sections are
+/// skipped: producers are information, not a reason to refuse a guard.
+fn producers(bytes: &[u8]) -> Vec<Producer> {
+    let mut out: Vec<Producer> = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let Ok(wasmparser::Payload::CustomSection(section)) = payload else {
+            continue;
+        };
+        let wasmparser::KnownCustom::Producers(reader) = section.as_known() else {
+            continue;
+        };
+        for field in reader.into_iter().flatten() {
+            for value in field.values.into_iter().flatten() {
+                let p = Producer {
+                    field: field.name.to_string(),
+                    name: value.name.to_string(),
+                    version: value.version.to_string(),
+                };
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Canonical: `guard-context` has `server-url` and `decision` has `warn`. Minimal: neither.

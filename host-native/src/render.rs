@@ -111,6 +111,13 @@ pub fn component(
             "no"
         }
     );
+    if let Some(version) = &info.wasi_version {
+        let _ = writeln!(out, "wasi version: {version}");
+    }
+    if !info.producers.is_empty() {
+        let made: Vec<String> = info.producers.iter().map(|p| p.label()).collect();
+        let _ = writeln!(out, "producers: {}", made.join("; "));
+    }
     if let Some(s) = schema {
         let pretty = serde_json::from_str::<serde_json::Value>(s)
             .and_then(|v| serde_json::to_string_pretty(&v))

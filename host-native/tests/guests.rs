@@ -25,8 +25,7 @@ fn guest_runner(yaml: &str) -> Runner {
 /// Loads a gateway config over the cache; the error text when it fails.
 fn guest_load(yaml: &str) -> Result<Runner, String> {
     static CACHE: OnceLock<ArtifactCache> = OnceLock::new();
-    // Loads are serialized: the cache names its temporary file after the process only, so
-    // two threads storing the same entry at once race on it.
+    // Loads are serialized: two threads would compile the same 18 MB component twice.
     static LOADING: Mutex<()> = Mutex::new(());
     let _loading = LOADING.lock().unwrap_or_else(|e| e.into_inner());
     let cache =
@@ -171,4 +170,31 @@ fn guest_guards_publish_settings_and_reject_bad_config() {
     .err()
     .expect("a config against the schema should fail to load");
     assert!(err.contains("/max_tools"), "{err}");
+}
+
+/// `inspect` names who made a guard (its producers sections) and the WASI version it
+/// imports, so a user can tell a componentize-js guard from a Rust one before running it.
+#[test]
+fn inspection_names_the_toolchain_and_the_wasi_version() {
+    let info = |rel: &str| {
+        let bytes = std::fs::read(component(rel)).unwrap();
+        guardhouse_core::inspect::inspect(&bytes).unwrap()
+    };
+    let has = |i: &guardhouse_core::inspect::ComponentInfo, field: &str, name: &str| {
+        i.producers.iter().any(|p| p.field == field && p.name == name)
+    };
+    let js = info(JS);
+    assert!(has(&js, "language", "JavaScript"), "{:?}", js.producers);
+    assert!(has(&js, "processed-by", "ComponentizeJS"), "{:?}", js.producers);
+    let wasip1 = info("guards/dist/rust-wasip1.wasm");
+    assert!(has(&wasip1, "language", "Rust"), "{:?}", wasip1.producers);
+    assert!(has(&wasip1, "processed-by", "wit-component"), "{:?}", wasip1.producers);
+    assert_eq!(wasip1.wasi_version.as_deref(), Some("0.2.12"));
+    assert_eq!(info("guards/dist/rust-wasip2.wasm").wasi_version.as_deref(), Some("0.2.6"));
+    let python = info(PYTHON);
+    assert!(python.wasi_version.is_some());
+    assert!(!python.producers.is_empty());
+    let plain = info("guards/dist/simple-pattern.wasm");
+    assert_eq!(plain.wasi_version, None);
+    assert!(has(&plain, "language", "Rust"), "{:?}", plain.producers);
 }

@@ -215,6 +215,8 @@ fn missing_module() -> ComponentInfo {
         exports: Vec::new(),
         imports: Vec::new(),
         wasi: false,
+        wasi_version: None,
+        producers: Vec::new(),
     }
 }
 

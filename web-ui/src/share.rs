@@ -165,6 +165,8 @@ mod tests {
                 exports: vec![],
                 imports: vec![],
                 wasi: false,
+                wasi_version: None,
+                producers: Vec::new(),
             },
             bytes: std::sync::Arc::new(bytes.to_vec()),
             schema: None,

@@ -167,6 +167,8 @@ mod tests {
                     exports: vec![],
                     imports: vec![],
                     wasi: false,
+                    wasi_version: None,
+                    producers: Vec::new(),
                 },
             },
         );

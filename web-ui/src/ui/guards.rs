@@ -139,6 +139,8 @@ fn Inspector(module: LoadedModule) -> impl IntoView {
             <dt>"contract"</dt><dd data-testid="contract">{info.contract.to_string()}</dd>
             <dt>"exports"</dt><dd>{info.exports.join(", ")}</dd>
             <dt>"imports"</dt><dd>{if info.imports.is_empty() { "none".to_string() } else { info.imports.join(", ") }}</dd>
+            <dt>"WASI"</dt><dd data-testid="wasi-version">{info.wasi_version.clone().unwrap_or_else(|| "none".to_string())}</dd>
+            <dt>"producers"</dt><dd data-testid="producers">{if info.producers.is_empty() { "not recorded".to_string() } else { info.producers.iter().map(|p| p.label()).collect::<Vec<_>>().join("; ") }}</dd>
             <dt>"size"</dt><dd>{format!("{} bytes", info.size)}</dd>
             <dt>"sha256"</dt><dd class="mono" data-testid="sha256">{info.sha256.clone()}</dd>
             <dt>"load"</dt><dd data-testid="load-time" data-total-ms=format!("{:.0}", module.timings.total_ms)>{module.timings.to_string()}</dd>
