@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-toolchain.sh
+# Each host's tests record their suites here; tests/matrix.mjs reads them at the end.
+rm -rf test-results/matrix
 echo "== build"
 cargo build --release -p guardhouse
 scripts/build-guards.sh
@@ -27,5 +29,7 @@ echo "== MCP proxy end to end, native and edge"
 GUARDHOUSE_EDGE_PREBUILT=1 GUARDHOUSE_MCP_HOSTS="native edge" scripts/test-mcp.sh
 echo "== web page in headless Chromium"
 scripts/test-web.sh
+echo "== guard × host matrix (every suite on native, Node, edge and page)"
+node tests/matrix.mjs
 echo "== example suites (closing line: N passed, M failed)"
 target/release/guardhouse test guards/suites/*.yaml

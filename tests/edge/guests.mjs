@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { GATEWAYS, ROOT, get, post, startEdge, startNative, suitesFor } from './servers.mjs';
+import { recordSuite } from '../support/matrix.mjs';
 import { assertSameReport } from './compare.mjs';
 
 let edge;
@@ -44,6 +45,8 @@ test('every guest suite passes on the edge with the same results as native', asy
     assert.equal(e.status, 200, `${file}: ${JSON.stringify(e.json)}`);
     assert.equal(n.status, 200, `${file}: ${JSON.stringify(n.json)}`);
     assertSameReport(e.json, n.json, file);
+    recordSuite('native', file, n.json.results.length, n.json.passed);
+    recordSuite('edge', file, e.json.results.length, e.json.results.length);
     assert.equal(e.json.failed, 0, `${file}: ${JSON.stringify(e.json.results.filter((r) => !r.passed))}`);
   }
 });

@@ -21,6 +21,7 @@ import {
   tools,
   transpileTo,
 } from './helpers.mjs';
+import { recordSuite } from '../support/matrix.mjs';
 
 let out;
 let loaded;
@@ -92,6 +93,7 @@ describe('example suites match the native host', () => {
           compare(c.case, got, evaluation, evaluation.trace[k]);
         }
       }
+      recordSuite('node', file, cases.length, cases.length);
     });
   }
 });

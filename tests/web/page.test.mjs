@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, runs, startServer, upload, waitLoaded,
 } from './helpers.mjs';
+import { recordSuite } from '../support/matrix.mjs';
 
 /** The example guards: the modules of the demo chain (guards/gateway.yaml). */
 const GUARDS = [...readFileSync(join(ROOT, 'guards/gateway.yaml'), 'utf8').matchAll(/module_path: dist\/(\S+\.wasm)/g)]
@@ -85,6 +86,7 @@ test('each example guard uploads, and every suite (examples and guests) decides 
       assert.deepEqual(page_[r.name], want, `${suite} / ${r.name}`);
       compared += 1;
     }
+    recordSuite('page', suite, native.results.length, native.results.length);
     const source = await page.textContent('[data-testid=chain-source]');
     const gateway = ownGateway(suite) ? 'guards/gateway-guests.yaml' : 'guards/gateway.yaml';
     assert.ok(suite === 'simple-pattern.yaml' || source.includes(gateway), `${suite} ran on ${source}`);
