@@ -181,16 +181,29 @@ fn inspection_names_the_toolchain_and_the_wasi_version() {
         guardhouse_core::inspect::inspect(&bytes).unwrap()
     };
     let has = |i: &guardhouse_core::inspect::ComponentInfo, field: &str, name: &str| {
-        i.producers.iter().any(|p| p.field == field && p.name == name)
+        i.producers
+            .iter()
+            .any(|p| p.field == field && p.name == name)
     };
     let js = info(JS);
     assert!(has(&js, "language", "JavaScript"), "{:?}", js.producers);
-    assert!(has(&js, "processed-by", "ComponentizeJS"), "{:?}", js.producers);
+    assert!(
+        has(&js, "processed-by", "ComponentizeJS"),
+        "{:?}",
+        js.producers
+    );
     let wasip1 = info("guards/dist/rust-wasip1.wasm");
     assert!(has(&wasip1, "language", "Rust"), "{:?}", wasip1.producers);
-    assert!(has(&wasip1, "processed-by", "wit-component"), "{:?}", wasip1.producers);
+    assert!(
+        has(&wasip1, "processed-by", "wit-component"),
+        "{:?}",
+        wasip1.producers
+    );
     assert_eq!(wasip1.wasi_version.as_deref(), Some("0.2.12"));
-    assert_eq!(info("guards/dist/rust-wasip2.wasm").wasi_version.as_deref(), Some("0.2.6"));
+    assert_eq!(
+        info("guards/dist/rust-wasip2.wasm").wasi_version.as_deref(),
+        Some("0.2.6")
+    );
     let python = info(PYTHON);
     assert!(python.wasi_version.is_some());
     assert!(!python.producers.is_empty());
