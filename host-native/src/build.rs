@@ -1,4 +1,5 @@
-//! Building guards: `cargo build` for wasm32 plus component encoding, in one step.
+//! Building guards: `cargo build` for wasm32 plus component encoding for Rust, the
+//! componentizers for Python and JavaScript (`componentize.rs`); one report for all.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -9,10 +10,53 @@ use wit_component::{ComponentEncoder, DecodedWasm, WitPrinter};
 
 use guardhouse_core::inspect::{inspect, sha256_hex};
 
+use crate::componentize::{JS_ENTRY, PYTHON_ENTRY, componentize};
+
+/// A guard's source language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// A Rust crate (wit-bindgen), built with cargo.
+    Rust,
+    /// A Python module `app.py`, built with componentize-py.
+    Python,
+    /// A JavaScript module `guard.js`, built with componentize-js.
+    Js,
+}
+
+impl Lang {
+    /// The language's name for people.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Rust => "Rust",
+            Lang::Python => "Python",
+            Lang::Js => "JavaScript",
+        }
+    }
+
+    /// The language of the guard in `dir`, by the file that marks it: `Cargo.toml`,
+    /// `app.py` or `guard.js`, in that order.
+    pub fn detect(dir: &Path) -> Result<Lang> {
+        let marks = [
+            ("Cargo.toml", Lang::Rust),
+            (PYTHON_ENTRY, Lang::Python),
+            (JS_ENTRY, Lang::Js),
+        ];
+        match marks.iter().find(|(file, _)| dir.join(file).is_file()) {
+            Some(&(_, lang)) => Ok(lang),
+            None => bail!(
+                "no Cargo.toml, {PYTHON_ENTRY} or {JS_ENTRY} in {} (hint: create a guard with `guardhouse new`)",
+                dir.display()
+            ),
+        }
+    }
+}
+
 /// What `build_guard` produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
     pub package: String,
+    pub language: Lang,
     pub core_module: Option<PathBuf>,
     pub core_size: Option<u64>,
     pub component: PathBuf,
@@ -23,29 +67,86 @@ pub struct BuildReport {
 /// Options of a guard build.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    /// The guard crate's directory.
+    /// The guard's directory.
     pub crate_dir: PathBuf,
-    /// Cargo profile (`release` unless the workspace defines a smaller one).
-    pub profile: String,
-    /// `wasm32-unknown-unknown` (encoded here), `wasm32-wasip1` (encoded here with the
-    /// WASI preview1 reactor adapter) or `wasm32-wasip2` (already a component).
-    pub target: String,
-    /// Where the component goes (default: `<crate dir>/<package>.wasm`).
+    /// Rust only: cargo profile (default `release`).
+    pub profile: Option<String>,
+    /// Rust only: `wasm32-unknown-unknown` (the default; encoded here), `wasm32-wasip1`
+    /// (encoded here with the WASI preview1 reactor adapter) or `wasm32-wasip2` (already a
+    /// component).
+    pub target: Option<String>,
+    /// Where the component goes (default: `<dir>/<package>.wasm`; for Python and
+    /// JavaScript the package is the directory's name).
     pub out: Option<PathBuf>,
 }
 
-/// Builds the crate for wasm32 and encodes the result as a component.
+/// Builds the guard in `opts.crate_dir`, whatever its language, into a component.
 pub fn build_guard(opts: &BuildOptions) -> Result<BuildReport> {
-    let manifest = opts.crate_dir.join("Cargo.toml");
-    if !manifest.exists() {
+    match Lang::detect(&opts.crate_dir)? {
+        Lang::Rust => build_rust(opts),
+        lang => build_componentized(lang, opts),
+    }
+}
+
+/// Builds a Python or JavaScript guard with its componentizer.
+fn build_componentized(lang: Lang, opts: &BuildOptions) -> Result<BuildReport> {
+    if opts.profile.is_some() || opts.target.is_some() {
         bail!(
-            "no Cargo.toml in {} (hint: create a guard with `guardhouse new`)",
-            opts.crate_dir.display()
+            "--profile and --target apply to Rust guards; {} is a {} guard",
+            opts.crate_dir.display(),
+            lang.name()
         );
     }
+    let dir = opts
+        .crate_dir
+        .canonicalize()
+        .with_context(|| format!("reading {}", opts.crate_dir.display()))?;
+    let package = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .context("the guard directory has no name")?;
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| opts.crate_dir.join(format!("{package}.wasm")));
+    // The tool writes next to `out` and the file is renamed only once it is a usable
+    // guard, so an interrupted or failed build never leaves a half-written one.
+    let mut tmp = out.clone().into_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    create_parent(&out)?;
+    let built = componentize(lang, &dir, &tmp).and_then(|()| {
+        let bytes = std::fs::read(&tmp)?;
+        inspect(&bytes).with_context(|| format!("{} is not a usable guard", out.display()))?;
+        Ok(bytes)
+    });
+    let component = match built {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&tmp, &out)?;
+    Ok(BuildReport {
+        package,
+        language: lang,
+        core_module: None,
+        core_size: None,
+        component: out,
+        size: component.len() as u64,
+        sha256: sha256_hex(&component),
+    })
+}
+
+/// Builds a Rust crate for wasm32 and encodes the result as a component.
+fn build_rust(opts: &BuildOptions) -> Result<BuildReport> {
+    let manifest = opts.crate_dir.join("Cargo.toml");
+    let profile = opts.profile.as_deref().unwrap_or("release");
+    let target = opts.target.as_deref().unwrap_or("wasm32-unknown-unknown");
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--lib", "--message-format=json-render-diagnostics"])
-        .args(["--profile", &opts.profile, "--target", &opts.target])
+        .args(["--profile", profile, "--target", target])
         .arg("--manifest-path")
         .arg(&manifest)
         .stderr(Stdio::inherit())
@@ -72,18 +173,24 @@ pub fn build_guard(opts: &BuildOptions) -> Result<BuildReport> {
         .out
         .clone()
         .unwrap_or_else(|| opts.crate_dir.join(format!("{package}.wasm")));
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
+    create_parent(&out)?;
     std::fs::write(&out, &component)?;
     Ok(BuildReport {
         package,
+        language: Lang::Rust,
         core_module: core_size.map(|_| wasm.clone()),
         core_size,
         component: out,
         size: component.len() as u64,
         sha256: sha256_hex(&component),
     })
+}
+
+fn create_parent(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(())
 }
 
 /// Encodes a core module (with wit-bindgen's component type section) as a component. A
@@ -153,7 +260,7 @@ pub fn world_wit(bytes: &[u8]) -> Result<String> {
     Ok(printer.output.to_string())
 }
 
-/// The directory of the cargo workspace containing `dir`, if any.
+/// `dir/name` or the nearest ancestor's `name`, if any exists.
 pub fn find_up(dir: &Path, name: &str) -> Option<PathBuf> {
     dir.ancestors().map(|d| d.join(name)).find(|p| p.exists())
 }

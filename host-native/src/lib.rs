@@ -6,6 +6,7 @@ pub mod bindings;
 pub mod build;
 pub mod cache;
 pub mod commands;
+pub mod componentize;
 pub mod engine;
 pub mod error;
 pub mod guard;
