@@ -1,9 +1,11 @@
-//! The CLI end to end: `serve` (API and live reload), `new` + `build`, exit codes.
+//! The CLI end to end: `serve` (API and live reload), `new` + `build` in each language,
+//! exit codes.
 
 mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -380,15 +382,14 @@ fn run_exit_codes_follow_the_decision() {
 
 #[test]
 fn new_scaffolds_a_guard_that_builds_and_runs() {
-    let dir = root().join(format!("target/test-new-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let crate_dir = dir.join("my-guard");
-    assert!(bin().arg("new").arg(&crate_dir).status().unwrap().success());
+    let (dir, wasm) = scaffold(
+        "rust",
+        &[("CARGO_TARGET_DIR", root().join("target/scaffold"))],
+    );
     assert!(
         bin()
             .arg("new")
-            .arg(&crate_dir)
+            .arg(dir.join("my-guard"))
             .output()
             .unwrap()
             .status
@@ -396,10 +397,114 @@ fn new_scaffolds_a_guard_that_builds_and_runs() {
             == Some(2),
         "refuses to overwrite"
     );
+    let info = inspect(&wasm);
+    assert!(
+        info["settings_schema"]["properties"]["patterns"].is_object(),
+        "{info}"
+    );
+    let (code, _) = run_tools_list(&dir, &wasm, "[{name: drop_db}]");
+    assert_eq!(code, Some(1), "the template denies drop_db");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn new_scaffolds_a_python_guard_that_builds_and_runs() {
+    let tool = componentizer("target/venv-componentize/bin/componentize-py");
+    let (dir, wasm) = scaffold("python", &[("GUARDHOUSE_COMPONENTIZE_PY", tool)]);
+    assert!(dir.join("my-guard/app.py").is_file());
+    check_blocked_tools_template(&dir, &wasm);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn new_scaffolds_a_js_guard_that_builds_and_runs() {
+    let tool = componentizer("node_modules/.bin/componentize-js");
+    let (dir, wasm) = scaffold("js", &[("GUARDHOUSE_COMPONENTIZE_JS", tool)]);
+    assert!(dir.join("my-guard/guard.js").is_file());
+    check_blocked_tools_template(&dir, &wasm);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn build_names_how_to_install_a_missing_componentizer() {
+    let dir = root().join(format!("target/test-missing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let empty = dir.join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    for (lang, hint) in [
+        ("python", "`pip install componentize-py==0.25.1`"),
+        (
+            "js",
+            "`npm install @bytecodealliance/componentize-js@0.23.0`",
+        ),
+    ] {
+        let guard = dir.join(lang);
+        assert!(
+            bin()
+                .args(["new", "--lang", lang])
+                .arg(&guard)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let out = bin()
+            .arg("build")
+            .arg(&guard)
+            .env("PATH", &empty)
+            .env_remove("GUARDHOUSE_COMPONENTIZE_PY")
+            .env_remove("GUARDHOUSE_COMPONENTIZE_JS")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(" not found (looked in "), "{err}");
+        assert!(err.contains(hint), "{err}");
+        let out = bin()
+            .arg("build")
+            .arg(&guard)
+            .env("GUARDHOUSE_COMPONENTIZE_PY", dir.join("nonexistent"))
+            .env("GUARDHOUSE_COMPONENTIZE_JS", dir.join("nonexistent"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("nonexistent does not exist (hint: "), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A componentizer installed in the repository (by scripts/build-guests.sh); the tests fail,
+/// not skip, when it is missing.
+fn componentizer(rel: &str) -> PathBuf {
+    let p = root().join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/build-guests.sh first",
+        p.display()
+    );
+    p
+}
+
+/// `guardhouse new DIR/my-guard --lang LANG`, then `guardhouse build --json` of it with
+/// `env`, in a fresh DIR under target/; returns DIR and the component.
+fn scaffold(lang: &str, env: &[(&str, PathBuf)]) -> (PathBuf, PathBuf) {
+    let dir = root().join(format!("target/test-new-{lang}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let guard = dir.join("my-guard");
+    assert!(
+        bin()
+            .args(["new", "--lang", lang])
+            .arg(&guard)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(guard.join("wit/guard.wit").is_file());
     let out = bin()
         .args(["build", "--json"])
-        .arg(&crate_dir)
-        .env("CARGO_TARGET_DIR", root().join("target/scaffold"))
+        .arg(&guard)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap();
     assert!(
@@ -408,34 +513,71 @@ fn new_scaffolds_a_guard_that_builds_and_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let wasm = std::path::PathBuf::from(report["component"].as_str().unwrap());
+    assert_eq!(report["language"], lang);
+    assert_eq!(report["package"], "my-guard");
     assert_eq!(report["sha256"].as_str().unwrap().len(), 64);
-    let inspect = bin()
+    let wasm = PathBuf::from(report["component"].as_str().unwrap());
+    assert_eq!(wasm, guard.join("my-guard.wasm"));
+    (dir, wasm)
+}
+
+/// `guardhouse inspect --json` of a component; it must implement the canonical contract.
+fn inspect(wasm: &Path) -> Value {
+    let out = bin()
         .arg("inspect")
-        .arg(&wasm)
+        .arg(wasm)
         .arg("--json")
         .output()
         .unwrap();
-    let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
-    assert_eq!(info["contract"], "canonical");
-    assert!(
-        info["settings_schema"]["properties"]["patterns"].is_object(),
-        "{info}"
-    );
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["contract"], "canonical", "{info}");
+    info
+}
+
+/// `guardhouse run --json` of a tools_list case announcing `tools` (YAML) against `wasm`.
+fn run_tools_list(dir: &Path, wasm: &Path, tools: &str) -> (Option<i32>, Value) {
     let case = dir.join("case.yaml");
-    std::fs::write(&case, "format: guardhouse.case/v1\nname: c\nphase: tools_list\npayload: {tools: [{name: drop_db}]}\n").unwrap();
-    let run = bin()
+    std::fs::write(
+        &case,
+        format!(
+            "format: guardhouse.case/v1\nname: c\nphase: tools_list\npayload: {{tools: {tools}}}\n"
+        ),
+    )
+    .unwrap();
+    let out = bin()
         .arg("run")
         .arg(&case)
         .arg("--guard")
-        .arg(&wasm)
+        .arg(wasm)
+        .arg("--json")
         .output()
         .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(1),
-        "the template denies drop_db: {}",
-        String::from_utf8_lossy(&run.stdout)
+    let result: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), result[0]["evaluation"].clone())
+}
+
+/// The Python and JavaScript templates: `blocked_tools` denies, tools without a
+/// description are warned about, the rest is allowed.
+fn check_blocked_tools_template(dir: &Path, wasm: &Path) {
+    let info = inspect(wasm);
+    assert!(
+        info["settings_schema"]["properties"]["blocked_tools"].is_object(),
+        "{info}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        info["default_config"]["blocked_tools"],
+        serde_json::json!(["drop_db", "shell_exec"]),
+        "{info}"
+    );
+    let (code, eval) = run_tools_list(dir, wasm, "[{name: read, description: r}, {name: drop_db}]");
+    assert_eq!(code, Some(1), "{eval}");
+    assert_eq!(eval["decision"], "deny", "{eval}");
+    assert_eq!(eval["deny"]["code"], "tool_blocked", "{eval}");
+    let (code, eval) = run_tools_list(dir, wasm, "[{name: read}]");
+    assert_eq!(code, Some(0), "{eval}");
+    assert_eq!(eval["decision"], "warn", "{eval}");
+    let (code, eval) = run_tools_list(dir, wasm, "[{name: read, description: r}]");
+    assert_eq!(code, Some(0), "{eval}");
+    assert_eq!(eval["decision"], "allow", "{eval}");
 }

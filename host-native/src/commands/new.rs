@@ -1,24 +1,39 @@
-//! `guardhouse new`: scaffold a guard crate from the simple-pattern example.
+//! `guardhouse new`: scaffold a guard from a template — Rust (the simple-pattern example
+//! guard), Python or JavaScript (`templates/`). The templates and the contract are
+//! embedded, so the installed binary carries them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::Args;
 
 use super::{code, exit};
+use crate::build::Lang;
+use crate::componentize::COMPONENTIZE_PY;
 
-const TEMPLATE_LIB: &str = include_str!("../../../guards/simple-pattern/src/lib.rs");
-const TEMPLATE_COMPONENT: &str = include_str!("../../../guards/simple-pattern/src/component.rs");
-const TEMPLATE_TESTS: &str = include_str!("../../../guards/simple-pattern/src/tests.rs");
 const CONTRACT: &str = include_str!("../../../wit/guard.wit");
 
-/// Create a new guard crate (a copy of simple-pattern) that builds as is with
-/// `guardhouse build`.
+const RUST_LIB: &str = include_str!("../../../guards/simple-pattern/src/lib.rs");
+const RUST_COMPONENT: &str = include_str!("../../../guards/simple-pattern/src/component.rs");
+const RUST_TESTS: &str = include_str!("../../../guards/simple-pattern/src/tests.rs");
+
+const PYTHON_APP: &str = include_str!("../../../templates/python/app.py");
+const PYTHON_GITIGNORE: &str = include_str!("../../../templates/python/.gitignore");
+
+const JS_GUARD: &str = include_str!("../../../templates/js/guard.js");
+const JS_PACKAGE: &str = include_str!("../../../templates/js/package.json");
+const JS_GITIGNORE: &str = include_str!("../../../templates/js/.gitignore");
+
+/// Create a new guard that builds as is with `guardhouse build`: a Rust crate (a copy of
+/// simple-pattern), a Python `app.py` or a JavaScript `guard.js`, each with the WIT.
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// Directory to create; its last component is the crate name.
+    /// Directory to create; its last component is the guard's name.
     pub path: PathBuf,
+    /// The guard's language.
+    #[arg(long, value_enum, default_value_t = Lang::Rust)]
+    pub lang: Lang,
 }
 
 impl NewArgs {
@@ -34,28 +49,69 @@ impl NewArgs {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             bail!(
-                "{:?} is not a valid crate name (use letters, digits, - and _)",
+                "{:?} is not a valid guard name (use letters, digits, - and _)",
                 name
             );
         }
         if self.path.exists() {
             bail!("{} already exists", self.path.display());
         }
-        std::fs::create_dir_all(self.path.join("src"))?;
-        std::fs::create_dir_all(self.path.join("wit"))?;
-        std::fs::write(self.path.join("Cargo.toml"), manifest(&name))?;
-        std::fs::write(self.path.join("src/lib.rs"), TEMPLATE_LIB)?;
-        std::fs::write(
-            self.path.join("src/component.rs"),
-            TEMPLATE_COMPONENT.replace("\"../../wit\"", "\"wit\""),
-        )?;
-        std::fs::write(self.path.join("src/tests.rs"), TEMPLATE_TESTS)?;
-        std::fs::write(self.path.join("wit/guard.wit"), CONTRACT)?;
-        std::fs::write(self.path.join(".gitignore"), "/target\n*.wasm\n")?;
-        crate::outln!("created guard crate `{name}` in {}", self.path.display());
-        crate::outln!("next: guardhouse build {}", self.path.display());
+        for (file, text) in template(self.lang, &name) {
+            write(&self.path.join(file), &text)?;
+        }
+        write(&self.path.join("wit/guard.wit"), CONTRACT)?;
+        let dir = self.path.display();
+        crate::outln!("created {} guard `{name}` in {dir}", self.lang.name());
+        match self.lang {
+            Lang::Rust => crate::outln!("next: guardhouse build {dir}"),
+            Lang::Python => crate::outln!(
+                "next: guardhouse build {dir} (needs componentize-py: `{}`)",
+                COMPONENTIZE_PY.install
+            ),
+            // package.json pins componentize-js, which `guardhouse build` finds with npx.
+            Lang::Js => crate::outln!("next: (cd {dir} && npm install) && guardhouse build {dir}"),
+        }
         Ok(code(exit::OK))
     }
+}
+
+/// The files of a new guard `name` in `lang`, relative to its directory (the WIT aside).
+fn template(lang: Lang, name: &str) -> Vec<(&'static str, String)> {
+    match lang {
+        Lang::Rust => vec![
+            ("Cargo.toml", manifest(name)),
+            ("src/lib.rs", RUST_LIB.into()),
+            (
+                "src/component.rs",
+                RUST_COMPONENT.replace("\"../../wit\"", "\"wit\""),
+            ),
+            ("src/tests.rs", RUST_TESTS.into()),
+            (".gitignore", "/target\n*.wasm\n".into()),
+        ],
+        Lang::Python => vec![
+            ("app.py", PYTHON_APP.into()),
+            (".gitignore", PYTHON_GITIGNORE.into()),
+        ],
+        Lang::Js => vec![
+            ("guard.js", JS_GUARD.into()),
+            // npm package names are lowercase.
+            (
+                "package.json",
+                JS_PACKAGE.replace(
+                    "\"name\": \"guard\"",
+                    &format!("\"name\": \"{}\"", name.to_ascii_lowercase()),
+                ),
+            ),
+            (".gitignore", JS_GITIGNORE.into()),
+        ],
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(std::fs::write(path, text)?)
 }
 
 /// A standalone manifest (its own workspace) with a size-tuned release profile.
