@@ -3,6 +3,8 @@
 # guards/dist (see guards/gateway-guests.yaml):
 #   python-guard  componentize-py (PyPI, pinned below) in a venv under target/
 #   js-guard      @bytecodealliance/componentize-js (npm, pinned in package-lock.json)
+# Both through `guardhouse build`, which holds the componentizers' command lines
+# (host-native/src/componentize.rs); the tools are passed to it by path.
 # Idempotent: installs a toolchain only when it is missing or at another version, and
 # rebuilds a guard only when its sources, the WIT or the toolchain are newer than its
 # output. Prints each output's size and sha256.
@@ -12,9 +14,12 @@ cd "$(dirname "$0")/.."
 COMPONENTIZE_PY_VERSION=0.25.1
 COMPONENTIZE_JS_VERSION=0.23.0
 VENV=target/venv-componentize
-WORLD=security-guard
 DIST=guards/dist
+GH=${GUARDHOUSE:-target/release/guardhouse}
+[ -x "$GH" ] || { echo "build-guests: missing $GH (run cargo build --release -p guardhouse)" >&2; exit 2; }
 mkdir -p "$DIST"
+export GUARDHOUSE_COMPONENTIZE_PY=$VENV/bin/componentize-py
+export GUARDHOUSE_COMPONENTIZE_JS=node_modules/.bin/componentize-js
 
 # componentize-py: a pinned wheel from PyPI in a venv of its own.
 have=$("$VENV/bin/componentize-py" --version 2>/dev/null | awk '{print $2}' || true)
@@ -49,29 +54,21 @@ report() {
 build() {
   local name=$1 out=$DIST/$1.wasm
   shift 1
-  local inputs=() cmd=()
+  local inputs=()
   while [ "$1" != -- ]; do inputs+=("$1"); shift; done
-  shift
-  cmd=("$@")
   if stale "$out" "${inputs[@]}"; then
     echo "== building $name"
     local start=$SECONDS
-    # Build to a temporary file so an interrupted build never leaves a half-written guard.
-    "${cmd[@]}" "$out.tmp" >/dev/null
-    mv "$out.tmp" "$out"
+    # guardhouse writes the component only once it is a usable guard, so an interrupted
+    # build never leaves a half-written one.
+    "$GH" build "guards/$name" --out "$out" >/dev/null
     report "$out" "built in $((SECONDS - start)) s"
   else
     report "$out" "up to date"
   fi
 }
 
-# componentize-py generates the bindings (module `wit_world`) in memory from the WIT, so
-# none are committed; `-p` puts guards/python-guard on the module path for `app`.
-build python-guard guards/python-guard wit "$VENV/bin/componentize-py" -- \
-  "$VENV/bin/componentize-py" -d wit -w "$WORLD" componentize -p guards/python-guard app -o
-
-# Every WASI feature is disabled: the guard needs only the host interface, so the
-# component imports nothing else (no wasi:http, which guardhouse hosts do not provide).
-build js-guard guards/js-guard/guard.js wit "$js_pkg" -- \
-  npx --no-install componentize-js guards/js-guard/guard.js --wit wit -n "$WORLD" \
-  -d stdio random clocks http fetch-event -o
+# componentize-py (no bindings committed: it generates module `wit_world` from the WIT).
+build python-guard guards/python-guard wit "$VENV/bin/componentize-py" --
+# componentize-js with every WASI feature disabled (the guard imports only the host).
+build js-guard guards/js-guard/guard.js wit "$js_pkg" --
