@@ -5,12 +5,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 
-import { GATEWAYS, ROOT, get, post, startEdge, startNative, suitesFor } from './servers.mjs';
-import { recordSuite } from '../support/matrix.mjs';
-import { assertSameReport, withoutTimings } from './compare.mjs';
+import { GATEWAYS, get, post, startEdge, startNative, suitesFor } from './servers.mjs';
+import { compareSuites, withoutTimings } from './compare.mjs';
 
 let edge;
 let native;
@@ -41,18 +38,7 @@ const suites = suitesFor(GATEWAYS.default);
 
 test('every example suite passes on the edge with the same results as native, case by case', async () => {
   assert.ok(suites.length >= 7, `found ${suites.length} suites`);
-  let cases = 0;
-  for (const file of suites) {
-    const body = fs.readFileSync(path.join(ROOT, 'guards/suites', file), 'utf8');
-    const [e, n] = await Promise.all([post(edge.base, '/v1/test', body), post(native.base, '/v1/test', body)]);
-    assert.equal(e.status, 200, `${file}: ${JSON.stringify(e.json)}`);
-    assert.equal(n.status, 200, `${file}: ${JSON.stringify(n.json)}`);
-    assertSameReport(e.json, n.json, file);
-    recordSuite('native', file, n.json.results.length, n.json.passed);
-    recordSuite('edge', file, e.json.results.length, e.json.results.length);
-    assert.equal(e.json.failed, 0, `${file}: ${JSON.stringify(e.json.results.filter((r) => !r.passed))}`);
-    cases += e.json.results.length;
-  }
+  const cases = await compareSuites(edge, native, suites);
   assert.ok(cases >= 50, `ran ${cases} cases`);
 });
 

@@ -1,6 +1,11 @@
 // Field-by-field comparison of native and edge API answers, timings aside.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { recordSuite } from '../support/matrix.mjs';
+import { ROOT, post } from './servers.mjs';
 
 /** Keys whose values are measurements, not decisions: they differ between hosts. */
 const TIMING_KEYS = new Set(['duration_us', 'fuel_used']);
@@ -45,4 +50,25 @@ export function assertSameReport(edge, native, label) {
   }
   assert.equal(edge.passed, native.passed, `${label}: passed`);
   assert.equal(edge.failed, native.failed, `${label}: failed`);
+}
+
+/**
+ * Posts each suite of guards/suites in `files` to both hosts' /v1/test and asserts the
+ * reports agree case by case and pass; records each in the guard × host matrix.
+ * Resolves to the number of cases run.
+ */
+export async function compareSuites(edge, native, files) {
+  let cases = 0;
+  for (const file of files) {
+    const body = fs.readFileSync(path.join(ROOT, 'guards/suites', file), 'utf8');
+    const [e, n] = await Promise.all([post(edge.base, '/v1/test', body), post(native.base, '/v1/test', body)]);
+    assert.equal(e.status, 200, `${file}: ${JSON.stringify(e.json)}`);
+    assert.equal(n.status, 200, `${file}: ${JSON.stringify(n.json)}`);
+    assertSameReport(e.json, n.json, file);
+    recordSuite('native', file, n.json.results.length, n.json.passed);
+    recordSuite('edge', file, e.json.results.length, e.json.results.length);
+    assert.equal(e.json.failed, 0, `${file}: ${JSON.stringify(e.json.results.filter((r) => !r.passed))}`);
+    cases += e.json.results.length;
+  }
+  return cases;
 }

@@ -7,12 +7,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 
-import { GATEWAYS, ROOT, get, post, startEdge, startNative, suitesFor } from './servers.mjs';
-import { recordSuite } from '../support/matrix.mjs';
-import { assertSameReport } from './compare.mjs';
+import { GATEWAYS, get, startEdge, startNative, suitesFor } from './servers.mjs';
+import { compareSuites } from './compare.mjs';
 
 let edge;
 let native;
@@ -39,14 +36,5 @@ test('the guest guards load on the edge with the same inspection as native', asy
 test('every guest suite passes on the edge with the same results as native', async () => {
   const suites = suitesFor(GATEWAYS.guests);
   assert.deepEqual(suites, ['js-guard.yaml', 'python-guard.yaml', 'rust-wasip1.yaml', 'rust-wasip2.yaml']);
-  for (const file of suites) {
-    const body = fs.readFileSync(path.join(ROOT, 'guards/suites', file), 'utf8');
-    const [e, n] = await Promise.all([post(edge.base, '/v1/test', body), post(native.base, '/v1/test', body)]);
-    assert.equal(e.status, 200, `${file}: ${JSON.stringify(e.json)}`);
-    assert.equal(n.status, 200, `${file}: ${JSON.stringify(n.json)}`);
-    assertSameReport(e.json, n.json, file);
-    recordSuite('native', file, n.json.results.length, n.json.passed);
-    recordSuite('edge', file, e.json.results.length, e.json.results.length);
-    assert.equal(e.json.failed, 0, `${file}: ${JSON.stringify(e.json.results.filter((r) => !r.passed))}`);
-  }
+  assert.ok(await compareSuites(edge, native, suites) >= 40);
 });
