@@ -27,6 +27,8 @@ fn each_hostile_guard_fails_closed_with_its_code() {
         ("memory-bomb", "guard_resource_limit", "resource_limit"),
         ("recursion", "guard_resource_limit", "resource_limit"),
         ("fuel", "guard_resource_limit", "resource_limit"),
+        ("fill-loop", "guard_timeout", "timeout"),
+        ("fill-fuel", "guard_resource_limit", "resource_limit"),
         ("panic", "guard_error", "trap"),
         ("invalid-modify", "guard_error", "invalid_decision"),
         ("err", "guard_error", "guest_error"),

@@ -25,6 +25,8 @@ const EXPECTED = {
   recursion: ['deny', 'guard_resource_limit', 'resource_limit'],
   panic: ['deny', 'guard_error', 'trap'],
   fuel: ['deny', 'guard_resource_limit', 'resource_limit'],
+  'fill-loop': ['deny', 'guard_timeout', 'timeout'],
+  'fill-fuel': ['deny', 'guard_resource_limit', 'resource_limit'],
   err: ['deny', 'guard_error', 'guest_error'],
   'invalid-modify': ['deny', 'guard_error', 'invalid_decision'],
   'loop-open': ['warn', null, 'timeout'],
