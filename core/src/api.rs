@@ -69,7 +69,11 @@ impl ApiError {
     }
 }
 
-/// Parses a request body (JSON or YAML) as a case file.
+/// The most cases one `POST /v1/test` may hold: a suite runs them all in one request,
+/// holding a worker (or the Worker's request) for their whole run.
+pub const MAX_SUITE_CASES: usize = 1000;
+
+/// Parses a request body (JSON or YAML) as a case file of at most [`MAX_SUITE_CASES`].
 pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::new("request body is not UTF-8"))?;
     // JSON bodies skip the YAML loader (no locations needed beyond serde_json's own).
@@ -86,7 +90,34 @@ pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
     } else {
         Document::parse("<request>", text).map_err(ApiError::new)?
     };
-    CaseFile::from_document(&doc).map_err(ApiError::new)
+    let file = CaseFile::from_document(&doc).map_err(ApiError::new)?;
+    if file.cases.len() > MAX_SUITE_CASES {
+        return Err(ApiError::new(format!(
+            "a request may hold at most {MAX_SUITE_CASES} cases, this one has {} (hint: split the suite)",
+            file.cases.len()
+        )));
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suite_is_capped() {
+        let case = "  - {name: c, phase: connection, expect: {decision: allow}}\n";
+        let suite = |n: usize| format!("format: guardhouse.case/v1\ncases:\n{}", case.repeat(n));
+        assert_eq!(
+            parse_cases(suite(MAX_SUITE_CASES).as_bytes())
+                .unwrap()
+                .cases
+                .len(),
+            MAX_SUITE_CASES
+        );
+        let err = parse_cases(suite(MAX_SUITE_CASES + 1).as_bytes()).unwrap_err();
+        assert!(err.error.contains("at most 1000 cases"), "{}", err.error);
+    }
 }
 
 /// Parses the body of `POST /v1/evaluate`: exactly one case.
