@@ -100,6 +100,18 @@ pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
     Ok(file)
 }
 
+/// Parses the body of `POST /v1/evaluate`: exactly one case.
+pub fn parse_single_case(body: &[u8]) -> Result<CaseFile, ApiError> {
+    let file = parse_cases(body)?;
+    if file.cases.len() != 1 {
+        return Err(ApiError::new(format!(
+            "/v1/evaluate takes one case, got {} (hint: POST suites to /v1/test)",
+            file.cases.len()
+        )));
+    }
+    Ok(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,16 +130,4 @@ mod tests {
         let err = parse_cases(suite(MAX_SUITE_CASES + 1).as_bytes()).unwrap_err();
         assert!(err.error.contains("at most 1000 cases"), "{}", err.error);
     }
-}
-
-/// Parses the body of `POST /v1/evaluate`: exactly one case.
-pub fn parse_single_case(body: &[u8]) -> Result<CaseFile, ApiError> {
-    let file = parse_cases(body)?;
-    if file.cases.len() != 1 {
-        return Err(ApiError::new(format!(
-            "/v1/evaluate takes one case, got {} (hint: POST suites to /v1/test)",
-            file.cases.len()
-        )));
-    }
-    Ok(file)
 }
