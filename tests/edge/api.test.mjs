@@ -6,19 +6,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { GATEWAYS, get, post, startEdge, startNative, suitesFor } from './servers.mjs';
+import { GATEWAYS, HOOK_TIMEOUT_MS, get, post, startBoth, stopAll, suitesFor } from './servers.mjs';
 import { compareSuites, withoutTimings } from './compare.mjs';
 
 let edge;
 let native;
 
 before(async () => {
-  [edge, native] = await Promise.all([startEdge('default'), startNative('default')]);
-});
+  ({ edge, native } = await startBoth('default'));
+}, { timeout: HOOK_TIMEOUT_MS });
 
-after(async () => {
-  await Promise.all([edge?.stop(), native?.stop()]);
-});
+after(() => stopAll(edge, native), { timeout: HOOK_TIMEOUT_MS });
 
 test('health names the edge host and counts the same guards', () => {
   assert.equal(edge.health.host, 'edge');

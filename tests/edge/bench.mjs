@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ROOT, get, post, startEdge, startNative } from './servers.mjs';
+import { ROOT, get, post, startBoth, stopAll } from './servers.mjs';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const WARMUP = 30;
@@ -99,7 +99,7 @@ async function measureHost(server) {
   return { health, chain, empty, perCall, persistent, perCallUs: cost(perCall), persistentUs: cost(persistent) };
 }
 
-const [edge, native] = await Promise.all([startEdge('bench'), startNative('bench')]);
+const { edge, native } = await startBoth('bench');
 try {
   const results = {};
   // One host at a time: the machine's cores are not shared between the two.
@@ -125,5 +125,5 @@ try {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'edge.json'), JSON.stringify({ n: N, m: M, results }, null, 2));
 } finally {
-  await Promise.all([edge.stop(), native.stop()]);
+  await stopAll(edge, native);
 }

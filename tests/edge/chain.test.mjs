@@ -5,19 +5,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { post, startEdge, startNative } from './servers.mjs';
+import { HOOK_TIMEOUT_MS, post, startBoth, stopAll } from './servers.mjs';
 import { withoutTimings } from './compare.mjs';
 
 let edge;
 let native;
 
 before(async () => {
-  [edge, native] = await Promise.all([startEdge('bench'), startNative('bench')]);
-});
+  ({ edge, native } = await startBoth('bench'));
+}, { timeout: HOOK_TIMEOUT_MS });
 
-after(async () => {
-  await Promise.all([edge?.stop(), native?.stop()]);
-});
+after(() => stopAll(edge, native), { timeout: HOOK_TIMEOUT_MS });
 
 function invoke(guards, args) {
   return JSON.stringify({

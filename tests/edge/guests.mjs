@@ -8,23 +8,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { GATEWAYS, get, startEdge, startNative, suitesFor } from './servers.mjs';
+import { GATEWAYS, HOOK_TIMEOUT_MS, get, startBoth, stopAll, suitesFor } from './servers.mjs';
 import { compareSuites } from './compare.mjs';
 
 let edge;
 let native;
 
 before(async () => {
-  // Both start even if one fails, so `after` can stop whichever did.
-  const started = await Promise.allSettled([startEdge('guests'), startNative('guests')]);
-  [edge, native] = started.map((s) => s.value);
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
-});
+  ({ edge, native } = await startBoth('guests'));
+}, { timeout: HOOK_TIMEOUT_MS });
 
-after(async () => {
-  await Promise.all([edge?.stop(), native?.stop()]);
-});
+after(() => stopAll(edge, native), { timeout: HOOK_TIMEOUT_MS });
 
 test('the guest guards load on the edge with the same inspection as native', async () => {
   const [e, n] = await Promise.all([get(edge.base, '/v1/guards'), get(native.base, '/v1/guards')]);

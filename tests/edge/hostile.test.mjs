@@ -5,18 +5,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { REQUEST_TIMEOUT_MS, get, post, startEdge, startNative } from './servers.mjs';
+import { HOOK_TIMEOUT_MS, REQUEST_TIMEOUT_MS, get, post, startBoth, stopAll } from './servers.mjs';
 
 let edge;
 let native;
 
 before(async () => {
-  [edge, native] = await Promise.all([startEdge('hostile'), startNative('hostile')]);
-});
+  ({ edge, native } = await startBoth('hostile'));
+}, { timeout: HOOK_TIMEOUT_MS });
 
-after(async () => {
-  await Promise.all([edge?.stop(), native?.stop()]);
-});
+after(() => stopAll(edge, native), { timeout: HOOK_TIMEOUT_MS });
 
 /** Guard id → [decision, deny code, failure kind of its trace entry]. */
 const EXPECTED = {

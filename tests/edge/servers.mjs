@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ROOT, freePort, healthy, launch as spawnGroup } from '../support/process.mjs';
+import { ROOT, freePort, launch as spawnGroup, probeHealth } from '../support/process.mjs';
 
 export { ROOT, freePort };
 
@@ -48,9 +48,16 @@ export const WRANGLER_ENV = {
 
 /** Spawns a server and waits until `base`/health answers; resolves to {name, base, health, stop, log}. */
 async function launch(name, cmd, args, options, base) {
+  let last = 'not polled yet';
   const p = spawnGroup(cmd, args, options, {
-    ready: () => healthy(base),
-    fatal: /Build failed/,
+    name,
+    ready: async () => {
+      const probe = await probeHealth(base);
+      last = probe.detail;
+      return probe.ok ? probe.json : null;
+    },
+    status: () => last,
+    fatal: /Build failed|Address already in use/,
     timeoutMs: START_TIMEOUT_MS,
   });
   const health = await p.started;
@@ -74,6 +81,30 @@ export async function startNative(gateway = 'default') {
   const bin = path.join(ROOT, 'target/release/guardhouse');
   const args = ['serve', '-c', GATEWAYS[gateway], '--listen', `127.0.0.1:${port}`, '--no-reload'];
   return launch(`native (${gateway})`, bin, args, { cwd: ROOT }, `http://127.0.0.1:${port}`);
+}
+
+/** Limit for a before/after hook that starts or stops both hosts: a hang fails with a reason. */
+export const HOOK_TIMEOUT_MS = START_TIMEOUT_MS + 30_000;
+
+/**
+ * Starts the Worker and native serve for registry gateway `gateway`, side by side;
+ * resolves to {edge, native}. Both are started even if one fails, and a failure stops
+ * the one that did start before it is thrown.
+ */
+export async function startBoth(gateway) {
+  const started = await Promise.allSettled([startEdge(gateway), startNative(gateway)]);
+  const [edge, native] = started.map((s) => s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stopAll(edge, native);
+    throw failed.reason;
+  }
+  return { edge, native };
+}
+
+/** Stops every server given (undefined ones are skipped). */
+export async function stopAll(...servers) {
+  await Promise.all(servers.map((s) => s?.stop()));
 }
 
 /** POSTs `body` (text) to `base + route`; resolves to {status, json}. Bounded in time. */

@@ -12,15 +12,15 @@ export { ROOT, freePort };
 const GATEWAY = process.env.GUARDHOUSE_MCP_GATEWAY ?? path.join(ROOT, 'guards/gateway.yaml');
 const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_MCP_START_TIMEOUT_MS ?? 90_000);
 
-function launch(cmd, args, options, ready, fatal) {
-  return spawnGroup(cmd, args, options, { ready, fatal, timeoutMs: START_TIMEOUT_MS });
+function launch(name, cmd, args, options, ready, fatal) {
+  return spawnGroup(cmd, args, options, { name, ready, fatal, timeoutMs: START_TIMEOUT_MS });
 }
 
 async function startNative(upstream, serverName) {
   const bin = path.join(ROOT, 'target/release/guardhouse');
   const args = ['serve', '-c', GATEWAY, '--listen', '127.0.0.1:0', '--no-reload',
     '--upstream', upstream, '--server-name', serverName];
-  const p = launch(bin, args, { cwd: ROOT }, (log) => log.match(/guardhouse serving on (http:\/\/[^\s]+)/));
+  const p = launch('native proxy', bin, args, { cwd: ROOT }, (log) => log.match(/guardhouse serving on (http:\/\/[^\s]+)/));
   const [, base] = await p.started;
   return { name: 'native', base, url: `${base}/mcp`, stop: p.stop };
 }
@@ -33,7 +33,7 @@ async function startEdge(upstream, serverName) {
     '--var', `UPSTREAM:${upstream}`, '--var', `SERVER_NAME:${serverName}`,
     '--show-interactive-dev-session=false', '--log-level', 'info'];
   const base = `http://127.0.0.1:${port}`;
-  const p = launch('npx', args, { cwd: path.join(ROOT, 'host-edge'), env: { ...process.env, CI: '1' } },
+  const p = launch('edge proxy', 'npx', args, { cwd: path.join(ROOT, 'host-edge'), env: { ...process.env, CI: '1' } },
     () => healthy(base), /Build failed|Address already in use/);
   await p.started;
   return { name: 'edge', base, url: `${base}/mcp`, stop: p.stop };

@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 /** The repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
+/** Ports this process has handed out: servers started side by side never share one. */
+const handedOut = new Set();
+
+function unusedPort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.on('error', reject);
@@ -20,6 +22,17 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A free TCP port on 127.0.0.1, never one this process handed out before. */
+export async function freePort() {
+  for (;;) {
+    const port = await unusedPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 const children = new Set();
@@ -35,50 +48,120 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => process.exit(130));
 }
 
-/** `base`/health's JSON when it answers 2xx within 2 s, else null. */
-export async function healthy(base) {
-  try {
-    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? await res.json() : null;
-  } catch {
-    return null;
-  }
+/** Writes a timestamped progress line on stderr; the test runner shows it even when a file times out. */
+export function progress(message) {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${message}\n`);
+}
+
+/** Settles like `promise`, or resolves to `fallback` after `ms`: nothing here waits unbounded. */
+export function within(promise, ms, fallback) {
+  let timer;
+  const limit = new Promise((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 /**
- * Spawns `cmd` in its own process group. `ready(log)` is polled every 250 ms until it
- * returns something truthy (that value resolves `started`); the start fails when the
- * process exits, `fatal` matches its output, or `timeoutMs` passes.
- * Returns {started, stop, log}.
+ * One GET of `base`/health, bounded to 2 s: {ok, json, detail}, where `detail` says what
+ * answered (status and the start of the body, or the error) for a start that fails.
  */
-export function launch(cmd, args, options, { ready, fatal, timeoutMs }) {
+export async function probeHealth(base) {
+  try {
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+    const text = await res.text(); // read whole, so no socket stays held by an unread body
+    if (!res.ok) return { ok: false, detail: `HTTP ${res.status}: ${text.slice(0, 300)}` };
+    return { ok: true, json: JSON.parse(text), detail: `HTTP ${res.status}` };
+  } catch (e) {
+    return { ok: false, detail: `${e.name}: ${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ''}` };
+  }
+}
+
+/** `base`/health's JSON when it answers 2xx within 2 s, else null. */
+export async function healthy(base) {
+  const probe = await probeHealth(base);
+  return probe.ok ? probe.json : null;
+}
+
+/** How long `stop` waits after SIGTERM, then after SIGKILL, before it gives up on a child. */
+const TERM_GRACE_MS = 3000;
+const KILL_GRACE_MS = 5000;
+/** A start that takes this long reports progress on stderr every so often. */
+const PROGRESS_EVERY_MS = 15_000;
+
+/**
+ * Spawns `cmd` in its own process group. `ready(log)` is polled every 250 ms (each poll
+ * bounded to 5 s) until it returns something truthy (that value resolves `started`); the
+ * start fails when the process exits or cannot be spawned, `fatal` matches its output,
+ * or `timeoutMs` passes. `status()`, when given, describes the last poll for progress
+ * lines and the failure message. `stop` never waits unbounded, even for a child that
+ * ignores SIGKILL. Returns {started, stop, log}.
+ */
+export function launch(cmd, args, options, { ready, fatal, timeoutMs, name = path.basename(cmd), status }) {
+  const began = Date.now();
+  const elapsed = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
   const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.add(child);
   let log = '';
+  let spawnError = null;
   child.stdout.on('data', (chunk) => (log += chunk));
   child.stderr.on('data', (chunk) => (log += chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', (e) => {
+      spawnError = e;
+      resolve();
+    });
+  });
+  const running = () => spawnError === null && child.exitCode === null && child.signalCode === null;
+  progress(`${name}: spawned (pid ${child.pid ?? 'none'})`);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running()) {
       killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
+      if ((await within(exited, TERM_GRACE_MS, 'late')) === 'late') {
+        killGroup(child, 'SIGKILL');
+        if ((await within(exited, KILL_GRACE_MS, 'late')) === 'late') {
+          progress(`${name}: pid ${child.pid} outlived SIGKILL by ${KILL_GRACE_MS} ms; leaving it`);
+        }
+      }
     }
     killGroup(child, 'SIGKILL'); // grandchildren that outlived their parent
+    // Let go of the pipes: a grandchild that still holds them must not keep this process alive.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    child.unref();
     children.delete(child);
   };
   const started = (async () => {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = began + timeoutMs;
+    let nextProgress = began + PROGRESS_EVERY_MS;
+    let why = `no answer within ${timeoutMs} ms`;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null) break;
-      if (fatal?.test(log)) break;
-      const result = await ready(log);
-      if (result) return result;
+      if (spawnError) {
+        why = `cannot spawn: ${spawnError.message}`;
+        break;
+      }
+      if (!running()) {
+        why = `exited (code ${child.exitCode}, signal ${child.signalCode})`;
+        break;
+      }
+      if (fatal?.test(log)) {
+        why = `its output matches ${fatal}`;
+        break;
+      }
+      const result = await within(Promise.resolve(ready(log)), 5000, null);
+      if (result) {
+        progress(`${name}: ready after ${elapsed()}`);
+        return result;
+      }
+      if (Date.now() >= nextProgress) {
+        progress(`${name}: not ready after ${elapsed()}${status ? ` (last poll: ${status()})` : ''}`);
+        nextProgress += PROGRESS_EVERY_MS;
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
+    const last = status ? `; last poll: ${status()}` : '';
+    progress(`${name}: failed to start after ${elapsed()}: ${why}${last}`);
     await stop();
-    throw new Error(`${cmd} ${args.join(' ')} did not start (limit ${timeoutMs} ms):\n${log}`);
+    throw new Error(`${cmd} ${args.join(' ')} did not start: ${why}${last}\n${log}`);
   })();
   return { started, stop, log: () => log };
 }
