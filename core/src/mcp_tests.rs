@@ -351,3 +351,79 @@ fn proxy_config_names_the_server_after_the_upstream_host() {
     );
     assert_eq!(config().server_name, "weather");
 }
+
+/// A POST from a client with no session (as on a stateless upstream).
+fn post_sessionless(fake: &Fake, body: &str) -> PostOutcome {
+    block_on(screen_post(
+        &config(),
+        &RequestInfo::default(),
+        body.as_bytes(),
+        fake,
+    ))
+}
+
+#[test]
+fn a_client_that_skips_initialize_still_meets_the_connection_guards() {
+    let fake = Fake::new(|s| match s.payload.phase() {
+        Phase::Connection => denial(Phase::Connection, "server_blocked"),
+        p => evaluation(p, Verdict::Allow),
+    });
+    let batch = format!(r#"[{CALL},{{"jsonrpc":"2.0","id":9,"method":"tools/list"}}]"#);
+    let (_, v) = reply(post_sessionless(&fake, &batch));
+    assert_eq!(v[0]["error"]["data"]["phase"], "connection");
+    assert_eq!(v[0]["error"]["data"]["code"], "server_blocked");
+    assert_eq!(v[1]["error"]["data"]["code"], "batch_denied");
+    assert_eq!(fake.phases(), [Phase::Connection], "nothing else ran");
+    let meta: Value = serde_json::from_str(&fake.seen.borrow()[0].context.metadata).unwrap();
+    assert_eq!(
+        meta["mcp"],
+        json!({"method": "tools/call", "initialize_skipped": true})
+    );
+
+    // Allowed: its warnings travel with the exchange; the call is then screened as usual.
+    let fake = Fake::new(|s| warned(s.payload.phase(), "unverified server"));
+    let (_, pending) = forward(post_sessionless(&fake, CALL));
+    assert_eq!(fake.phases(), [Phase::Connection, Phase::ToolInvoke]);
+    let header: Value = serde_json::from_str(&pending.warnings_header().unwrap()).unwrap();
+    assert_eq!(header[0]["phase"], "connection");
+
+    // With a session (it went through initialize) or with initialize itself: no extra check.
+    let fake = Fake::allow_all();
+    forward(post(&fake, CALL));
+    let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#;
+    forward(post_sessionless(&fake, init));
+    assert_eq!(fake.phases(), [Phase::ToolInvoke, Phase::Connection]);
+    // Notifications alone ask nothing of the server.
+    let fake = Fake::allow_all();
+    forward(post_sessionless(
+        &fake,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    ));
+    assert!(fake.phases().is_empty());
+}
+
+#[test]
+fn screened_methods_need_ids_and_other_requests_are_remembered() {
+    let fake = Fake::allow_all();
+    for method in ["resources/read", "prompts/get"] {
+        let note = format!(r#"{{"jsonrpc":"2.0","method":"{method}","params":{{}}}}"#);
+        let (_, v) = reply(post(&fake, &note));
+        assert_eq!(v["error"]["code"], jsonrpc::INVALID_REQUEST, "{method}");
+        let twice = format!(
+            r#"[{{"jsonrpc":"2.0","id":1,"method":"{method}"}},{{"jsonrpc":"2.0","id":1,"method":"{method}"}}]"#
+        );
+        let (_, v) = reply(post(&fake, &twice));
+        assert_eq!(v[1]["error"]["code"], jsonrpc::INVALID_REQUEST, "{method}");
+    }
+    // An unscreenable answer fails closed for every remembered request, screened or not.
+    let batch = r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":"r","method":"resources/read","params":{"uri":"x"}}]"#;
+    let (_, mut pending) = forward(post(&fake, batch));
+    let errors: Value = serde_json::from_str(&pending.unscreenable("broken").to_text()).unwrap();
+    let ids: Vec<&Value> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["id"])
+        .collect();
+    assert_eq!(ids, [&json!(1), &json!("r")]);
+}

@@ -36,9 +36,11 @@ enum Step {
 }
 
 /// Screens a client's POST body: `initialize` through `connection` guards, `tools/call`
-/// through `tool_invoke` guards; `tools/list` and `tools/call` are remembered so their
-/// results are screened on the way back. A batch is forwarded only when nothing in it
-/// is denied; otherwise every request in it gets an error.
+/// through `tool_invoke` guards; every request with an id is remembered so its answer is
+/// screened on the way back (see `response`). A client that skips `initialize` (no
+/// `mcp-session-id`, as on a stateless upstream) meets the `connection` guards before
+/// any of its requests goes upstream. A batch is forwarded only when nothing in it is
+/// denied; otherwise every request in it gets an error.
 pub async fn screen_post<S: Screener>(
     config: &ProxyConfig,
     info: &RequestInfo,
@@ -53,6 +55,16 @@ pub async fn screen_post<S: Screener>(
         }
     };
     let mut pending = Pending::new(config, info);
+    if let Some((at, method)) = unintroduced(info, &body) {
+        let meta = json!({ "method": method, "initialize_skipped": true });
+        let screening = config.screening(info, Payload::Connection, meta);
+        let evaluation = screener.screen(screening).await;
+        if let Some(denial) = &evaluation.deny {
+            let id = request_id(&body.messages()[at]);
+            return refuse(&body, at, denied(id, Phase::Connection, denial));
+        }
+        pending.note(Note::from_evaluation(Phase::Connection, &evaluation));
+    }
     let mut out = Vec::with_capacity(body.messages().len());
     let mut changed = false;
     for (i, message) in body.messages().iter().enumerate() {
@@ -96,6 +108,28 @@ pub async fn screen_post<S: Screener>(
     PostOutcome::Forward { body, pending }
 }
 
+/// The first request of a body from a client that has not been through `initialize`
+/// (no session, and no `initialize` in this body), with its method: such a client has
+/// not met the `connection` guards yet.
+fn unintroduced<'a>(info: &RequestInfo, body: &'a Body) -> Option<(usize, &'a str)> {
+    if info.session_id.is_some() {
+        return None;
+    }
+    let requests = body
+        .messages()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| match m.kind() {
+            Kind::Request { method, .. } => Some((i, method)),
+            _ => None,
+        });
+    let requests: Vec<(usize, &str)> = requests.collect();
+    if requests.iter().any(|(_, method)| *method == "initialize") {
+        return None;
+    }
+    requests.into_iter().next()
+}
+
 fn request_id(message: &Message) -> Value {
     message.object().get("id").cloned().unwrap_or(Value::Null)
 }
@@ -115,10 +149,16 @@ fn step(config: &ProxyConfig, info: &RequestInfo, message: &Message, pending: &P
         }
         _ => return Step::Pass,
     };
+    let key = id_key(id).filter(|k| !pending.expects(k));
     if !is_screened(method) {
-        return Step::Pass;
+        // Its answer is screened all the same (by its shape); remembering names the
+        // method for the guards.
+        return match key {
+            Some(key) => Step::Remember(key, Expect::of(method, None)),
+            None => Step::Pass,
+        };
     }
-    let Some(key) = id_key(id).filter(|k| !pending.expects(k)) else {
+    let Some(key) = key else {
         let text = "a screened request needs a unique string or integer id";
         return Step::Refuse(error_response(
             id.clone(),
@@ -129,7 +169,6 @@ fn step(config: &ProxyConfig, info: &RequestInfo, message: &Message, pending: &P
     };
     let params = message.object().get("params");
     match method {
-        "tools/list" => Step::Remember(key, Expect::ToolsList),
         "initialize" => {
             let meta = json!({
                 "method": method,
@@ -139,10 +178,10 @@ fn step(config: &ProxyConfig, info: &RequestInfo, message: &Message, pending: &P
             Step::Screen(Job {
                 screening: config.screening(info, Payload::Connection, meta),
                 key,
-                expect: Expect::Initialize,
+                expect: Expect::of(method, None),
             })
         }
-        _ => match tool_call(params) {
+        "tools/call" => match tool_call(params) {
             Ok((tool, arguments)) => {
                 let meta = json!({ "method": method, "tool": tool });
                 let payload = Payload::ToolInvoke {
@@ -152,7 +191,7 @@ fn step(config: &ProxyConfig, info: &RequestInfo, message: &Message, pending: &P
                 Step::Screen(Job {
                     screening: config.screening(info, payload, meta),
                     key,
-                    expect: Expect::ToolCall { tool: Some(tool) },
+                    expect: Expect::of(method, Some(tool)),
                 })
             }
             Err(text) => Step::Refuse(error_response(
@@ -162,11 +201,17 @@ fn step(config: &ProxyConfig, info: &RequestInfo, message: &Message, pending: &P
                 None,
             )),
         },
+        // tools/list, resources/read, prompts/get: screened on the way back.
+        _ => Step::Remember(key, Expect::of(method, None)),
     }
 }
 
+/// Methods whose requests must carry a unique id (their answers are what guards judge).
 fn is_screened(method: &str) -> bool {
-    matches!(method, "initialize" | "tools/list" | "tools/call")
+    matches!(
+        method,
+        "initialize" | "tools/list" | "tools/call" | "resources/read" | "prompts/get"
+    )
 }
 
 /// `tools/call` params → (tool name, arguments object).

@@ -1,10 +1,18 @@
 //! The response side: upstream answers → screenings → what the client gets.
 //!
-//! Every JSON-RPC response is looked at, whichever stream it arrives on: a response to a
-//! remembered `tools/list` or `tools/call` id is screened as that, and any other response
-//! whose result has a `tools` array (a tools/list result) or a `content` array (a
-//! tools/call result) is screened by its shape, so an upstream cannot slip a result past
-//! the guards by answering on another stream.
+//! Every JSON-RPC response is looked at, whichever stream it arrives on. Which phase
+//! screens what (README, "What the proxy screens"):
+//! - a `tools/list` result (remembered, or any result with a `tools` array): the
+//!   `tools_list` phase; each tool's `title`, `annotations` and `outputSchema`, which the
+//!   contract's tool record cannot carry, ride in the context metadata (`mcp.tool_fields`);
+//! - every other result — `tools/call`, `initialize` (its `instructions`),
+//!   `resources/read`, `prompts/get`, and results of methods the proxy does not know —
+//!   the `response` phase, with the request's method in the metadata when it was seen;
+//! - every error response: the `response` phase, with `{"error": {code, message, data}}`
+//!   as the payload, so instructions in `error.message` or `error.data` meet the guards.
+//!
+//! An upstream therefore cannot slip text past the guards by answering on another
+//! stream, with an id the proxy did not see, or as an error.
 
 use std::collections::HashMap;
 
@@ -16,15 +24,30 @@ use crate::chain::{Evaluation, Verdict};
 use crate::contract::Phase;
 use crate::payload::{Payload, ToolSpec};
 
-/// What a remembered request's result is.
+/// How a remembered request's answer is screened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
-    Initialize,
+    /// A tools/list result: the `tools_list` phase.
     ToolsList,
-    /// A tools/call result; the tool's name when the request was seen.
-    ToolCall {
+    /// Any other answer: the `response` phase. The request's method (unknown for an id
+    /// the proxy did not see), and the tool's name for a tools/call.
+    Result {
+        method: Option<String>,
         tool: Option<String>,
     },
+}
+
+impl Expect {
+    /// What a request with `method` (and, for tools/call, `tool`) expects.
+    pub fn of(method: &str, tool: Option<String>) -> Self {
+        match method {
+            "tools/list" => Self::ToolsList,
+            _ => Self::Result {
+                method: Some(method.to_string()),
+                tool,
+            },
+        }
+    }
 }
 
 /// What the proxy remembers about one exchange: which ids to screen how, and the
@@ -52,6 +75,11 @@ impl Pending {
 
     pub(crate) fn expects(&self, key: &str) -> bool {
         self.expects.contains_key(key)
+    }
+
+    /// Warnings of the request side that belong to no single request.
+    pub(crate) fn note(&mut self, notes: Vec<Note>) {
+        self.request_notes.extend(notes);
     }
 
     pub(crate) fn expect(&mut self, key: String, expect: Expect, notes: Vec<Note>) {
@@ -84,11 +112,20 @@ impl Pending {
         let key = id_key(id);
         let remembered = key.as_ref().and_then(|k| self.expects.remove(k));
         let notes = key.and_then(|k| self.notes.remove(&k)).unwrap_or_default();
-        let result = message.object().get("result")?;
-        let (phase, payload, tool) = match remembered.or_else(|| shape(result))? {
-            Expect::Initialize => return annotate(message, result.clone(), notes),
+        let object = message.object();
+        if let Some(error) = object.get("error") {
+            return self
+                .screen_error(screener, message, error, remembered, notes)
+                .await;
+        }
+        let result = object.get("result")?;
+        let (phase, payload, meta) = match remembered.unwrap_or_else(|| shape(result)) {
             Expect::ToolsList => match tools(result) {
-                Ok(specs) => (Phase::ToolsList, Payload::ToolsList(specs), None),
+                Ok(specs) => {
+                    let meta =
+                        json!({ "method": "tools/list", "tool_fields": tool_fields(result) });
+                    (Phase::ToolsList, Payload::ToolsList(specs), meta)
+                }
                 Err(e) => {
                     let text = format!("guardhouse cannot screen this tools/list result: {e}");
                     return Some(error_response(
@@ -99,9 +136,15 @@ impl Pending {
                     ));
                 }
             },
-            Expect::ToolCall { tool } => (Phase::Response, Payload::Response(result.clone()), tool),
+            // Nothing in it can carry text.
+            Expect::Result { .. } if is_empty_object(result) => {
+                return annotate(message, result.clone(), notes);
+            }
+            Expect::Result { method, tool } => {
+                let meta = json!({ "method": method, "tool": tool });
+                (Phase::Response, Payload::Response(result.clone()), meta)
+            }
         };
-        let meta = json!({ "method": phase_method(phase), "tool": tool });
         let before = payload.clone();
         let evaluation = screener
             .screen(self.config.screening(&self.info, payload, meta))
@@ -113,6 +156,63 @@ impl Pending {
         notes.extend(Note::from_evaluation(phase, &evaluation));
         let result = rewritten(result, &before, &evaluation).unwrap_or_else(|| result.clone());
         annotate(message, result, notes)
+    }
+
+    /// Screens an error response in the `response` phase, the payload being
+    /// `{"error": …}`: a deny replaces it with the denial, a modify with the guard's
+    /// error (which must still be `{"error": {code, message, …}}`), and warnings go to
+    /// `error.data["guardhouse/warnings"]`.
+    async fn screen_error<S: Screener>(
+        &mut self,
+        screener: &S,
+        message: &Message,
+        error: &Value,
+        remembered: Option<Expect>,
+        notes: Vec<Note>,
+    ) -> Option<Message> {
+        let id = message.object().get("id").cloned().unwrap_or(Value::Null);
+        let (method, tool) = match remembered {
+            Some(Expect::ToolsList) => (Some("tools/list".to_string()), None),
+            Some(Expect::Result { method, tool }) => (method, tool),
+            None => (None, None),
+        };
+        let meta = json!({ "method": method, "tool": tool, "error": true });
+        let payload = json!({ "error": error });
+        let evaluation = screener
+            .screen(
+                self.config
+                    .screening(&self.info, Payload::Response(payload), meta),
+            )
+            .await;
+        if let Some(denial) = &evaluation.deny {
+            return Some(denied(id, Phase::Response, denial));
+        }
+        let mut error = error.clone();
+        if evaluation.decision == Verdict::Modify {
+            match evaluation.payload.as_ref().and_then(rewritten_error) {
+                Some(rewritten) => error = rewritten,
+                None => {
+                    let text = "a guard's rewritten error is not {\"error\": {code, message}}";
+                    return Some(error_response(id, jsonrpc::INTERNAL_ERROR, text, None));
+                }
+            }
+        }
+        let mut notes = notes;
+        notes.extend(Note::from_evaluation(Phase::Response, &evaluation));
+        if !notes.is_empty() {
+            let data = error
+                .as_object_mut()
+                .map(|e| e.entry("data").or_insert_with(|| Value::Object(Map::new())));
+            if let Some(Value::Object(data)) = data {
+                add_warnings(data, &notes);
+            }
+        }
+        if message.object().get("error") == Some(&error) {
+            return None;
+        }
+        let mut object = message.object().clone();
+        object.insert("error".into(), error);
+        Some(Message::from_object(object))
     }
 
     /// Errors for every remembered id, for an upstream answer that cannot be screened.
@@ -148,22 +248,47 @@ fn key_id(key: &str) -> Value {
     }
 }
 
-fn phase_method(phase: Phase) -> &'static str {
-    match phase {
-        Phase::ToolsList => "tools/list",
-        _ => "tools/call",
+/// A result's phase by its shape, for responses to ids the proxy did not see.
+fn shape(result: &Value) -> Expect {
+    if result.get("tools").is_some_and(Value::is_array) {
+        Expect::ToolsList
+    } else {
+        Expect::Result {
+            method: None,
+            tool: None,
+        }
     }
 }
 
-/// A result's phase by its shape, for responses to ids the proxy did not see.
-fn shape(result: &Value) -> Option<Expect> {
-    if result.get("tools").is_some_and(Value::is_array) {
-        Some(Expect::ToolsList)
-    } else if result.get("content").is_some_and(Value::is_array) {
-        Some(Expect::ToolCall { tool: None })
-    } else {
-        None
-    }
+fn is_empty_object(value: &Value) -> bool {
+    value.as_object().is_some_and(Map::is_empty)
+}
+
+/// What guards cannot see in the contract's tool record, per tool in list order:
+/// `{title, annotations, outputSchema}` (absent fields left out).
+fn tool_fields(result: &Value) -> Value {
+    let list = result["tools"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let fields = list.iter().map(|tool| {
+        let mut fields = Map::new();
+        for key in ["title", "annotations", "outputSchema"] {
+            if let Some(value) = tool.get(key) {
+                fields.insert(key.into(), value.clone());
+            }
+        }
+        Value::Object(fields)
+    });
+    Value::Array(fields.collect())
+}
+
+/// A guard's rewritten error payload → the error object, when it still is one.
+fn rewritten_error(payload: &Value) -> Option<Value> {
+    let error = payload.get("error")?;
+    let fine = error.get("code").is_some_and(Value::is_i64)
+        && error.get("message").is_some_and(Value::is_string);
+    fine.then(|| error.clone())
 }
 
 fn tools(result: &Value) -> Result<Vec<ToolSpec>, String> {
@@ -231,12 +356,7 @@ fn annotate(message: &Message, mut result: Value, notes: Vec<Note>) -> Option<Me
                 .entry("_meta")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(meta) = meta {
-                let list = meta
-                    .entry(WARNINGS_META)
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if let Value::Array(list) = list {
-                    list.extend(notes.iter().map(|n| json!(n)));
-                }
+                add_warnings(meta, &notes);
             }
         }
     } else if unchanged {
@@ -245,6 +365,16 @@ fn annotate(message: &Message, mut result: Value, notes: Vec<Note>) -> Option<Me
     let mut object = message.object().clone();
     object.insert("result".into(), result);
     Some(Message::from_object(object))
+}
+
+/// Appends `notes` to `object[WARNINGS_META]` (created when missing).
+fn add_warnings(object: &mut Map<String, Value>, notes: &[Note]) {
+    let list = object
+        .entry(WARNINGS_META)
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(list) = list {
+        list.extend(notes.iter().map(|n| json!(n)));
+    }
 }
 
 /// JSON text with every non-ASCII character as a `\u` escape.
