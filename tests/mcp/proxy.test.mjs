@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { GARBAGE, INJECTION, POISONED_DESCRIPTION, USER_RECORD, startServer } from './server.mjs';
+import { GARBAGE, INJECTION, POISONED_DESCRIPTION, POISONED_TITLE, USER_RECORD, startServer } from './server.mjs';
 import { startProxy } from './hosts.mjs';
 
 const SERVER_NAME = 'weather-demo';
@@ -151,6 +151,18 @@ test('resources, prompts, errors and instructions that carry instructions are sc
   const upstreamClient = await connect(upstream.url, 'sdk-clean instructions');
   assert.equal(upstreamClient.getInstructions(), INJECTION);
   await deniedInResponse(connect(proxy.url, 'sdk-clean instructions'), 'prompt-injection');
+});
+
+test('a poisoned tool title (a field the tool record lacks) is denied too', T, async () => {
+  const [direct, proxied] = await both('sdk-clean titled');
+  const convert = (await direct.listTools()).tools.find((t) => t.name === 'convert');
+  assert.equal(convert.title, POISONED_TITLE, 'the upstream really serves it');
+  await assert.rejects(proxied.listTools(), (e) => {
+    assert.equal(e.code, DENIED, e.message);
+    assert.equal(e.data.guard, 'tool-poisoning');
+    assert.ok(e.data.details.findings.some((f) => f.location === 'fields/title'), JSON.stringify(e.data.details));
+    return true;
+  });
 });
 
 test('a client that skips initialize still meets the connection guards', T, async () => {

@@ -46,6 +46,16 @@ impl Context {
             ..Context::default()
         }
     }
+
+    /// What the contract's tool record cannot carry, per tool of a tools/list in list
+    /// order: `{title, annotations, outputSchema}` as guardhouse's MCP proxy passes them
+    /// in the metadata (`mcp.tool_fields`). Empty when the metadata has none.
+    pub fn tool_fields(&self) -> Vec<serde_json::Value> {
+        serde_json::from_str::<serde_json::Value>(&self.metadata)
+            .ok()
+            .and_then(|m| m.pointer("/mcp/tool_fields")?.as_array().cloned())
+            .unwrap_or_default()
+    }
 }
 
 /// Why a payload was refused (mirror of WIT `deny-reason`).

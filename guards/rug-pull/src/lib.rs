@@ -1,34 +1,48 @@
-//! rug-pull: pins a fingerprint of every tool (name, description, input schema) per
-//! server on first sight, and flags a later tools/list whose definition of a pinned tool
-//! differs: deny `tool_definition_changed` (or warn, with `on_change: warn`).
+//! rug-pull: pins a fingerprint of every tool (name, description, input schema, and the
+//! `title`, `annotations` and `outputSchema` the proxy passes in the context metadata as
+//! `mcp.tool_fields`) per server on first sight, and flags a later tools/list whose
+//! definition of a pinned tool differs: deny `tool_definition_changed` (or warn, with
+//! `on_change: warn`).
 //!
 //! Pins live in the component instance, so they only outlast a call when the host keeps
 //! the instance (`instance: persistent`); with `per_call` every list is a first sight.
 //! Pins are never replaced: a changed tool keeps being flagged until the instance is reset.
+//! Their memory is bounded by the guard itself — a fixed 24 bytes per pin (hashed keys),
+//! at most `max_tools_per_server` per server and [`MAX_PINS`] in all — so a server that
+//! announces ever more tools cannot push the instance into its memory limit (a trap that
+//! would lose every pin): past the cap, new tools are refused (`pin_limit_reached`), or
+//! warned about with `on_change: warn`.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use guard_kit::{Context, Guard, Host, Level, Tool, Verdict, settings};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-/// Deny code.
+/// Deny code for a changed definition.
 pub const CODE: &str = "tool_definition_changed";
+/// Deny code for a tool that cannot be pinned because the server's pins are full.
+pub const LIMIT_CODE: &str = "pin_limit_reached";
+/// Default `max_tools_per_server`.
+pub const DEFAULT_MAX_PER_SERVER: usize = 1000;
+/// Pins across all servers, whatever the settings: 24 bytes each, about 1.5 MiB.
+pub const MAX_PINS: usize = 65_536;
 
-/// 64-bit FNV-1a: a stable, non-cryptographic hash (enough to notice a change, not to
-/// resist a forger who can also see the pins).
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes
-        .iter()
-        .fold(OFFSET, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
+/// The first 8 bytes of SHA-256, as a number: collision resistant as far as a hostile
+/// server can reach (it would need a second preimage of 64 bits).
+fn digest64(bytes: &[u8]) -> u64 {
+    let hash = Sha256::digest(bytes);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash[..8]);
+    u64::from_be_bytes(first)
 }
 
-/// A tool's fingerprint: FNV-1a 64 over its name, description (absent ≠ empty) and input
-/// schema; a schema that parses as JSON is canonicalised first (keys sorted, no
+/// A tool's fingerprint over its name, description (absent ≠ empty), input schema and,
+/// when given and not empty, the `fields` the contract's record cannot carry (`title`,
+/// `annotations`, `outputSchema`). JSON is canonicalised first (keys sorted, no
 /// whitespace), so reformatting is not a change.
-pub fn fingerprint(tool: &Tool) -> u64 {
+pub fn fingerprint(tool: &Tool, fields: Option<&Value>) -> u64 {
     let schema = match serde_json::from_str::<Value>(&tool.input_schema) {
         Ok(value) => value.to_string(),
         Err(_) => tool.input_schema.clone(),
@@ -45,13 +59,18 @@ pub fn fingerprint(tool: &Tool) -> u64 {
     }
     bytes.push(0);
     bytes.extend_from_slice(schema.as_bytes());
-    fnv1a64(&bytes)
+    if let Some(fields) = fields.filter(|f| f.as_object().is_some_and(|o| !o.is_empty())) {
+        bytes.push(0);
+        bytes.extend_from_slice(fields.to_string().as_bytes());
+    }
+    digest64(&bytes)
 }
 
-/// Pinned fingerprints per (server name, tool name).
+/// Pinned fingerprints per (server, tool), keyed by hashes so a pin's size is fixed.
 #[derive(Debug, Default)]
 pub struct PinStore {
-    pins: BTreeMap<(String, String), u64>,
+    pins: BTreeMap<(u64, u64), u64>,
+    per_server: BTreeMap<u64, usize>,
 }
 
 impl PinStore {
@@ -78,25 +97,77 @@ pub enum OnChange {
     Warn,
 }
 
-/// Phase `tools_list`: pins unseen tools, compares seen ones.
+/// The settings that shape a verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub on_change: OnChange,
+    pub max_tools_per_server: usize,
+}
+
+impl Policy {
+    /// `on_change` with the default cap.
+    pub fn new(on_change: OnChange) -> Self {
+        Policy {
+            on_change,
+            max_tools_per_server: DEFAULT_MAX_PER_SERVER,
+        }
+    }
+}
+
+/// Phase `tools_list`: pins unseen tools, compares seen ones. `fields[i]`, when present,
+/// belongs to `tools[i]`.
 pub fn evaluate_tools_list(
     store: &mut PinStore,
     server: &str,
     tools: &[Tool],
-    on_change: OnChange,
+    fields: &[Value],
+    policy: Policy,
 ) -> Verdict {
+    let server_key = digest64(server.as_bytes());
     let mut changed = Vec::new();
-    for tool in tools {
-        let current = fingerprint(tool);
-        let key = (server.to_string(), tool.name.clone());
-        let pinned = *store.pins.entry(key).or_insert(current);
-        if pinned != current {
-            changed.push((tool.name.as_str(), pinned, current));
+    let mut unpinned = Vec::new();
+    for (i, tool) in tools.iter().enumerate() {
+        let current = fingerprint(tool, fields.get(i));
+        let key = (server_key, digest64(tool.name.as_bytes()));
+        match store.pins.get(&key) {
+            Some(&pinned) if pinned != current => {
+                changed.push((tool.name.as_str(), pinned, current))
+            }
+            Some(_) => {}
+            None => {
+                let count = store.per_server.entry(server_key).or_default();
+                if *count >= policy.max_tools_per_server || store.pins.len() >= MAX_PINS {
+                    unpinned.push(tool.name.as_str());
+                } else {
+                    *count += 1;
+                    store.pins.insert(key, current);
+                }
+            }
         }
     }
-    if changed.is_empty() {
+    if !changed.is_empty() {
+        return on_changed(server, &changed, policy.on_change);
+    }
+    if unpinned.is_empty() {
         return Verdict::Allow;
     }
+    let message = format!(
+        "server '{server}' announces more tools than rug-pull pins (max_tools_per_server {}, {} in all); not pinned: {}",
+        policy.max_tools_per_server,
+        MAX_PINS,
+        unpinned.join(", ")
+    );
+    match policy.on_change {
+        OnChange::Warn => Verdict::Warn(vec![message]),
+        OnChange::Deny => Verdict::deny(
+            LIMIT_CODE,
+            message,
+            json!({"server": server, "not_pinned": unpinned.len()}),
+        ),
+    }
+}
+
+fn on_changed(server: &str, changed: &[(&str, u64, u64)], on_change: OnChange) -> Verdict {
     let names: Vec<&str> = changed.iter().map(|(name, _, _)| *name).collect();
     match on_change {
         OnChange::Warn => Verdict::Warn(
@@ -143,7 +214,14 @@ impl Guard for RugPull {
                     "type": "string",
                     "enum": ["deny", "warn"],
                     "default": "deny",
-                    "description": "What to do when a tool's name, description or input schema differs from the one pinned at first sight (per server): deny with code tool_definition_changed, or warn. Pins last as long as the guard instance (use instance: persistent).",
+                    "description": "What to do when a tool's definition (name, description, input schema, and the title, annotations and outputSchema the proxy passes) differs from the one pinned at first sight (per server): deny with code tool_definition_changed, or warn. Also what happens to tools past max_tools_per_server (pin_limit_reached). Pins last as long as the guard instance (use instance: persistent).",
+                },
+                "max_tools_per_server": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PINS,
+                    "default": DEFAULT_MAX_PER_SERVER,
+                    "description": "Tools pinned per server; more are refused (or warned about), so a server cannot grow the pins until the instance traps and loses them all.",
                 },
             },
         })
@@ -151,7 +229,7 @@ impl Guard for RugPull {
     }
 
     fn default_config() -> String {
-        json!({"on_change": "deny"}).to_string()
+        json!({"on_change": "deny", "max_tools_per_server": DEFAULT_MAX_PER_SERVER}).to_string()
     }
 
     fn tools_list(host: &dyn Host, tools: &[Tool], ctx: &Context) -> Result<Verdict, String> {
@@ -160,9 +238,15 @@ impl Guard for RugPull {
                 "warn" => OnChange::Warn,
                 _ => OnChange::Deny,
             };
+        let max = settings::count(host, "max_tools_per_server", DEFAULT_MAX_PER_SERVER as u64)?;
+        let policy = Policy {
+            on_change,
+            max_tools_per_server: usize::try_from(max).unwrap_or(MAX_PINS).clamp(1, MAX_PINS),
+        };
+        let fields = ctx.tool_fields();
         PINS.with_borrow_mut(|store| {
             let before = store.len();
-            let verdict = evaluate_tools_list(store, &ctx.server_name, tools, on_change);
+            let verdict = evaluate_tools_list(store, &ctx.server_name, tools, &fields, policy);
             let pinned = store.len() - before;
             if pinned > 0 {
                 host.log(

@@ -44,7 +44,12 @@ impl Finding {
 }
 
 /// Scans one tool; findings are unique per (location, category).
-pub fn scan_tool(tool: &Tool, rules: &RuleSet, settings: &Settings) -> Vec<Finding> {
+pub fn scan_tool(
+    tool: &Tool,
+    fields: Option<&Value>,
+    rules: &RuleSet,
+    settings: &Settings,
+) -> Vec<Finding> {
     let mut scanner = Scanner {
         tool,
         rules,
@@ -63,6 +68,12 @@ pub fn scan_tool(tool: &Tool, rules: &RuleSet, settings: &Settings) -> Vec<Findi
             }),
             Err(_) => scanner.text("input_schema", &tool.input_schema),
         }
+    }
+    // `title`, `annotations`, `outputSchema`: the model reads them as it reads the rest.
+    if let Some(fields) = fields {
+        json::for_each_string(fields, &mut |visit, s| {
+            scanner.text(&format!("fields{}", visit.pointer), s)
+        });
     }
     scanner.findings
 }
@@ -125,14 +136,15 @@ pub fn score(findings: &[Finding]) -> f64 {
 
 /// Phase `tools_list`: deny if any tool's score reaches the threshold, warn if any
 /// tool has findings, allow otherwise.
-pub fn evaluate_tools_list(tools: &[Tool], settings: &Settings) -> Verdict {
+/// `fields[i]`, when present, holds what `tools[i]`'s record cannot carry.
+pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings) -> Verdict {
     let rules = catalog::rule_set(&settings.extra_phrases);
     let mut all = Vec::new();
     let mut scores = serde_json::Map::new();
     let mut denied = Vec::new();
     let mut warnings = Vec::new();
-    for tool in tools {
-        let findings = scan_tool(tool, &rules, settings);
+    for (i, tool) in tools.iter().enumerate() {
+        let findings = scan_tool(tool, fields.get(i), &rules, settings);
         let tool_score = score(&findings);
         if findings.is_empty() {
             continue;
@@ -199,7 +211,7 @@ impl Guard for ToolPoisoning {
                 ctx.server_name
             ),
         );
-        Ok(evaluate_tools_list(tools, &settings))
+        Ok(evaluate_tools_list(tools, &ctx.tool_fields(), &settings))
     }
 }
 
