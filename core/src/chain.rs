@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::config::{FailureMode, GatewayConfig, GuardConfig};
 use crate::contract::{Decision, GuardContext, Phase};
 use crate::payload::{HookArgs, Payload};
+use crate::state::{Admission, StateLedger, reset_warning};
 use crate::trace::{FailureInfo, GuardFailure, GuardOutcome, GuardTrace};
 
 /// The chain's final verdict kind.
@@ -83,6 +84,9 @@ pub struct ChainRun<'c> {
     warnings: Vec<Warning>,
     trace: Vec<GuardTrace>,
     denial: Option<Denial>,
+    ledger: Option<&'c StateLedger>,
+    /// The guard about to run after a reset, and the loss to warn about.
+    reset: Option<(usize, String)>,
 }
 
 impl<'c> ChainRun<'c> {
@@ -112,7 +116,17 @@ impl<'c> ChainRun<'c> {
             warnings: Vec::new(),
             trace: Vec::new(),
             denial: None,
+            ledger: None,
+            reset: None,
         }
+    }
+
+    /// Keeps persistent guards' state losses in `ledger` (the loaded gateway's, shared by
+    /// every run on it): a guard that lost its state is then warned about or refused, as
+    /// its `on_state_loss` says.
+    pub fn with_ledger(mut self, ledger: &'c StateLedger) -> Self {
+        self.ledger = Some(ledger);
+        self
     }
 
     /// The guards this run will call, in order (config indices).
@@ -130,12 +144,25 @@ impl<'c> ChainRun<'c> {
 
     /// The config index of the next guard to call, or `None` when the run is over.
     pub fn next_guard(&mut self) -> Option<usize> {
-        if self.denial.is_some() {
-            return None;
+        loop {
+            if self.denial.is_some() {
+                return None;
+            }
+            let index = *self.order.get(self.next)?;
+            self.next += 1;
+            let Some(ledger) = self.ledger else {
+                return Some(index);
+            };
+            match ledger.admit(index, &self.config.security_guards[index]) {
+                Admission::Run => return Some(index),
+                Admission::RunAfterReset(reason) => {
+                    self.reset = Some((index, reason));
+                    return Some(index);
+                }
+                // Not called: its refusal is recorded as its outcome.
+                Admission::Refuse(failure) => self.record(index, GuardOutcome::failed(failure, 0)),
+            }
         }
-        let index = *self.order.get(self.next)?;
-        self.next += 1;
-        Some(index)
     }
 
     /// The hook arguments for the current payload (rebuilt only after a modify).
@@ -177,6 +204,15 @@ impl<'c> ChainRun<'c> {
             fuel_used: outcome.fuel_used,
             logs: outcome.logs.into_lines(),
         };
+        if let Some(ledger) = self.ledger {
+            ledger.observe(index, guard, outcome.result.as_ref().err());
+        }
+        if let Some((_, reason)) = self.reset.take_if(|(i, _)| *i == index) {
+            self.warnings.push(Warning {
+                guard: guard.id.clone(),
+                message: reset_warning(&reason),
+            });
+        }
         let result = outcome
             .result
             .and_then(|d| d.map(|d| self.validate(d)).transpose());
@@ -216,7 +252,12 @@ impl<'c> ChainRun<'c> {
             kind: failure.kind().into(),
             message: message.clone(),
         });
-        match guard.failure_mode {
+        // A guard refused for its lost state denies whatever its failure_mode.
+        let mode = match failure {
+            GuardFailure::StateLost(_) => FailureMode::FailClosed,
+            _ => guard.failure_mode,
+        };
+        match mode {
             FailureMode::FailClosed => {
                 entry.decision = "deny".into();
                 entry.code = Some(failure.code().into());
@@ -300,14 +341,12 @@ enum Applied {
     Warn(Vec<String>),
 }
 
-/// Runs a whole chain with a synchronous guard caller:
+/// Drives `run` to its end with a synchronous guard caller:
 /// `call(config_index, settings, args, context)` returns the guard's outcome.
 pub fn evaluate_chain(
-    config: &GatewayConfig,
-    screening: Screening,
+    mut run: ChainRun<'_>,
     mut call: impl FnMut(usize, &Map<String, Value>, &HookArgs, &GuardContext) -> GuardOutcome,
 ) -> Evaluation {
-    let mut run = ChainRun::new(config, screening);
     while let Some(index) = run.next_guard() {
         let settings = run.settings(index);
         let outcome = call(index, &settings, run.args(), run.context());

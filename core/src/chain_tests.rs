@@ -48,7 +48,7 @@ fn run(
     answer: impl Fn(&str, &HookArgs) -> Result<Option<Decision>, GuardFailure>,
 ) -> (Evaluation, Vec<String>) {
     let mut called = Vec::new();
-    let eval = evaluate_chain(cfg, s, |i, _, args, _| {
+    let eval = evaluate_chain(ChainRun::new(cfg, s), |i, _, args, _| {
         let id = cfg.security_guards[i].id.clone();
         called.push(id.clone());
         outcome(answer(&id, args))
@@ -191,7 +191,7 @@ fn overrides_and_subsets() {
     s.overrides.insert("a".into(), json!({"k": 5}));
     s.only = Some(vec!["a".into()]);
     let mut seen = Vec::new();
-    evaluate_chain(&cfg, s, |i, settings, _, _| {
+    evaluate_chain(ChainRun::new(&cfg, s), |i, settings, _, _| {
         seen.push((i, settings.clone()));
         outcome(Ok(Some(Decision::Allow)))
     });

@@ -54,6 +54,20 @@ impl InstanceMode {
     }
 }
 
+/// What follows when a persistent guard's instance fails (trap, timeout, limit) and the
+/// state it kept goes with it — the state an attacker may have forced it to lose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnStateLoss {
+    /// Start over with a fresh instance; the first evaluation after the loss carries a
+    /// warning naming it.
+    #[default]
+    Reset,
+    /// Refuse every later call of the guard (deny `guard_state_lost`, whatever its
+    /// failure_mode) until the gateway is reloaded.
+    FailClosed,
+}
+
 /// The kind of guard; only `wasm` exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -98,6 +112,9 @@ pub struct GuardConfig {
     pub limits: Limits,
     #[serde(default)]
     pub instance: InstanceMode,
+    /// Only for `instance: persistent` (default `reset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_state_loss: Option<OnStateLoss>,
 }
 
 fn yes() -> bool {
@@ -247,6 +264,15 @@ impl GatewayConfig {
             }
             if g.module_path.trim().is_empty() {
                 return Err(doc.error(&at("module_path"), "module_path must not be empty"));
+            }
+            if g.on_state_loss.is_some() && g.instance != InstanceMode::Persistent {
+                return Err(SourceError {
+                    hint: Some("set instance: persistent, or remove on_state_loss".into()),
+                    ..doc.error(
+                        &at("on_state_loss"),
+                        "on_state_loss applies only to instance: persistent (a per_call guard keeps no state)",
+                    )
+                });
             }
         }
         Ok(())

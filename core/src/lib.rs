@@ -18,13 +18,15 @@ pub mod mcp;
 pub mod payload;
 pub mod settings;
 pub mod source;
+pub mod state;
 pub mod suite;
 pub mod trace;
 
 pub use chain::{ChainRun, Denial, Evaluation, Screening, Verdict, Warning, evaluate_chain};
-pub use config::{FailureMode, GatewayConfig, GuardConfig, InstanceMode, Limits};
+pub use config::{FailureMode, GatewayConfig, GuardConfig, InstanceMode, Limits, OnStateLoss};
 pub use contract::{ContractVersion, Decision, DenyReason, GuardContext, Phase, RunsOn, Tool};
 pub use payload::{HookArgs, Payload, ToolSpec};
 pub use source::{Document, Location, SourceError};
+pub use state::StateLedger;
 pub use suite::SuiteRun;
 pub use trace::{GuardFailure, GuardOutcome, GuardTrace, LogBuffer, Resource};

@@ -108,6 +108,9 @@ pub enum GuardFailure {
     InvalidDecision(String),
     /// The host could not instantiate or call the guard.
     Host(String),
+    /// A persistent guard lost its state earlier (this reason) and its
+    /// `on_state_loss: fail_closed` refuses every call since.
+    StateLost(String),
 }
 
 impl GuardFailure {
@@ -116,6 +119,7 @@ impl GuardFailure {
         match self {
             GuardFailure::Timeout { .. } => "guard_timeout",
             GuardFailure::ResourceLimit { .. } => "guard_resource_limit",
+            GuardFailure::StateLost(_) => "guard_state_lost",
             _ => "guard_error",
         }
     }
@@ -144,6 +148,9 @@ impl GuardFailure {
                 "invalid decision returned: `{guard}`: {e} (hint: modify must carry JSON of the payload's shape and deny details must be JSON)"
             ),
             GuardFailure::Host(e) => format!("module failed to load: `{guard}`: {e}"),
+            GuardFailure::StateLost(reason) => format!(
+                "state lost: `{guard}` lost its persistent state earlier and refuses every call until the gateway reloads (on_state_loss: fail_closed); the loss: {reason} (hint: find out why it failed, then reload)"
+            ),
         }
     }
 
@@ -156,6 +163,7 @@ impl GuardFailure {
             GuardFailure::ResourceLimit { .. } => "resource_limit",
             GuardFailure::InvalidDecision(_) => "invalid_decision",
             GuardFailure::Host(_) => "host",
+            GuardFailure::StateLost(_) => "state_lost",
         }
     }
 }

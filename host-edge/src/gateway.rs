@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use guardhouse_core::host::{GatewayInfo, GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
-use guardhouse_core::{ChainRun, Decision, Document, Evaluation, GatewayConfig, Screening};
+use guardhouse_core::{
+    ChainRun, Decision, Document, Evaluation, GatewayConfig, Screening, StateLedger,
+};
 
 use crate::guard::{ArgsText, EdgeGuard, GuardLoadError};
 use crate::js;
@@ -30,6 +32,8 @@ struct GatewayEntry {
 pub struct EdgeGateway {
     pub config: GatewayConfig,
     pub guards: Vec<EdgeGuard>,
+    /// What persistent guards lost (core decides what follows).
+    ledger: StateLedger,
 }
 
 impl EdgeGateway {
@@ -65,7 +69,11 @@ impl EdgeGateway {
                 Err(GuardLoadError::Settings(e)) => return Err(located("config", e)),
             }
         }
-        Ok(Self { config, guards })
+        Ok(Self {
+            ledger: StateLedger::new(&config),
+            config,
+            guards,
+        })
     }
 }
 
@@ -91,7 +99,7 @@ impl LoadedGateway for EdgeGateway {
     /// Drives core's chain run; the payload's argument JSON is reused by every guard
     /// until one modifies the payload.
     fn evaluate(&self, screening: Screening) -> Evaluation {
-        let mut run = ChainRun::new(&self.config, screening);
+        let mut run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
         let mut text = ArgsText::default();
         while let Some(index) = run.next_guard() {
             let settings = run.settings(index);

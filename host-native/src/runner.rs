@@ -11,7 +11,7 @@ use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport};
 use guardhouse_core::config::GatewayConfig;
 use guardhouse_core::host::{self, GatewayInfo, GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
-use guardhouse_core::{Document, Evaluation, Screening, evaluate_chain};
+use guardhouse_core::{ChainRun, Document, Evaluation, Screening, StateLedger, evaluate_chain};
 
 use crate::cache::ArtifactCache;
 use crate::error::{LoadError, LocatedLoadError};
@@ -30,6 +30,8 @@ pub struct Runner {
     pub guards: Vec<LoadedGuard>,
     /// The config file, when loaded from one.
     pub source: Option<PathBuf>,
+    /// What persistent guards lost (core decides what follows).
+    ledger: StateLedger,
 }
 
 impl Runner {
@@ -73,6 +75,7 @@ impl Runner {
             }
         }
         Ok(Self {
+            ledger: StateLedger::new(&config),
             config,
             guards,
             source: None,
@@ -99,7 +102,8 @@ impl Runner {
 
     /// Runs the chain over one screening.
     pub fn evaluate(&self, screening: Screening) -> Evaluation {
-        evaluate_chain(&self.config, screening, |i, settings, args, context| {
+        let run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
+        evaluate_chain(run, |i, settings, args, context| {
             self.guards[i].call(settings, args, context)
         })
     }

@@ -138,3 +138,60 @@ fn concurrent_calls_run_in_parallel_and_a_hang_does_not_block_others() {
     );
     assert_eq!(slow.join().unwrap().deny.unwrap().code, "guard_timeout");
 }
+
+/// A tools-list case for `guard` with its `mode` overridden.
+fn mode_case(guard: &str, mode: &str) -> String {
+    format!(
+        "{}config: {{{guard}: {{mode: {mode}}}}}\n",
+        tools_case(guard, "[{name: a}]")
+    )
+}
+
+#[test]
+fn a_persistent_guard_that_lost_its_state_warns_or_refuses_as_configured() {
+    let r = hostile();
+    // reset (the default): the trap itself fails open; the next call starts over and says so.
+    assert_eq!(
+        eval(&r, &mode_case("state-reset", "panic")).decision,
+        Verdict::Warn
+    );
+    let e = run_one(&r, "state-reset");
+    assert_eq!(e.decision, Verdict::Warn);
+    assert!(
+        e.warnings[0]
+            .message
+            .contains("lost its persistent state and started over"),
+        "{:?}",
+        e.warnings
+    );
+    assert_eq!(
+        run_one(&r, "state-reset").decision,
+        Verdict::Allow,
+        "reported once"
+    );
+    // fail_closed: every later call is refused without running the guard.
+    assert_eq!(run_one(&r, "state-closed").decision, Verdict::Allow);
+    let trapped = eval(&r, &mode_case("state-closed", "memory_bomb"));
+    assert_eq!(trapped.deny.unwrap().code, "guard_resource_limit");
+    for _ in 0..2 {
+        let e = run_one(&r, "state-closed");
+        let deny = e.deny.as_ref().unwrap();
+        assert_eq!(deny.code, "guard_state_lost", "{}", deny.message);
+        assert!(
+            deny.message.starts_with("state lost: `state-closed`"),
+            "{}",
+            deny.message
+        );
+        assert!(e.trace[0].logs.is_empty(), "the guard was not called");
+    }
+    // An error the guard returns leaves its instance, and its state, alone.
+    let r = hostile();
+    assert_eq!(
+        eval(&r, &mode_case("state-closed", "err"))
+            .deny
+            .unwrap()
+            .code,
+        "guard_error"
+    );
+    assert_eq!(run_one(&r, "state-closed").decision, Verdict::Allow);
+}

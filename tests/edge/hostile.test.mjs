@@ -30,15 +30,19 @@ const EXPECTED = {
   'loop-open': ['warn', null, 'timeout'],
   'log-spam': ['allow', null, null],
   healthy: ['allow', null, null],
+  'state-reset': ['allow', null, null],
+  'state-closed': ['allow', null, null],
 };
 
-function caseFor(guard) {
+/** A case for `guard`; `mode` overrides its hostile mode for this call. */
+function caseFor(guard, mode) {
   return JSON.stringify({
     format: 'guardhouse.case/v1',
     name: `hostile ${guard}`,
     guards: [guard],
     phase: 'tools_list',
     payload: { tools: [{ name: 'read_file', description: 'Reads a file' }] },
+    ...(mode ? { config: { [guard]: { mode } } } : {}),
     expect: { decision: 'allow' },
   });
 }
@@ -80,4 +84,21 @@ test('the isolate still serves after every hostile guard, and healthy guards sti
   assert.equal(health.json.guards, Object.keys(EXPECTED).length);
   const { json } = await post(edge.base, '/v1/evaluate', caseFor('healthy'));
   assert.equal(json.evaluation.decision, 'allow');
+});
+
+test('a persistent guard that lost its state is refused (fail_closed) or warned about (reset), as on native', async () => {
+  for (const server of [edge, native]) {
+    const call = async (guard, mode) => (await post(server.base, '/v1/evaluate', caseFor(guard, mode))).json.evaluation;
+    assert.equal((await call('state-closed', 'panic')).deny.code, 'guard_error', server.name);
+    for (let i = 0; i < 2; i++) {
+      const e = await call('state-closed');
+      assert.equal(e.deny?.code, 'guard_state_lost', `${server.name}: ${JSON.stringify(e)}`);
+      assert.match(e.deny.message, /^state lost: `state-closed`/);
+    }
+    assert.equal((await call('state-reset', 'panic')).decision, 'warn', server.name);
+    const reset = await call('state-reset');
+    assert.equal(reset.decision, 'warn', server.name);
+    assert.match(reset.warnings[0].message, /lost its persistent state and started over/);
+    assert.equal((await call('state-reset')).decision, 'allow', `${server.name}: reported once`);
+  }
 });

@@ -293,7 +293,10 @@ pub fn run_suite(state: AppState, name: String) {
 pub fn reset_instances(state: AppState) {
     spawn_local(async move {
         match js::await_promise(js::reset_instances()).await {
-            Ok(_) => state.info("persistent instances reset"),
+            Ok(_) => {
+                crate::exec::forget_losses();
+                state.info("persistent instances reset")
+            }
             Err(e) => state.error(e),
         }
     });

@@ -1,7 +1,9 @@
 //! Runs cases in the page: core's `ChainRun` driven from Rust, one guard call at a time
 //! through the guard worker (`js/bridge.js` → `guard-worker.js` → guard-runtime.mjs).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -9,8 +11,8 @@ use guardhouse_core::case::{CASE_FORMAT, Case, CaseFile, CaseResult, SuiteReport
 use guardhouse_core::config::GuardConfig;
 use guardhouse_core::host;
 use guardhouse_core::{
-    ChainRun, ContractVersion, Evaluation, GuardContext, GuardFailure, GuardOutcome, HookArgs,
-    Screening,
+    ChainRun, ContractVersion, Evaluation, GatewayConfig, GuardContext, GuardFailure, GuardOutcome,
+    HookArgs, Screening, StateLedger,
 };
 
 use crate::hostcall;
@@ -113,10 +115,34 @@ async fn call_guard(
     (outcome, timing)
 }
 
+thread_local! {
+    /// What persistent guards lost, for the gateway it was kept for: a changed gateway or
+    /// a state reset starts a new record, as the instances start over.
+    static LEDGER: RefCell<Option<(GatewayConfig, Rc<StateLedger>)>> = const { RefCell::new(None) };
+}
+
+/// The state-loss record of `config` (core decides what a loss means).
+fn ledger_for(config: &GatewayConfig) -> Rc<StateLedger> {
+    LEDGER.with_borrow_mut(|slot| match slot {
+        Some((kept, ledger)) if kept == config => ledger.clone(),
+        _ => {
+            let ledger = Rc::new(StateLedger::new(config));
+            *slot = Some((config.clone(), ledger.clone()));
+            ledger
+        }
+    })
+}
+
+/// Forgets every loss: the guard worker's instances were reset.
+pub fn forget_losses() {
+    LEDGER.with_borrow_mut(|slot| *slot = None);
+}
+
 /// Runs the chain of `bench` over one screening.
 pub async fn evaluate(bench: &Workbench, screening: Screening) -> PageRun {
     let targets = targets(bench);
-    let mut run = ChainRun::new(&bench.gateway, screening);
+    let ledger = ledger_for(&bench.gateway);
+    let mut run = ChainRun::new(&bench.gateway, screening).with_ledger(&ledger);
     let mut timings = Vec::new();
     while let Some(index) = run.next_guard() {
         let g = &bench.gateway.security_guards[index];
@@ -136,6 +162,7 @@ pub async fn evaluate(bench: &Workbench, screening: Screening) -> PageRun {
 /// does, awaiting each chain: persistent instances start fresh.
 pub async fn run_file(bench: &Workbench, file: &CaseFile) -> SuiteReport {
     let _ = js::await_promise(js::reset_instances()).await;
+    forget_losses();
     drive(bench, file).await.0
 }
 
