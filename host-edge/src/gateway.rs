@@ -113,12 +113,43 @@ impl LoadedGateway for EdgeGateway {
     }
 }
 
+impl EdgeGateway {
+    /// The same gateway with instances (and a state-loss record) of its own.
+    pub fn isolated(&self) -> Result<Self, String> {
+        let guards = self.guards.iter().map(EdgeGuard::with_own_instance);
+        Ok(Self {
+            ledger: StateLedger::new(&self.config),
+            config: self.config.clone(),
+            guards: guards.collect::<Result<_, _>>()?,
+        })
+    }
+}
+
 /// A gateway load's result: the gateway, or why it failed (located in its YAML).
 type Loaded = Result<Rc<EdgeGateway>, String>;
 
 thread_local! {
     /// The isolate's gateway (or why it failed to load), by name.
     static LOADED: RefCell<Option<(String, Loaded)>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    /// `/v1/evaluate`'s copy of the isolate's gateway: instances of its own, so API
+    /// callers neither see nor reset the persistent state that screens `/mcp` traffic.
+    static API: RefCell<Option<(String, Rc<EdgeGateway>)>> = const { RefCell::new(None) };
+}
+
+/// The isolate's gateway `name` with `/v1/evaluate`'s own instances, made on first use.
+pub fn api_gateway(name: &str) -> Loaded {
+    let live = isolate_gateway(name)?;
+    API.with_borrow_mut(|slot| match slot {
+        Some((kept, gateway)) if kept == name => Ok(gateway.clone()),
+        _ => {
+            let gateway = Rc::new(live.isolated()?);
+            *slot = Some((name.to_string(), gateway.clone()));
+            Ok(gateway)
+        }
+    })
 }
 
 /// The isolate's gateway `name`, loaded on first use. A failed load is kept too: it is

@@ -1,6 +1,8 @@
 //! One guard at the edge: its config, what inspecting it found, its settings check, and
 //! its runtime instance (per_call or persistent, kept for the isolate's lifetime).
 
+use std::rc::Rc;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -25,7 +27,7 @@ pub struct EdgeGuard {
     pub info: ComponentInfo,
     pub settings_schema: Option<String>,
     pub default_config: Option<String>,
-    settings: GuardSettings,
+    settings: Rc<GuardSettings>,
     instance: GuardInstance,
     limits: JsLimits,
     /// `limits` as the runtime takes them.
@@ -51,7 +53,7 @@ impl EdgeGuard {
             .map_err(GuardLoadError::Module)?;
         let limits = jshost::js_limits(&config, JsHost::Edge);
         let mut guard = Self {
-            settings: GuardSettings::unchecked(&config.id),
+            settings: Rc::new(GuardSettings::unchecked(&config.id)),
             limits_json: limits.to_json(),
             limits,
             config,
@@ -62,13 +64,31 @@ impl EdgeGuard {
         };
         guard.settings_schema = guard.settings_hook(GET_SETTINGS_SCHEMA)?;
         guard.default_config = guard.settings_hook(GET_DEFAULT_CONFIG)?;
-        guard.settings = GuardSettings::load(
-            &guard.config.id,
-            guard.settings_schema.as_deref(),
-            &guard.config.config,
-        )
-        .map_err(|e| GuardLoadError::Settings(e.to_string()))?;
+        guard.settings = Rc::new(
+            GuardSettings::load(
+                &guard.config.id,
+                guard.settings_schema.as_deref(),
+                &guard.config.config,
+            )
+            .map_err(|e| GuardLoadError::Settings(e.to_string()))?,
+        );
         Ok(guard)
+    }
+
+    /// The same checked guard with a runtime instance of its own: a persistent guard
+    /// starts with no state, apart from `self`'s.
+    pub fn with_own_instance(&self) -> Result<Self, String> {
+        let mode = self.config.instance.as_str();
+        Ok(Self {
+            config: self.config.clone(),
+            info: self.info.clone(),
+            settings_schema: self.settings_schema.clone(),
+            default_config: self.default_config.clone(),
+            settings: self.settings.clone(),
+            instance: js::new_instance(&self.config.id, &self.info.sha256, mode)?,
+            limits: self.limits,
+            limits_json: self.limits_json.clone(),
+        })
     }
 
     /// Calls a no-argument settings hook, when the guard exports it.

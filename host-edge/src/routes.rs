@@ -7,7 +7,7 @@ use guardhouse_core::mcp::GatewayScreener;
 use worker::{Env, Request, Response};
 
 use crate::error::AppError;
-use crate::gateway::{EdgeGateway, isolate_gateway};
+use crate::gateway::{EdgeGateway, api_gateway, isolate_gateway};
 use crate::proxy;
 
 /// The `GATEWAY` var when wrangler.toml sets none.
@@ -16,13 +16,16 @@ pub const DEFAULT_GATEWAY: &str = "default";
 /// The Worker's configuration generation: a deploy is a new Worker, so it never reloads.
 const CONFIG_GENERATION: u64 = 1;
 
-/// The gateway this Worker serves (`GATEWAY` var), loaded once per isolate.
-pub fn gateway(env: &Env) -> Result<std::rc::Rc<EdgeGateway>, AppError> {
-    let name = env
-        .var("GATEWAY")
+/// The `GATEWAY` var: which registry gateway this Worker serves.
+fn gateway_name(env: &Env) -> String {
+    env.var("GATEWAY")
         .map(|v| v.to_string())
-        .unwrap_or_else(|_| DEFAULT_GATEWAY.to_string());
-    isolate_gateway(&name).map_err(AppError::Load)
+        .unwrap_or_else(|_| DEFAULT_GATEWAY.to_string())
+}
+
+/// The gateway this Worker serves, loaded once per isolate (`/mcp` traffic runs on it).
+pub fn gateway(env: &Env) -> Result<std::rc::Rc<EdgeGateway>, AppError> {
+    isolate_gateway(&gateway_name(env)).map_err(AppError::Load)
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<Response, AppError> {
@@ -48,15 +51,17 @@ pub fn handle_guards(env: &Env) -> Result<Response, AppError> {
 /// `POST /v1/evaluate`: one case.
 pub async fn handle_evaluate(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let body = req.bytes().await?;
-    let gateway = gateway(env)?;
+    // The live gateway with instances of its own (native `serve` does the same).
+    let gateway = api_gateway(&gateway_name(env)).map_err(AppError::Load)?;
     json(&host::evaluate_request(&*gateway, &body)?)
 }
 
 /// `POST /v1/test`: a suite.
 pub async fn handle_test(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let body = req.bytes().await?;
-    let gateway = gateway(env)?;
-    json(&host::test_request(&*gateway, &body)?)
+    // A suite starts from fresh state and leaves none behind.
+    let gateway = gateway(env)?.isolated().map_err(AppError::Load)?;
+    json(&host::test_request(&gateway, &body)?)
 }
 
 /// `POST|GET|DELETE /mcp`: MCP proxy mode, when the `UPSTREAM` var names a server.

@@ -94,7 +94,7 @@ pub struct LoadedGuard {
     engine: Engine,
     pre: InstancePre<HostState>,
     hooks: Hooks,
-    settings_check: GuardSettings,
+    settings_check: Arc<GuardSettings>,
     settings: Arc<Map<String, Value>>,
     persistent: Option<Mutex<Option<Persistent>>>,
 }
@@ -145,7 +145,7 @@ impl LoadedGuard {
             .instantiate_pre(&component)
             .map_err(|e| fail(format!("{e:#}")))?;
         let id: Arc<str> = config.id.as_str().into();
-        let settings_check = GuardSettings::unchecked(&config.id);
+        let settings_check = Arc::new(GuardSettings::unchecked(&config.id));
         let mut guard = Self {
             settings: Arc::new(config.config.clone()),
             persistent: (config.instance == InstanceMode::Persistent).then(|| Mutex::new(None)),
@@ -170,6 +170,28 @@ impl LoadedGuard {
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The same loaded guard (compiled, linked, checked) with instances of its own: a
+    /// persistent guard starts with no state, and what happens to it stays apart from
+    /// `self`'s instance.
+    pub fn with_own_instances(&self) -> Self {
+        Self {
+            config: self.config.clone(),
+            module_path: self.module_path.clone(),
+            info: self.info.clone(),
+            cache: self.cache.clone(),
+            load_us: self.load_us,
+            settings_schema: self.settings_schema.clone(),
+            default_config: self.default_config.clone(),
+            id: self.id.clone(),
+            engine: self.engine.clone(),
+            pre: self.pre.clone(),
+            hooks: self.hooks.clone(),
+            settings_check: self.settings_check.clone(),
+            settings: self.settings.clone(),
+            persistent: self.persistent.as_ref().map(|_| Mutex::new(None)),
+        }
     }
 
     /// The component's sha256.
@@ -197,11 +219,11 @@ impl LoadedGuard {
         let defaults = text_of(&self.hooks.defaults)?;
         self.settings_schema = schema;
         self.default_config = defaults;
-        self.settings_check = GuardSettings::load(
+        self.settings_check = Arc::new(GuardSettings::load(
             &self.config.id,
             self.settings_schema.as_deref(),
             &self.config.config,
-        )?;
+        )?);
         Ok(())
     }
 

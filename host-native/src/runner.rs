@@ -82,6 +82,21 @@ impl Runner {
         })
     }
 
+    /// The same gateway with instances (and a state-loss record) of its own: what runs
+    /// on it never touches `self`'s persistent guards, nor they it.
+    pub fn isolated(&self) -> Self {
+        Self {
+            ledger: StateLedger::new(&self.config),
+            config: self.config.clone(),
+            guards: self
+                .guards
+                .iter()
+                .map(LoadedGuard::with_own_instances)
+                .collect(),
+            source: self.source.clone(),
+        }
+    }
+
     /// A chain of one guard file, for `guardhouse run --guard`.
     pub fn single(env: &RunnerEnv, module: &Path, settings: Map<String, Value>) -> Result<Self> {
         let id = module

@@ -25,30 +25,57 @@ use crate::runner::{Runner, RunnerEnv};
 /// How often the config and module files are checked for changes.
 pub const RELOAD_POLL: Duration = Duration::from_millis(250);
 
-/// The live runner and where it came from.
+/// The live runners and where they came from. The MCP proxy's traffic runs on
+/// `runner`; `/v1/evaluate` on `api`, the same gateway with instances of its own, so a
+/// caller of the API can neither read nor reset (by forcing a failure) the persistent
+/// state that screens live traffic; every `/v1/test` request gets fresh instances.
 pub struct Live {
-    runner: RwLock<Arc<Runner>>,
+    runners: RwLock<Runners>,
     generation: AtomicU64,
+}
+
+#[derive(Clone)]
+struct Runners {
+    runner: Arc<Runner>,
+    api: Arc<Runner>,
+}
+
+impl Runners {
+    fn new(runner: Runner) -> Self {
+        Self {
+            api: Arc::new(runner.isolated()),
+            runner: Arc::new(runner),
+        }
+    }
 }
 
 impl Live {
     pub fn new(runner: Runner) -> Arc<Self> {
         Arc::new(Self {
-            runner: RwLock::new(Arc::new(runner)),
+            runners: RwLock::new(Runners::new(runner)),
             generation: AtomicU64::new(1),
         })
     }
 
-    /// The runner requests use now.
-    pub fn current(&self) -> Arc<Runner> {
-        self.runner
+    fn runners(&self) -> Runners {
+        self.runners
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 
+    /// The runner live (proxy) traffic uses now.
+    pub fn current(&self) -> Arc<Runner> {
+        self.runners().runner
+    }
+
+    /// The runner `/v1/evaluate` uses now: the live gateway, its own instances.
+    fn api(&self) -> Arc<Runner> {
+        self.runners().api
+    }
+
     fn swap(&self, runner: Runner) {
-        *self.runner.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(runner);
+        *self.runners.write().unwrap_or_else(|p| p.into_inner()) = Runners::new(runner);
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
@@ -81,7 +108,7 @@ fn bad_request(e: ApiError) -> Response {
 }
 
 async fn evaluate(State(live): State<Arc<Live>>, body: Bytes) -> Response {
-    let runner = live.current();
+    let runner = live.api();
     // Guards run synchronously (with their own timeouts); keep the reactor free.
     match tokio::task::block_in_place(|| host::evaluate_request(&*runner, &body)) {
         Ok(r) => Json::<CaseResult>(r).into_response(),
@@ -90,8 +117,9 @@ async fn evaluate(State(live): State<Arc<Live>>, body: Bytes) -> Response {
 }
 
 async fn test(State(live): State<Arc<Live>>, body: Bytes) -> Response {
-    let runner = live.current();
-    match tokio::task::block_in_place(|| host::test_request(&*runner, &body)) {
+    // A suite starts from fresh state, like `guardhouse test`, and leaves none behind.
+    let runner = live.current().isolated();
+    match tokio::task::block_in_place(|| host::test_request(&runner, &body)) {
         Ok(report) => Json(report).into_response(),
         Err(e) => bad_request(e),
     }

@@ -102,3 +102,25 @@ test('a persistent guard that lost its state is refused (fail_closed) or warned 
     assert.equal((await call('state-reset')).decision, 'allow', `${server.name}: reported once`);
   }
 });
+
+test('/v1/test runs on fresh instances of its own: its failures reach neither /v1/evaluate nor the next suite', async () => {
+  const tools = { tools: [{ name: 'read_file' }] };
+  const trap = { name: 'trap', guards: ['state-reset'], phase: 'tools_list', payload: tools,
+    config: { 'state-reset': { mode: 'panic' } }, expect: { decision: 'warn' } };
+  const suite = (...cases) => JSON.stringify({ format: 'guardhouse.case/v1', cases });
+  for (const server of [edge, native]) {
+    const run = async (...cases) => {
+      const { json } = await post(server.base, '/v1/test', suite(...cases));
+      assert.equal(json.failed, 0, `${server.name}: ${JSON.stringify(json.results?.map((r) => r.failures))}`);
+    };
+    // Within a suite, state carries from case to case.
+    await run(trap, { name: 'started over', guards: ['state-reset'], phase: 'tools_list', payload: tools,
+      expect: { decision: 'warn', warnings: ['lost its persistent state and started over'] } });
+    // A suite that ends with an unreported loss leaves it behind nowhere:
+    await run(trap);
+    const { json } = await post(server.base, '/v1/evaluate', caseFor('state-reset'));
+    assert.equal(json.evaluation.decision, 'allow', `${server.name}: ${JSON.stringify(json.evaluation.warnings)}`);
+    await run({ name: 'fresh', guards: ['state-reset'], phase: 'tools_list', payload: tools,
+      expect: { decision: 'allow' } });
+  }
+});
