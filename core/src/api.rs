@@ -73,6 +73,18 @@ impl ApiError {
 /// holding a worker (or the Worker's request) for their whole run.
 pub const MAX_SUITE_CASES: usize = 1000;
 
+/// Connections a native server holds open at once; one more gets a 503 and is closed.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// How long a client may take to send a request's headers, and how long a kept-alive
+/// connection may sit idle before its next request: a slow or silent client cannot hold
+/// a connection (slowloris).
+pub const HEADER_TIMEOUT_MS: u64 = 10_000;
+
+/// How long the MCP proxy waits for the upstream's response headers, and then between
+/// two reads of its body (an event stream may last as long as it keeps talking).
+pub const UPSTREAM_TIMEOUT_MS: u64 = 60_000;
+
 /// Parses a request body (JSON or YAML) as a case file of at most [`MAX_SUITE_CASES`].
 pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::new("request body is not UTF-8"))?;

@@ -25,6 +25,9 @@ pub const MCP_PATH: &str = "/mcp";
 /// How long connecting to the upstream may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long the upstream may take to send response headers, then between two reads.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_millis(guardhouse_core::api::UPSTREAM_TIMEOUT_MS);
+
 /// The upstream MCP server and the client that reaches it.
 pub struct Upstream {
     pub config: ProxyConfig,
@@ -46,6 +49,9 @@ impl Upstream {
         }
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            // Between two reads of a body: a stalled upstream ends the exchange (fail
+            // closed); a stream that keeps talking may last.
+            .read_timeout(UPSTREAM_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let mut config = ProxyConfig::new(url, server_name);
@@ -117,12 +123,18 @@ async fn handle_stream(State(proxy): State<Proxy>, method: Method, headers: Head
     relay(sent, pending, screener, None).await
 }
 
+/// Why an exchange got no upstream response.
+enum Unanswered {
+    Failed(reqwest::Error),
+    TimedOut,
+}
+
 async fn send(
     upstream: &Upstream,
     method: Method,
     headers: &HeaderMap,
     body: Option<Vec<u8>>,
-) -> reqwest::Result<reqwest::Response> {
+) -> Result<reqwest::Response, Unanswered> {
     let mut request = upstream
         .client
         .request(method, upstream.config.server_url.as_str());
@@ -134,20 +146,30 @@ async fn send(
     if let Some(body) = body {
         request = request.body(body);
     }
-    request.send().await
+    match tokio::time::timeout(UPSTREAM_TIMEOUT, request.send()).await {
+        Ok(sent) => sent.map_err(Unanswered::Failed),
+        Err(_) => Err(Unanswered::TimedOut),
+    }
 }
 
 async fn relay(
-    sent: reqwest::Result<reqwest::Response>,
+    sent: Result<reqwest::Response, Unanswered>,
     pending: Pending,
     screener: Native,
     warnings: Option<String>,
 ) -> Response {
     let upstream = match sent {
         Ok(r) => r,
-        Err(e) => {
+        Err(Unanswered::Failed(e)) => {
             let error = ApiError::new(format!("upstream MCP server unreachable: {e}"));
             return (StatusCode::BAD_GATEWAY, axum::Json(error)).into_response();
+        }
+        Err(Unanswered::TimedOut) => {
+            let error = ApiError::new(format!(
+                "upstream MCP server did not answer within {} ms",
+                UPSTREAM_TIMEOUT.as_millis()
+            ));
+            return (StatusCode::GATEWAY_TIMEOUT, axum::Json(error)).into_response();
         }
     };
     let mut builder = Response::builder().status(upstream.status().as_u16());

@@ -246,19 +246,85 @@ pub fn guarded(app: Router, policy: AccessPolicy) -> Router {
 
 /// Serves until the process is stopped.
 pub async fn serve(live: Arc<Live>, addr: SocketAddr) -> Result<()> {
-    serve_app(router(live), addr).await
+    serve_app(router(live), addr, ConnectionLimits::default()).await
 }
 
-/// Serves `app` (the API routes plus, e.g., static files) until the process is stopped.
-pub async fn serve_app(app: Router, addr: SocketAddr) -> Result<()> {
+/// How `serve` bounds its connections (defaults: core's limits).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Connections held open at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Time to send a request's headers, and idle time between kept-alive requests.
+    pub header_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: guardhouse_core::api::MAX_CONNECTIONS,
+            header_timeout: Duration::from_millis(guardhouse_core::api::HEADER_TIMEOUT_MS),
+        }
+    }
+}
+
+/// Serves `app` (the API routes plus, e.g., static files) until the process is stopped:
+/// HTTP/1.1 on every connection, at most `limits.max_connections` at once, each closed
+/// when its client takes longer than `limits.header_timeout` to send headers or sits
+/// idle that long between requests.
+pub async fn serve_app(app: Router, addr: SocketAddr, limits: ConnectionLimits) -> Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     crate::outln!("guardhouse serving on http://{}", listener.local_addr()?);
-    // Streamed bodies (MCP event streams) go out in small writes; without TCP_NODELAY,
-    // Nagle holds each one until the client's delayed ACK (tens of ms on loopback).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    loop {
+        let tcp = match listener.accept().await {
+            Ok((tcp, _)) => tcp,
+            // Out of file descriptors and the like: wait instead of spinning.
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            tokio::spawn(refuse_connection(tcp, limits.max_connections));
+            continue;
+        };
+        // Streamed bodies (MCP event streams) go out in small writes; without
+        // TCP_NODELAY, Nagle holds each one until the client's delayed ACK.
         let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app).await?;
-    Ok(())
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades();
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Answers a connection past the cap with a 503 and closes it (bounded in time).
+async fn refuse_connection(mut tcp: tokio::net::TcpStream, max: usize) {
+    use tokio::io::AsyncWriteExt;
+    let body = serde_json::to_string(&ApiError::new(format!(
+        "too many connections: this server holds at most {max} at once; retry shortly"
+    )))
+    .unwrap_or_default();
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let write = async {
+        tcp.write_all(response.as_bytes()).await?;
+        tcp.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
 }

@@ -30,7 +30,7 @@ fn http_with(
     body: &str,
 ) -> (u16, Value) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut head = String::new();
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         head.push_str(&format!("host: 127.0.0.1:{port}\r\n"));
@@ -247,6 +247,94 @@ fn serve_refuses_deeply_nested_bodies_and_keeps_serving() {
         "{health}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Reads from `s` until the peer closes (Ok: what was read) or `limit` passes (Err).
+fn until_closed(s: &mut TcpStream, limit: Duration) -> Result<String, String> {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut out = Vec::new();
+    match s.read_to_end(&mut out) {
+        Ok(_) => Ok(String::from_utf8_lossy(&out).into_owned()),
+        // A reset is a close too.
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+            Ok(String::from_utf8_lossy(&out).into_owned())
+        }
+        Err(e) => Err(format!("still open after {limit:?} ({e}); read {out:?}")),
+    }
+}
+
+#[test]
+fn serve_closes_slow_and_idle_connections_and_caps_how_many_it_holds() {
+    let dir = root().join(format!("target/test-serve-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("gateway.yaml");
+    std::fs::write(&cfg, gateway("frobnicate")).unwrap();
+    let args = ["--header-timeout-ms", "300", "--max-connections", "4"];
+    let server = serve_with(&cfg, &args);
+    let port = server.1;
+    let connect = || TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // Slowloris: headers that never end are cut off.
+    let mut slow = connect();
+    write!(
+        slow,
+        "POST /v1/evaluate HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: "
+    )
+    .unwrap();
+    until_closed(&mut slow, Duration::from_secs(5)).unwrap();
+    // A kept-alive connection that goes quiet after its request is closed too.
+    let mut idle = connect();
+    let request = format!(
+        "POST /v1/evaluate HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-length: {}\r\n\r\n{CASE}",
+        CASE.len()
+    );
+    idle.write_all(request.as_bytes()).unwrap();
+    let answered = until_closed(&mut idle, Duration::from_secs(5)).unwrap();
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    // The cap: four silent connections are held; a fifth is told why and closed.
+    let held: Vec<TcpStream> = (0..4).map(|_| connect()).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut fifth = connect();
+    let refused = until_closed(&mut fifth, Duration::from_secs(5)).unwrap();
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    assert!(refused.contains("too many connections"), "{refused}");
+    // Once the silent ones time out, the server serves again.
+    std::thread::sleep(Duration::from_millis(800));
+    drop(held);
+    let (status, answer) = http(port, "POST", "/v1/evaluate", CASE);
+    assert_eq!(status, 200, "{answer}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn three_hundred_concurrent_slow_calls_each_end_as_the_guards_failure_mode() {
+    // loop-open spins until its 50 ms timeout and fails open: every answer must say so
+    // (a warning naming the failure), none may come back as a plain allow or an error.
+    let cfg = root().join("tests/configs/hostile.yaml");
+    component("tests/fixtures/dist/hostile.wasm");
+    let server = serve(&cfg);
+    let port = server.1;
+    let case = r#"{"format": "guardhouse.case/v1", "name": "c", "guards": ["loop-open"],
+      "phase": "tools_list", "payload": {"tools": [{"name": "a"}]}}"#;
+    let calls: Vec<_> = (0..300)
+        .map(|_| std::thread::spawn(move || http(port, "POST", "/v1/evaluate", case)))
+        .collect();
+    for (i, call) in calls.into_iter().enumerate() {
+        let (status, answer) = call.join().unwrap();
+        assert_eq!(status, 200, "call {i}: {answer}");
+        let evaluation = &answer["evaluation"];
+        assert_eq!(evaluation["decision"], "warn", "call {i}: {answer}");
+        let warning = evaluation["warnings"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            warning.starts_with("failed open: execution timeout"),
+            "call {i}: {warning}"
+        );
+        assert_eq!(
+            evaluation["trace"][0]["failure"]["kind"], "timeout",
+            "call {i}"
+        );
+    }
 }
 
 /// DNS rebinding, cross-site browser requests and the bearer token, end to end.

@@ -10,7 +10,7 @@ use guardhouse_core::access::{self, AccessPolicy};
 
 use super::{RuntimeArgs, code, exit};
 use crate::runner::Runner;
-use crate::server::{Live, router, serve_app, watch};
+use crate::server::{ConnectionLimits, Live, router, serve_app, watch};
 
 /// Serve POST /v1/evaluate, POST /v1/test, GET /v1/guards and GET /health; reload the
 /// config when it or a module changes.
@@ -47,6 +47,13 @@ pub struct ServeArgs {
     /// the GUARDHOUSE_TOKEN environment variable; required beyond loopback).
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Connections held open at once; one more gets a 503 (default: core's limit).
+    #[arg(long, value_name = "N", default_value_t = guardhouse_core::api::MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Milliseconds a client may take to send a request's headers, and may sit idle
+    /// between requests on a kept-alive connection.
+    #[arg(long, value_name = "MS", default_value_t = guardhouse_core::api::HEADER_TIMEOUT_MS)]
+    pub header_timeout_ms: u64,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -102,7 +109,11 @@ impl ServeArgs {
             None => api,
         };
         let app = crate::server::guarded(app, policy);
-        tokio.block_on(serve_app(app, self.listen))?;
+        let limits = ConnectionLimits {
+            max_connections: self.max_connections.max(1),
+            header_timeout: std::time::Duration::from_millis(self.header_timeout_ms.max(1)),
+        };
+        tokio.block_on(serve_app(app, self.listen, limits))?;
         Ok(code(exit::OK))
     }
 
