@@ -14,6 +14,10 @@ done
 for name in noop hostile; do
   "$GH" build "tests/fixtures/$name" --profile guard --out "tests/fixtures/dist/$name.wasm"
 done
+# Hand-written hostile guards (what compilers do not emit: a start function, table.grow).
+for wat in tests/fixtures/wat/*.wat; do
+  "$GH" build "$wat" --out "tests/fixtures/dist/$(basename "$wat" .wat).wasm"
+done
 "$GH" build tests/fixtures/wasi-probe --profile guard --target wasm32-wasip2 \
   --out tests/fixtures/dist/wasi-probe.wasm
 GUARDHOUSE=$GH scripts/build-guests-rust.sh

@@ -22,6 +22,10 @@ pub enum Lang {
     Python,
     /// A JavaScript module `guard.js`, built with componentize-js.
     Js,
+    /// A hand-written core module `NAME.wat` (the canonical ABI by hand), encoded with
+    /// the WIT world in `wit/` beside it. Built only; `guardhouse new` has no template.
+    #[value(skip)]
+    Wat,
 }
 
 impl Lang {
@@ -31,12 +35,16 @@ impl Lang {
             Lang::Rust => "Rust",
             Lang::Python => "Python",
             Lang::Js => "JavaScript",
+            Lang::Wat => "WebAssembly text",
         }
     }
 
     /// The language of the guard in `dir`, by the file that marks it: `Cargo.toml`,
     /// `app.py` or `guard.js`, in that order.
     pub fn detect(dir: &Path) -> Result<Lang> {
+        if dir.extension().is_some_and(|e| e == "wat") && dir.is_file() {
+            return Ok(Lang::Wat);
+        }
         let marks = [
             ("Cargo.toml", Lang::Rust),
             (PYTHON_ENTRY, Lang::Python),
@@ -84,8 +92,59 @@ pub struct BuildOptions {
 pub fn build_guard(opts: &BuildOptions) -> Result<BuildReport> {
     match Lang::detect(&opts.crate_dir)? {
         Lang::Rust => build_rust(opts),
+        Lang::Wat => build_wat(opts),
         lang => build_componentized(lang, opts),
     }
+}
+
+/// Builds `NAME.wat`: parses the text, embeds the world of the WIT package in `wit/`
+/// beside it (its only world, or `security-guard`) and encodes the component.
+fn build_wat(opts: &BuildOptions) -> Result<BuildReport> {
+    if opts.profile.is_some() || opts.target.is_some() {
+        bail!("--profile and --target apply to Rust guards");
+    }
+    let file = &opts.crate_dir;
+    let wit_dir = file.parent().unwrap_or(Path::new(".")).join("wit");
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(&wit_dir).with_context(|| {
+        format!(
+            "reading the WIT package in {} (hint: a .wat guard needs its world in wit/ beside it)",
+            wit_dir.display()
+        )
+    })?;
+    let world = resolve
+        .select_world(&[package], Some("security-guard"))
+        .or_else(|_| resolve.select_world(&[package], None))
+        .context("choosing the world to encode")?;
+    let mut module =
+        wat::parse_file(file).with_context(|| format!("parsing {}", file.display()))?;
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )?;
+    let component = encode_component(&module)?;
+    let name = file
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "guard".into());
+    inspect(&component).with_context(|| format!("{} is not a usable guard", file.display()))?;
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| file.with_extension("wasm"));
+    create_parent(&out)?;
+    std::fs::write(&out, &component)?;
+    Ok(BuildReport {
+        package: name,
+        language: Lang::Wat,
+        core_module: None,
+        core_size: Some(module.len() as u64),
+        component: out,
+        size: component.len() as u64,
+        sha256: sha256_hex(&component),
+    })
 }
 
 /// Builds a Python or JavaScript guard with its componentizer.

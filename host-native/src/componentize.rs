@@ -48,10 +48,11 @@ pub const COMPONENTIZE_JS: Tool = Tool {
 };
 
 impl Lang {
-    /// The componentizer of a Python or JavaScript guard (`None` for Rust: cargo).
+    /// The componentizer of a Python or JavaScript guard (`None` for Rust: cargo; and
+    /// for WAT: encoded here).
     pub fn tool(self) -> Option<&'static Tool> {
         match self {
-            Lang::Rust => None,
+            Lang::Rust | Lang::Wat => None,
             Lang::Python => Some(&COMPONENTIZE_PY),
             Lang::Js => Some(&COMPONENTIZE_JS),
         }
@@ -91,7 +92,7 @@ pub fn componentize(lang: Lang, dir: &Path, out: &Path) -> Result<()> {
             // component imports nothing else (no wasi:http, which guardhouse hosts lack).
             cmd.args(["-d", "stdio", "random", "clocks", "http", "fetch-event"]);
         }
-        Lang::Rust => unreachable!("checked above"),
+        Lang::Rust | Lang::Wat => unreachable!("checked above"),
     }
     cmd.arg("-o").arg(&out);
     // The tools' progress lines go to stderr, so that stdout stays the report (`--json`).

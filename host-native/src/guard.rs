@@ -246,7 +246,16 @@ impl LoadedGuard {
     /// Type-checks every exported hook against the contract version the component
     /// declares, so a wrong signature fails at load, not on the first call.
     fn check_types(&self) -> Result<(), LoadError> {
-        let (mut store, instance) = self.load_time_instance()?;
+        let mut store = self.new_store(self.settings.clone());
+        self.arm(&mut store);
+        let instance = match self.pre.instantiate(&mut store) {
+            Ok(instance) => instance,
+            // Instantiating runs the component's start functions: one that traps or
+            // outlasts its budget is the guard's behaviour, judged per call as on every
+            // host (where each call checks the types too), not a load error.
+            Err(e) if e.downcast_ref::<Trap>().is_some() => return Ok(()),
+            Err(e) => return Err(self.call_error(e)),
+        };
         for phase in Phase::ALL {
             let Some(idx) = self.hooks.for_phase(phase) else {
                 continue;

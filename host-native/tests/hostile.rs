@@ -32,6 +32,13 @@ fn each_hostile_guard_fails_closed_with_its_code() {
         ("panic", "guard_error", "trap"),
         ("invalid-modify", "guard_error", "invalid_decision"),
         ("err", "guard_error", "guest_error"),
+        ("start-loop", "guard_timeout", "timeout"),
+        ("table-grow", "guard_timeout", "timeout"),
+        (
+            "indirect-recursion",
+            "guard_resource_limit",
+            "resource_limit",
+        ),
     ] {
         let e = run_one(&r, id);
         assert_eq!(e.decision, Verdict::Deny, "{id}");

@@ -193,6 +193,9 @@ gateway:
   security_guards:
     - {id: loop, module_path: hostile.wasm, timeout_ms: 100, config: {mode: loop}}
     - {id: memory-bomb, module_path: hostile.wasm, timeout_ms: 2000, limits: {max_memory_bytes: 16777216}, config: {mode: memory_bomb}}
+    - {id: start-loop, module_path: start-loop.wasm, timeout_ms: 100}
+    - {id: table-grow, module_path: table-grow.wasm, timeout_ms: 100}
+    - {id: indirect-recursion, module_path: indirect-recursion.wasm}
 cases:
   - name: loop
     guards: [loop]
@@ -204,9 +207,25 @@ cases:
     phase: tools_list
     payload: {tools: []}
     expect: {decision: deny, code: guard_resource_limit}
+  - name: start loop
+    guards: [start-loop]
+    phase: tools_list
+    payload: {tools: []}
+    expect: {decision: deny, code: guard_timeout}
+  - name: table grow
+    guards: [table-grow]
+    phase: tools_list
+    payload: {tools: []}
+    expect: {decision: deny, code: guard_timeout}
+  - name: indirect recursion
+    guards: [indirect-recursion]
+    phase: tools_list
+    payload: {tools: []}
+    expect: {decision: deny, code: guard_resource_limit}
 `);
-  cpSync(hostile, join(dir, 'hostile.wasm'));
-  await upload(page, [hostile, suite]);
+  const wat = ['start-loop', 'table-grow', 'indirect-recursion'].map((n) => join(ROOT, `tests/fixtures/dist/${n}.wasm`));
+  for (const file of [hostile, ...wat]) cpSync(file, join(dir, file.split('/').pop()));
+  await upload(page, [hostile, ...wat, suite]);
   // The first case (loop) is in the editor now.
   await page.click('[data-testid=phase-tools_list]');
   await page.evaluate(() => {
@@ -239,6 +258,9 @@ cases:
     assert.deepEqual(table[r.name], { decision: r.evaluation.decision, code: r.evaluation.deny?.code ?? null }, r.name);
   }
   assert.equal(table['memory bomb'].code, 'guard_resource_limit');
+  assert.equal(table['start loop'].code, 'guard_timeout');
+  assert.equal(table['table grow'].code, 'guard_timeout');
+  assert.equal(table['indirect recursion'].code, 'guard_resource_limit');
   // After the worker was replaced, the other guards still run.
   await page.click('[data-testid=phase-tools_list]');
   assertNoConsoleErrors(browser);

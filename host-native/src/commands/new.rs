@@ -70,6 +70,7 @@ impl NewArgs {
             ),
             // package.json pins componentize-js, which `guardhouse build` finds with npx.
             Lang::Js => crate::outln!("next: (cd {dir} && npm install) && guardhouse build {dir}"),
+            Lang::Wat => {}
         }
         Ok(code(exit::OK))
     }
@@ -78,6 +79,8 @@ impl NewArgs {
 /// The files of a new guard `name` in `lang`, relative to its directory (the WIT aside).
 fn template(lang: Lang, name: &str) -> Vec<(&'static str, String)> {
     match lang {
+        // Not offered by `--lang`.
+        Lang::Wat => Vec::new(),
         Lang::Rust => vec![
             ("Cargo.toml", manifest(name)),
             ("src/lib.rs", RUST_LIB.into()),
