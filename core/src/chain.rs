@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::config::{FailureMode, GatewayConfig, GuardConfig};
+use crate::config::{FailureMode, GatewayConfig, GuardConfig, GuardMode};
 use crate::contract::{Decision, GuardContext, Phase};
 use crate::payload::{HookArgs, Payload};
 use crate::state::{Admission, StateLedger, reset_warning};
@@ -203,6 +203,7 @@ impl<'c> ChainRun<'c> {
             duration_us: outcome.duration_us,
             fuel_used: outcome.fuel_used,
             logs: outcome.logs.into_lines(),
+            audit: false,
         };
         if let Some(ledger) = self.ledger {
             ledger.observe(index, guard, outcome.result.as_ref().err());
@@ -216,6 +217,10 @@ impl<'c> ChainRun<'c> {
         let result = outcome
             .result
             .and_then(|d| d.map(|d| self.validate(d)).transpose());
+        let result = match guard.mode {
+            GuardMode::Enforce => result,
+            GuardMode::Audit => result.map(|applied| applied.map(Applied::audited)),
+        };
         match result {
             Ok(None) => entry.decision = "not_applicable".into(),
             Ok(Some(Applied::Allow)) => entry.decision = "allow".into(),
@@ -241,6 +246,19 @@ impl<'c> ChainRun<'c> {
                         message,
                     }));
             }
+            Ok(Some(Applied::Audited {
+                decision,
+                code,
+                would,
+            })) => {
+                entry.decision = decision.into();
+                entry.code = code;
+                entry.audit = true;
+                self.warnings.push(Warning {
+                    guard: guard.id.clone(),
+                    message: format!("audit: {would}"),
+                });
+            }
             Err(failure) => self.fail(guard, failure, &mut entry),
         }
         self.trace.push(entry);
@@ -258,6 +276,15 @@ impl<'c> ChainRun<'c> {
             _ => guard.failure_mode,
         };
         match mode {
+            FailureMode::FailClosed if guard.mode == GuardMode::Audit => {
+                entry.decision = "deny".into();
+                entry.code = Some(failure.code().into());
+                entry.audit = true;
+                self.warnings.push(Warning {
+                    guard: guard.id.clone(),
+                    message: format!("audit: would deny {}: {message}", failure.code()),
+                });
+            }
             FailureMode::FailClosed => {
                 entry.decision = "deny".into();
                 entry.code = Some(failure.code().into());
@@ -339,6 +366,31 @@ enum Applied {
     Deny(Denial),
     Modify(Payload),
     Warn(Vec<String>),
+    /// An audit-mode guard's deny or modify: traced and warned about, not applied.
+    Audited {
+        decision: &'static str,
+        code: Option<String>,
+        would: String,
+    },
+}
+
+impl Applied {
+    /// What an audit-mode guard's decision becomes.
+    fn audited(self) -> Self {
+        match self {
+            Applied::Deny(denial) => Applied::Audited {
+                decision: "deny",
+                would: format!("would deny {}: {}", denial.code, denial.message),
+                code: Some(denial.code),
+            },
+            Applied::Modify(_) => Applied::Audited {
+                decision: "modify",
+                code: None,
+                would: "would modify the payload".into(),
+            },
+            other => other,
+        }
+    }
 }
 
 /// Drives `run` to its end with a synchronous guard caller:

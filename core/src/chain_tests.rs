@@ -201,3 +201,70 @@ fn overrides_and_subsets() {
         json!({"k": 5, "j": 2})
     );
 }
+
+#[test]
+fn audit_mode_records_deny_modify_and_failures_as_warnings_and_passes_the_payload() {
+    let cfg = config(
+        "security_guards:\n\
+         - {id: deny, module_path: x.wasm, priority: 1, mode: audit}\n\
+         - {id: modify, module_path: x.wasm, priority: 2, mode: audit}\n\
+         - {id: broken, module_path: x.wasm, priority: 3, mode: audit}\n\
+         - {id: enforced, module_path: x.wasm, priority: 4}\n",
+    );
+    let (eval, called) = run(&cfg, screening(tools(&["a"])), |id, _| match id {
+        "deny" => Ok(Some(Decision::Deny(DenyReason {
+            code: "pattern_blocked".into(),
+            message: "no".into(),
+            details: None,
+        }))),
+        "modify" => Ok(Some(Decision::Modify(r#"{"tools": []}"#.into()))),
+        "broken" => Err(GuardFailure::Trap("unreachable".into())),
+        _ => Ok(Some(Decision::Allow)),
+    });
+    assert_eq!(
+        called,
+        ["deny", "modify", "broken", "enforced"],
+        "the chain went on"
+    );
+    assert_eq!(eval.decision, Verdict::Warn);
+    assert!(eval.deny.is_none());
+    assert!(eval.payload.is_none(), "the payload passes unchanged");
+    let audit: Vec<(&str, &str, bool)> = eval
+        .trace
+        .iter()
+        .map(|t| (t.guard.as_str(), t.decision.as_str(), t.audit))
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            ("deny", "deny", true),
+            ("modify", "modify", true),
+            ("broken", "deny", true),
+            ("enforced", "allow", false)
+        ]
+    );
+    let messages: Vec<&str> = eval.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(messages[0], "audit: would deny pattern_blocked: no");
+    assert_eq!(messages[1], "audit: would modify the payload");
+    assert!(
+        messages[2].starts_with("audit: would deny guard_error: guard error: `broken` trapped"),
+        "{}",
+        messages[2]
+    );
+    assert_eq!(eval.trace[0].code.as_deref(), Some("pattern_blocked"));
+    // The trace says so in JSON; an enforced entry has no `audit` key.
+    let json = serde_json::to_value(&eval.trace).unwrap();
+    assert_eq!(json[0]["audit"], true);
+    assert!(json[3].get("audit").is_none());
+}
+
+#[test]
+fn an_unknown_mode_is_a_config_error() {
+    let e = GatewayConfig::parse(
+        "t.yaml",
+        "security_guards:\n - {id: g, module_path: x.wasm, mode: shadow}\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("mode"), "{e}");
+}

@@ -68,6 +68,19 @@ pub enum OnStateLoss {
     FailClosed,
 }
 
+/// Whether a guard's decisions take effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardMode {
+    /// Deny and modify apply.
+    #[default]
+    Enforce,
+    /// Detect only: a deny or modify (a fail_closed failure included) becomes a warning
+    /// naming what would have happened, the trace marks it `audit`, the payload passes
+    /// unchanged and the chain goes on.
+    Audit,
+}
+
 /// The kind of guard; only `wasm` exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -112,6 +125,8 @@ pub struct GuardConfig {
     pub limits: Limits,
     #[serde(default)]
     pub instance: InstanceMode,
+    #[serde(default)]
+    pub mode: GuardMode,
     /// Only for `instance: persistent` (default `reset`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_state_loss: Option<OnStateLoss>,

@@ -23,7 +23,9 @@ pub mod suite;
 pub mod trace;
 
 pub use chain::{ChainRun, Denial, Evaluation, Screening, Verdict, Warning, evaluate_chain};
-pub use config::{FailureMode, GatewayConfig, GuardConfig, InstanceMode, Limits, OnStateLoss};
+pub use config::{
+    FailureMode, GatewayConfig, GuardConfig, GuardMode, InstanceMode, Limits, OnStateLoss,
+};
 pub use contract::{ContractVersion, Decision, DenyReason, GuardContext, Phase, RunsOn, Tool};
 pub use payload::{HookArgs, Payload, ToolSpec};
 pub use source::{Document, Location, SourceError};

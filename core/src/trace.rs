@@ -193,6 +193,10 @@ pub struct GuardTrace {
     pub fuel_used: Option<u64>,
     #[serde(default)]
     pub logs: Vec<String>,
+    /// The guard is in audit mode: its `deny` or `modify` (`decision`) was recorded as a
+    /// warning, not applied.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub audit: bool,
 }
 
 /// A guard failure as shown in a trace.

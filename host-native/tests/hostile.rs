@@ -202,3 +202,20 @@ fn a_persistent_guard_that_lost_its_state_warns_or_refuses_as_configured() {
     );
     assert_eq!(run_one(&r, "state-closed").decision, Verdict::Allow);
 }
+
+#[test]
+fn an_audit_mode_guard_that_fails_closed_only_warns() {
+    let r = hostile();
+    let e = run_one(&r, "audit-panic");
+    assert_eq!(e.decision, Verdict::Warn);
+    assert!(e.deny.is_none());
+    assert!(
+        e.warnings[0]
+            .message
+            .starts_with("audit: would deny guard_error: guard error: `audit-panic` trapped"),
+        "{:?}",
+        e.warnings
+    );
+    assert!(e.trace[0].audit);
+    assert_eq!(e.trace[0].failure.as_ref().unwrap().kind, "trap");
+}

@@ -31,6 +31,7 @@ const EXPECTED = {
   'table-grow': ['deny', 'guard_timeout', 'timeout'],
   'indirect-recursion': ['deny', 'guard_resource_limit', 'resource_limit'],
   'loop-open': ['warn', null, 'timeout'],
+  'audit-panic': ['warn', null, 'trap'],
   'log-spam': ['allow', null, null],
   healthy: ['allow', null, null],
   'state-reset': ['allow', null, null],
