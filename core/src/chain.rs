@@ -234,6 +234,12 @@ impl<'c> ChainRun<'c> {
             }
             Ok(Some(Applied::Modify(payload))) => {
                 entry.decision = "modify".into();
+                if let Some(message) = removed_tools(&self.screening.payload, &payload) {
+                    self.warnings.push(Warning {
+                        guard: guard.id.clone(),
+                        message,
+                    });
+                }
                 self.args = payload.hook_args();
                 self.screening.payload = payload;
                 self.modified = true;
@@ -359,6 +365,21 @@ impl<'c> ChainRun<'c> {
             trace: self.trace,
         }
     }
+}
+
+/// A tools/list modify that drops tools (a guard filtering the list) is said out loud:
+/// "removed tools: a, b", in list order.
+fn removed_tools(before: &Payload, after: &Payload) -> Option<String> {
+    let (Payload::ToolsList(before), Payload::ToolsList(after)) = (before, after) else {
+        return None;
+    };
+    let kept: std::collections::HashSet<&str> = after.iter().map(|t| t.name.as_str()).collect();
+    let removed: Vec<&str> = before
+        .iter()
+        .map(|t| t.name.as_str())
+        .filter(|name| !kept.contains(name))
+        .collect();
+    (!removed.is_empty()).then(|| format!("removed tools: {}", removed.join(", ")))
 }
 
 enum Applied {

@@ -9,28 +9,32 @@ import { ROOT, freePort, healthy, launch as spawnGroup } from '../support/proces
 
 export { ROOT, freePort };
 
-const GATEWAY = process.env.GUARDHOUSE_MCP_GATEWAY ?? path.join(ROOT, 'guards/gateway.yaml');
+/** Gateways a proxy can run: the YAML native serves, the edge registry's name for it. */
+const GATEWAYS = {
+  default: path.join(ROOT, 'guards/gateway.yaml'),
+  filter: path.join(ROOT, 'tests/mcp/filter-gateway.yaml'),
+};
 const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_MCP_START_TIMEOUT_MS ?? 90_000);
 
 function launch(name, cmd, args, options, ready, fatal) {
   return spawnGroup(cmd, args, options, { name, ready, fatal, timeoutMs: START_TIMEOUT_MS });
 }
 
-async function startNative(upstream, serverName) {
+async function startNative(upstream, serverName, gateway) {
   const bin = path.join(ROOT, 'target/release/guardhouse');
-  const args = ['serve', '-c', GATEWAY, '--listen', '127.0.0.1:0', '--no-reload',
+  const args = ['serve', '-c', GATEWAYS[gateway], '--listen', '127.0.0.1:0', '--no-reload',
     '--upstream', upstream, '--server-name', serverName];
   const p = launch('native proxy', bin, args, { cwd: ROOT }, (log) => log.match(/guardhouse serving on (http:\/\/[^\s]+)/));
   const [, base] = await p.started;
   return { name: 'native', base, url: `${base}/mcp`, stop: p.stop };
 }
 
-async function startEdge(upstream, serverName) {
+async function startEdge(upstream, serverName, gateway) {
   const port = await freePort();
   const inspector = await freePort();
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector),
-    '--var', `UPSTREAM:${upstream}`, '--var', `SERVER_NAME:${serverName}`,
+    '--var', `UPSTREAM:${upstream}`, '--var', `SERVER_NAME:${serverName}`, '--var', `GATEWAY:${gateway}`,
     '--show-interactive-dev-session=false', '--log-level', 'info'];
   const base = `http://127.0.0.1:${port}`;
   const p = launch('edge proxy', 'npx', args, { cwd: path.join(ROOT, 'host-edge'), env: { ...process.env, CI: '1' } },
@@ -39,10 +43,11 @@ async function startEdge(upstream, serverName) {
   return { name: 'edge', base, url: `${base}/mcp`, stop: p.stop };
 }
 
-/** Starts the proxy for `upstream` on the host GUARDHOUSE_MCP_HOST names. */
-export function startProxy(upstream, serverName) {
+/** Starts the proxy for `upstream` on the host GUARDHOUSE_MCP_HOST names, running `gateway`. */
+export function startProxy(upstream, serverName, gateway = 'default') {
+  if (!GATEWAYS[gateway]) throw new Error(`no gateway ${gateway} (have: ${Object.keys(GATEWAYS)})`);
   const host = process.env.GUARDHOUSE_MCP_HOST ?? 'native';
-  if (host === 'native') return startNative(upstream, serverName);
-  if (host === 'edge') return startEdge(upstream, serverName);
+  if (host === 'native') return startNative(upstream, serverName, gateway);
+  if (host === 'edge') return startEdge(upstream, serverName, gateway);
   throw new Error(`GUARDHOUSE_MCP_HOST=${host}: expected native or edge`);
 }

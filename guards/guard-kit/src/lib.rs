@@ -14,4 +14,4 @@ pub mod text;
 pub mod types;
 
 pub use host::{Host, Level, MapHost};
-pub use types::{Context, DenyReason, Guard, Tool, Verdict};
+pub use types::{Context, DenyReason, Guard, Tool, Verdict, tools_payload};

@@ -142,6 +142,7 @@ pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings
     let mut all = Vec::new();
     let mut scores = serde_json::Map::new();
     let mut denied = Vec::new();
+    let mut removed = Vec::new();
     let mut warnings = Vec::new();
     for (i, tool) in tools.iter().enumerate() {
         let findings = scan_tool(tool, fields.get(i), &rules, settings);
@@ -157,6 +158,7 @@ pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings
         );
         if tool_score >= settings.threshold {
             denied.push(summary);
+            removed.push(i);
         } else {
             warnings.push(format!(
                 "possible tool poisoning: {summary}, below threshold {}",
@@ -168,6 +170,10 @@ pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings
             guard_kit::settings::number_json(tool_score),
         );
         all.extend(findings);
+    }
+    if !denied.is_empty() && settings.filter {
+        let kept = (0..tools.len()).filter(|i| !removed.contains(i));
+        return Verdict::Modify(guard_kit::tools_payload(kept.map(|i| &tools[i])));
     }
     if !denied.is_empty() {
         let message = format!(

@@ -19,6 +19,9 @@ pub struct Settings {
     pub extra_phrases: Vec<String>,
     /// Whether strings inside the input schema are scanned.
     pub scan_input_schema: bool,
+    /// Whether tools at or past the threshold are removed from the list (a modify)
+    /// instead of the whole list being denied.
+    pub filter: bool,
 }
 
 impl Default for Settings {
@@ -28,6 +31,7 @@ impl Default for Settings {
             weights: CATEGORIES.iter().map(|(_, w)| *w).collect(),
             extra_phrases: Vec::new(),
             scan_input_schema: true,
+            filter: false,
         }
     }
 }
@@ -40,6 +44,7 @@ impl Settings {
             weights: settings::weights(host, "weights", CATEGORIES)?,
             extra_phrases: settings::string_list(host, "extra_phrases", &[])?,
             scan_input_schema: settings::bool(host, "scan_input_schema", true)?,
+            filter: settings::choice(host, "action", &["deny", "filter"], "deny")? == "filter",
         })
     }
 
@@ -50,6 +55,7 @@ impl Settings {
             "weights": settings::weights_json(CATEGORIES, &self.weights),
             "extra_phrases": self.extra_phrases,
             "scan_input_schema": self.scan_input_schema,
+            "action": if self.filter { "filter" } else { "deny" },
         })
         .to_string()
     }
@@ -83,6 +89,12 @@ impl Settings {
                     "type": "boolean",
                     "default": true,
                     "description": "Also scan every string inside each tool's input schema (property descriptions, enums, defaults, examples).",
+                },
+                "action": {
+                    "type": "string",
+                    "enum": ["deny", "filter"],
+                    "default": "deny",
+                    "description": "What a tool at or past the threshold causes: deny the whole tools/list (tool_poisoning), or filter: remove those tools and pass the rest (a modify; the host warns naming the removed tools).",
                 },
             },
         })
