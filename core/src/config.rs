@@ -127,6 +127,9 @@ pub struct GuardConfig {
     pub instance: InstanceMode,
     #[serde(default)]
     pub mode: GuardMode,
+    /// The module's sha256 (hex): when set, every host refuses a module with another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// Only for `instance: persistent` (default `reset`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_state_loss: Option<OnStateLoss>,
@@ -151,6 +154,18 @@ fn all_phases() -> Vec<RunsOn> {
 }
 
 impl GuardConfig {
+    /// Checks a module's sha256 against the entry's `sha256:` pin, when it has one; the
+    /// error (without the "module failed to load" prefix) names both hashes.
+    pub fn check_pin(&self, actual: &str) -> Result<(), String> {
+        match &self.sha256 {
+            Some(pin) if !pin.eq_ignore_ascii_case(actual) => Err(format!(
+                "guard `{}` is pinned to sha256 {pin}, but its module has sha256 {actual} (hint: if the new module is trusted, update the pin with the line `guardhouse inspect` prints)",
+                self.id
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The wall-clock budget of one call: the smaller of `timeout_ms` and
     /// `limits.max_execution_time_ms`.
     pub fn effective_timeout_ms(&self) -> u64 {
@@ -279,6 +294,14 @@ impl GatewayConfig {
             }
             if g.module_path.trim().is_empty() {
                 return Err(doc.error(&at("module_path"), "module_path must not be empty"));
+            }
+            if let Some(pin) = &g.sha256
+                && !(pin.len() == 64 && pin.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                return Err(SourceError {
+                    hint: Some("paste the line `guardhouse inspect` prints for the module".into()),
+                    ..doc.error(&at("sha256"), "sha256 must be 64 hexadecimal digits")
+                });
             }
             if g.on_state_loss.is_some() && g.instance != InstanceMode::Persistent {
                 return Err(SourceError {

@@ -58,6 +58,9 @@ impl EdgeGateway {
                     ),
                 ));
             };
+            // gh-transpile checked it at build time; the registry could have been edited since.
+            g.check_pin(sha)
+                .map_err(|e| located("sha256", format!("module failed to load: {e}")))?;
             match EdgeGuard::load(g.clone(), sha) {
                 Ok(guard) => guards.push(guard),
                 Err(GuardLoadError::Module(e)) => {

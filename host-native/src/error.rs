@@ -14,6 +14,8 @@ pub enum LoadError {
     Inspect { path: PathBuf, cause: InspectError },
     #[error("module failed to load: {}: {cause}", path.display())]
     Link { path: PathBuf, cause: String },
+    #[error("module failed to load: {}: {cause}", path.display())]
+    Pinned { path: PathBuf, cause: String },
     #[error("invalid config for guard `{id}`: {}", errors.join("; "))]
     Settings { id: String, errors: Vec<String> },
 }

@@ -123,6 +123,13 @@ impl LoadedGuard {
     ) -> Result<Self, LoadError> {
         let start = Instant::now();
         let (bytes, info) = read_component(&module_path)?;
+        // Before anything is compiled from it.
+        config
+            .check_pin(&info.sha256)
+            .map_err(|cause| LoadError::Pinned {
+                path: module_path.clone(),
+                cause,
+            })?;
         let fail = |cause: String| LoadError::Link {
             path: module_path.clone(),
             cause,

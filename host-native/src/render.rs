@@ -100,6 +100,11 @@ pub fn component(
     let _ = writeln!(out, "contract:  {}", info.contract);
     let _ = writeln!(out, "size:      {} bytes", info.size);
     let _ = writeln!(out, "sha256:    {}", info.sha256);
+    let _ = writeln!(
+        out,
+        "pin:       sha256: {}   (the gateway entry's line)",
+        info.sha256
+    );
     let _ = writeln!(out, "exports:   {}", info.exports.join(", "));
     let _ = writeln!(out, "imports:   {}", info.imports.join(", "));
     let _ = writeln!(

@@ -63,10 +63,10 @@ impl Runner {
             match (loaded, doc) {
                 (Ok(guard), _) => guards.push(guard),
                 (Err(e), Some(doc)) => {
-                    let key = if matches!(e, LoadError::Settings { .. }) {
-                        "config"
-                    } else {
-                        "module_path"
+                    let key = match e {
+                        LoadError::Settings { .. } => "config",
+                        LoadError::Pinned { .. } => "sha256",
+                        _ => "module_path",
                     };
                     let path = GatewayConfig::path_of(i, key);
                     return Err(LocatedLoadError(doc.error(&path, e.to_string())).into());

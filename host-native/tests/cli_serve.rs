@@ -438,6 +438,53 @@ fn serve_refuses_a_bad_config_before_listening() {
 }
 
 #[test]
+fn a_pinned_module_with_another_hash_is_refused_before_it_is_compiled() {
+    let dir = root().join(format!("target/test-pin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sp = component("guards/dist/simple-pattern.wasm");
+    let actual = guardhouse_core::inspect::sha256_hex(&std::fs::read(&sp).unwrap());
+    let case = dir.join("case.yaml");
+    let text = "format: guardhouse.case/v1\nname: c\nphase: tools_list\npayload: {tools: [{name: read_file}]}\n";
+    std::fs::write(&case, text).unwrap();
+    let with_pin = |pin: &str| {
+        let cfg = dir.join("gateway.yaml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "security_guards:\n  - id: sp\n    module_path: {}\n    sha256: {pin}\n",
+                sp.display()
+            ),
+        )
+        .unwrap();
+        bin()
+            .args(["run", "--no-cache"])
+            .arg(&case)
+            .arg("-c")
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    };
+    let wrong = "f".repeat(64);
+    let refused = with_pin(&wrong);
+    assert_eq!(refused.status.code(), Some(3), "module failed to load");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("gateway.yaml:4:"),
+        "located at the sha256 line: {stderr}"
+    );
+    assert!(stderr.contains("module failed to load"), "{stderr}");
+    assert!(
+        stderr.contains(&wrong) && stderr.contains(&actual),
+        "names both hashes: {stderr}"
+    );
+    // The right pin (any letter case) loads.
+    assert_eq!(with_pin(&actual.to_uppercase()).status.code(), Some(0));
+    // A pin that is not a sha256 is a config error.
+    assert_eq!(with_pin("abc").status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn run_exit_codes_follow_the_decision() {
     let dir = root().join(format!("target/test-run-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -3,12 +3,15 @@
 // guards end as the right failure, WASI guards see nothing. Run: scripts/test-js.sh.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
   CONTEXT,
+  GH_TRANSPILE,
   GuardInstance,
   GuardModule,
   callWith,
@@ -18,6 +21,7 @@ import {
   logLines,
   native,
   plan,
+  ROOT,
   tools,
   transpileTo,
 } from './helpers.mjs';
@@ -74,6 +78,20 @@ describe('gh-transpile output', () => {
     assert.equal(hostile.guards.loop, hostile.guards.healthy);
     assert.match(hostile.yaml, /security_guards:/);
   });
+});
+
+test('gh-transpile refuses a module whose sha256 is not the pinned one, naming both', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-pin-'));
+  try {
+    const gateway = join(dir, 'gateway.yaml');
+    const module = join(ROOT, 'guards/dist/simple-pattern.wasm');
+    writeFileSync(gateway, `security_guards:\n  - {id: sp, module_path: ${module}, sha256: ${'f'.repeat(64)}}\n`);
+    const out = spawnSync(GH_TRANSPILE, ['--out', join(dir, 'out'), `pinned=${gateway}`], { encoding: 'utf8' });
+    assert.notEqual(out.status, 0);
+    assert.match(out.stderr, /module failed to load: guard `sp` is pinned to sha256 f{64}, but its module has sha256 [0-9a-f]{64}/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('example suites match the native host', () => {

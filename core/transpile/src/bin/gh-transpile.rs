@@ -104,6 +104,8 @@ fn add_gateway(manifest: &mut Manifest, out: &Path, path: &Path) -> Result<Gatew
             )
         })?;
         let sha = sha256_hex(&bytes);
+        g.check_pin(&sha)
+            .map_err(|e| anyhow::anyhow!("{}: module failed to load: {e}", path.display()))?;
         if !manifest.modules.contains_key(&sha) {
             let started = std::time::Instant::now();
             let t = transpile(&module.display().to_string(), &bytes)
