@@ -33,6 +33,12 @@ impl Refusal {
             message: message.into(),
         }
     }
+
+    /// The `WWW-Authenticate` value a refusal for a missing or wrong token carries (RFC
+    /// 6750), so a client knows to send a bearer token.
+    pub fn challenge(&self) -> Option<&'static str> {
+        (self.status == 401).then_some("Bearer")
+    }
 }
 
 /// What a host accepts.

@@ -14,6 +14,13 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 100;
 /// The longest `timeout_ms` / `max_execution_time_ms` a guard may have: one call can
 /// hold a worker (or a shared link's page) no longer than this.
 pub const MAX_TIMEOUT_MS: u64 = 60_000;
+
+/// Time a guard's load-time hooks (`get-settings-schema`, `get-default-config`) get on a
+/// host that bounds them by the clock: they run once per load, possibly on a busy machine
+/// (an 18 MB Python guard's first instance alone can take tens of milliseconds), so a
+/// short `timeout_ms` must not make a load fail at random. `max_fuel` still bounds their
+/// work.
+pub const LOAD_HOOK_TIMEOUT_MS: u64 = 10_000;
 /// Memory a guard may use when its config sets no `max_memory_bytes`.
 pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 /// The most elements a guard's table may grow to, on every host (wasmtime's limiter,

@@ -59,6 +59,12 @@ impl AppError {
     /// The error as the API's `{"error": ...}` body, with its status.
     pub fn into_response(self) -> worker::Result<Response> {
         let status = self.status();
-        Ok(Response::from_json(&ApiError::new(&self))?.with_status(status))
+        let response = Response::from_json(&ApiError::new(&self))?.with_status(status);
+        if let AppError::Refused(refusal) = &self
+            && let Some(challenge) = refusal.challenge()
+        {
+            response.headers().set("www-authenticate", challenge)?;
+        }
+        Ok(response)
     }
 }

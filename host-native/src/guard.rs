@@ -243,6 +243,11 @@ impl LoadedGuard {
     fn load_time_instance(&self) -> Result<(Store<HostState>, Instance), LoadError> {
         let mut store = self.new_store(self.settings.clone());
         self.arm(&mut store);
+        let limit_ms = self
+            .config
+            .effective_timeout_ms()
+            .max(guardhouse_core::config::LOAD_HOOK_TIMEOUT_MS);
+        store.set_epoch_deadline(deadline_ticks(limit_ms));
         let instance = self
             .pre
             .instantiate(&mut store)

@@ -228,12 +228,13 @@ pub fn guarded(app: Router, policy: AccessPolicy) -> Router {
                     Err(refusal) => {
                         let status =
                             StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
+                        let challenge = refusal.challenge();
                         let mut response =
                             (status, Json(ApiError::new(refusal.message))).into_response();
-                        if status == StatusCode::UNAUTHORIZED {
+                        if let Some(challenge) = challenge {
                             response.headers_mut().insert(
                                 axum::http::header::WWW_AUTHENTICATE,
-                                axum::http::HeaderValue::from_static("Bearer"),
+                                axum::http::HeaderValue::from_static(challenge),
                             );
                         }
                         response

@@ -64,12 +64,13 @@ async function launch(name, cmd, args, options, base) {
   return { name, base, health, stop: p.stop, log: p.log };
 }
 
-/** The Worker under `wrangler dev`, serving registry gateway `gateway`. */
-export async function startEdge(gateway = 'default') {
+/** The Worker under `wrangler dev`, serving registry gateway `gateway`; `vars` (name → value) go in as `--var`s. */
+export async function startEdge(gateway = 'default', vars = {}) {
   const port = await freePort();
   const inspector = await freePort();
+  const extra = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-    '--var', `GATEWAY:${gateway}`, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    '--var', `GATEWAY:${gateway}`, ...extra, '--show-interactive-dev-session=false', '--log-level', 'warn'];
   const wrangler = path.join(ROOT, 'node_modules/.bin/wrangler');
   const options = { cwd: path.join(ROOT, 'host-edge'), env: WRANGLER_ENV };
   return launch(`edge (${gateway})`, wrangler, args, options, `http://127.0.0.1:${port}`);
