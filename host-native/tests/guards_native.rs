@@ -61,6 +61,15 @@ fn a_persistent_instance_is_recreated_after_a_trap() {
         )
     };
     assert_eq!(eval(&r, &case("panic")).deny.unwrap().code, "guard_error");
+    // The new instance answers; the first evaluation after the loss says it started over
+    // (on_state_loss: reset, core::state), the next one is quiet again.
+    let after = eval(&r, &case("allow"));
+    assert_eq!(after.decision, Verdict::Warn);
+    assert!(
+        after.warnings[0]
+            .message
+            .contains("lost its persistent state and started over")
+    );
     assert_eq!(eval(&r, &case("allow")).decision, Verdict::Allow);
 }
 
