@@ -245,11 +245,6 @@ pub fn guarded(app: Router, policy: AccessPolicy) -> Router {
     ))
 }
 
-/// Serves until the process is stopped.
-pub async fn serve(live: Arc<Live>, addr: SocketAddr) -> Result<()> {
-    serve_app(router(live), addr, ConnectionLimits::default()).await
-}
-
 /// How `serve` bounds its connections (defaults: core's limits).
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
