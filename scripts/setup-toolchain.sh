@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing guardhouse needs on a fresh machine (idempotent,
-# offline-safe: only the crates registry, the npm registry and Debian apt are used).
+# offline-safe: only the crates registry, the npm registry, PyPI and Debian apt are used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +30,14 @@ if [ ! -x /usr/bin/chromium ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# schemathesis checks both hosts against the API's OpenAPI document
+# (tests/edge/contract.test.mjs): a pinned release from PyPI in a venv of its own.
+SCHEMATHESIS_VERSION=4.32.5
+ST_VENV=target/venv-schemathesis
+if ! "$ST_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "== installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
+  [ -x "$ST_VENV/bin/pip" ] || python3 -m venv "$ST_VENV"
+  "$ST_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -5,6 +5,7 @@
 //! - `POST /v1/test`: a suite → [`SuiteReport`]
 //! - `GET /v1/guards`: → `Vec<GuardSummary>`
 //! - `GET /health`: → [`Health`]
+//! - `GET /v1/openapi.json`: this API as an OpenAPI document ([`crate::openapi`])
 
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +18,7 @@ use crate::source::Document;
 pub use crate::case::{CaseResult, SuiteReport};
 
 /// A guard as `GET /v1/guards` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GuardSummary {
     pub id: String,
     pub enabled: bool,
@@ -46,7 +47,7 @@ impl GuardSummary {
 }
 
 /// `GET /health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Health {
     pub status: String,
     pub host: String,
@@ -56,7 +57,7 @@ pub struct Health {
 }
 
 /// An error response body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApiError {
     pub error: String,
 }
@@ -66,6 +67,46 @@ impl ApiError {
         Self {
             error: e.to_string(),
         }
+    }
+}
+
+/// The largest request body the API reads; a larger one gets a 413.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// The API's routes and the one method each takes (`/mcp`, the proxy, takes several).
+pub const ROUTES: [(&str, &str); 5] = [
+    ("/health", "GET"),
+    ("/v1/guards", "GET"),
+    ("/v1/evaluate", "POST"),
+    ("/v1/test", "POST"),
+    (crate::openapi::PATH, "GET"),
+];
+
+/// The method the API route at `path` takes, if it is one.
+pub fn route_method(path: &str) -> Option<&'static str> {
+    ROUTES.iter().find(|(p, _)| *p == path).map(|(_, m)| *m)
+}
+
+impl ApiError {
+    /// A body over [`MAX_BODY_BYTES`] (413).
+    pub fn body_too_large() -> Self {
+        Self::new(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes"
+        ))
+    }
+
+    /// No route at `path` (404).
+    pub fn not_found(method: &str, path: &str) -> Self {
+        let routes: Vec<String> = ROUTES.iter().map(|(p, m)| format!("{m} {p}")).collect();
+        Self::new(format!(
+            "no route for {method} {path} (routes: {}, /mcp)",
+            routes.join(", ")
+        ))
+    }
+
+    /// The route exists with other methods (405).
+    pub fn method_not_allowed(path: &str, allowed: &str) -> Self {
+        Self::new(format!("{path} takes {allowed}"))
     }
 }
 

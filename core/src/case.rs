@@ -39,7 +39,7 @@ pub enum GatewaySource {
 }
 
 /// One test case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub name: String,
@@ -61,7 +61,7 @@ pub struct Case {
 }
 
 /// The context a case is screened in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseContext {
     #[serde(default = "default_server")]
@@ -104,7 +104,7 @@ impl From<&CaseContext> for GuardContext {
 }
 
 /// A guard a case was written for: its id, optionally pinned to a module hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum GuardRef {
     Id(String),
@@ -126,7 +126,7 @@ impl GuardRef {
 }
 
 /// What a case expects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     pub decision: Verdict,
@@ -178,13 +178,21 @@ impl CaseFile {
             )?)),
         };
         let (name, cases) = if let Some(list) = root.get("cases") {
-            let name = root.get("name").and_then(Value::as_str).map(str::to_string);
+            let name = match root.get("name") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(name)) => Some(name.clone()),
+                Some(_) => return Err(doc.error("name", "a suite's `name` must be a string")),
+            };
             for key in root.keys() {
                 if !["format", "name", "gateway", "cases"].contains(&key.as_str()) {
                     return Err(doc.error(key, format!("unknown key `{key}` in a suite")));
                 }
             }
-            (name, doc.deserialize_at::<Vec<Case>>("cases", list)?)
+            let cases = doc.deserialize_at::<Vec<Case>>("cases", list)?;
+            if cases.is_empty() {
+                return Err(doc.error("cases", "a suite needs at least one case"));
+            }
+            (name, cases)
         } else {
             let mut single = root.clone();
             single.remove("format");
@@ -313,7 +321,7 @@ fn verdict_name(v: Verdict) -> &'static str {
 }
 
 /// The result of one case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CaseResult {
     pub name: String,
     pub passed: bool,
@@ -349,7 +357,7 @@ impl CaseResult {
 }
 
 /// The results of a suite.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SuiteReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

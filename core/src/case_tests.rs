@@ -175,3 +175,20 @@ fn suite_report_summary() {
     assert_eq!(report.summary_line(), "1 passed, 1 failed");
     assert!(!report.results[1].passed);
 }
+
+#[test]
+fn a_suite_name_that_is_not_a_string_is_refused() {
+    // Found by schemathesis: `name: {}` was dropped without a word.
+    let text = "format: guardhouse.case/v1\nname: {}\ncases:\n  - {name: c, phase: connection}\n";
+    let err = CaseFile::parse("s.yaml", text).unwrap_err().to_string();
+    assert!(err.contains("`name` must be a string"), "{err}");
+    assert!(err.contains("s.yaml:2"), "{err}");
+}
+
+#[test]
+fn an_empty_suite_is_refused() {
+    let err = CaseFile::parse("s.yaml", "format: guardhouse.case/v1\ncases: []\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("at least one case"), "{err}");
+}

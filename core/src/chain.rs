@@ -18,7 +18,7 @@ use crate::state::{Admission, StateLedger, reset_warning};
 use crate::trace::{FailureInfo, GuardFailure, GuardOutcome, GuardTrace};
 
 /// The chain's final verdict kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Allow,
@@ -30,7 +30,7 @@ pub enum Verdict {
 }
 
 /// Why the chain denied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Denial {
     pub guard: String,
     pub code: String,
@@ -40,14 +40,14 @@ pub struct Denial {
 }
 
 /// A warning, with the guard that raised it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Warning {
     pub guard: String,
     pub message: String,
 }
 
 /// The result of a chain run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evaluation {
     pub phase: Phase,
     pub decision: Verdict,

@@ -30,7 +30,9 @@ pub const MAX_TABLE_ELEMENTS: u32 = 1 << 20;
 pub const MAX_MEMORY_BYTES_CEILING: u64 = 1024 * 1024 * 1024;
 
 /// What a failing guard (error, trap, timeout, limit, invalid decision) decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureMode {
     /// Deny with code `guard_error`, `guard_timeout` or `guard_resource_limit`.
@@ -41,7 +43,9 @@ pub enum FailureMode {
 }
 
 /// Whether a guard gets a fresh instance for every call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InstanceMode {
     /// A fresh instance per call: no state survives a call.

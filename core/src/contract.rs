@@ -56,7 +56,7 @@ pub enum Decision {
 }
 
 /// Which version of the contract a component was built against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractVersion {
     /// Four evaluate hooks, `warn`, `server-url`, settings hooks.
@@ -75,7 +75,19 @@ impl fmt::Display for ContractVersion {
 }
 
 /// The kind of payload being screened, which decides the hook that is called.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Connection,
@@ -119,7 +131,7 @@ impl fmt::Display for Phase {
 }
 
 /// A `runs_on` entry of a guard's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunsOn {
     Connection,

@@ -10,7 +10,7 @@ use wit_parser::{Resolve, TypeDefKind, WorldItem};
 use crate::contract::{ContractVersion, GUARD_INTERFACE, HOST_INTERFACE, Phase};
 
 /// Facts about a guard component.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComponentInfo {
     pub sha256: String,
     pub size: u64,
@@ -32,7 +32,7 @@ pub struct ComponentInfo {
 
 /// One entry of a `producers` section: e.g. `language` `Python` `3.12`, or
 /// `processed-by` `componentize-py` `0.25.1`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Producer {
     pub field: String,
     pub name: String,

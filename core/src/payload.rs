@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::contract::{Phase, Tool};
 
 /// A tool as it appears in an MCP `tools/list` result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ToolSpec {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,15 +57,17 @@ impl HookArgs {
     }
 }
 
-#[derive(Deserialize)]
+/// A `tools_list` payload (also the API's schema of it).
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ToolsListShape {
+pub(crate) struct ToolsListShape {
     tools: Vec<ToolSpec>,
 }
 
-#[derive(Deserialize)]
+/// A `tool_invoke` payload (also the API's schema of it).
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ToolInvokeShape {
+pub(crate) struct ToolInvokeShape {
     tool: String,
     #[serde(default = "empty_object")]
     arguments: Value,

@@ -175,7 +175,7 @@ impl fmt::Display for GuardFailure {
 }
 
 /// What one guard did in one chain run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GuardTrace {
     pub guard: String,
     pub hook: String,
@@ -200,7 +200,7 @@ pub struct GuardTrace {
 }
 
 /// A guard failure as shown in a trace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailureInfo {
     pub kind: String,
     pub message: String,

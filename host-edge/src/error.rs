@@ -11,13 +11,14 @@ pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
     /// No such route: 404.
-    #[error(
-        "no route for {method} {path} (routes: GET /health, GET /v1/guards, POST /v1/evaluate, POST /v1/test, /mcp)"
-    )]
+    #[error("{}", ApiError::not_found(method, path).error)]
     NotFound { method: String, path: String },
     /// The route exists with another method: 405.
-    #[error("{path} takes {allowed}")]
+    #[error("{}", ApiError::method_not_allowed(path, allowed).error)]
     MethodNotAllowed { path: String, allowed: &'static str },
+    /// The body is over the API's limit: 413.
+    #[error("{}", ApiError::body_too_large().error)]
+    TooLarge,
     /// `/mcp` without an upstream: 404.
     #[error("MCP proxy mode is off (hint: set the UPSTREAM var to the MCP server's URL)")]
     ProxyOff,
@@ -51,6 +52,7 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::NotFound { .. } | AppError::ProxyOff => 404,
             AppError::MethodNotAllowed { .. } => 405,
+            AppError::TooLarge => 413,
             AppError::Refused(r) => r.status,
             AppError::Load(_) | AppError::Runtime(_) => 500,
         }
@@ -64,6 +66,9 @@ impl AppError {
             && let Some(challenge) = refusal.challenge()
         {
             response.headers().set("www-authenticate", challenge)?;
+        }
+        if let AppError::MethodNotAllowed { allowed, .. } = &self {
+            response.headers().set("allow", allowed)?;
         }
         Ok(response)
     }

@@ -9,9 +9,10 @@ mod js;
 mod proxy;
 mod routes;
 
-use worker::{Context, Env, Method, Request, Response, event};
+use worker::{Context, Env, Request, Response, event};
 
 use guardhouse_core::access::{self, AccessPolicy};
+use guardhouse_core::{api, openapi};
 
 use crate::error::AppError;
 
@@ -50,32 +51,20 @@ async fn route(req: Request, env: &Env) -> Result<Response, AppError> {
     policy(env)?
         .check(&path, header)
         .map_err(AppError::Refused)?;
-    let method = req.method();
-    let only = |allowed: Method, name: &'static str| {
-        if method == allowed {
-            Ok(())
-        } else {
-            Err(AppError::MethodNotAllowed {
-                path: path.clone(),
-                allowed: name,
-            })
-        }
-    };
+    // The method as sent: `worker::Method` maps methods it does not know (e.g. QUERY) to GET.
+    let method = req.inner().method();
+    if let Some(allowed) = api::route_method(&path)
+        && method != allowed
+    {
+        return Err(AppError::MethodNotAllowed { path, allowed });
+    }
     match path.as_str() {
-        "/health" => only(Method::Get, "GET").and_then(|()| routes::handle_health(env)),
-        "/v1/guards" => only(Method::Get, "GET").and_then(|()| routes::handle_guards(env)),
-        "/v1/evaluate" => {
-            only(Method::Post, "POST")?;
-            routes::handle_evaluate(req, env).await
-        }
-        "/v1/test" => {
-            only(Method::Post, "POST")?;
-            routes::handle_test(req, env).await
-        }
+        "/health" => routes::handle_health(env),
+        "/v1/guards" => routes::handle_guards(env),
+        "/v1/evaluate" => routes::handle_evaluate(req, env).await,
+        "/v1/test" => routes::handle_test(req, env).await,
+        openapi::PATH => Ok(Response::from_json(&openapi::document())?),
         proxy::MCP_PATH => routes::handle_mcp(req, env).await,
-        _ => Err(AppError::NotFound {
-            method: method.to_string(),
-            path,
-        }),
+        _ => Err(AppError::NotFound { method, path }),
     }
 }

@@ -37,7 +37,14 @@ pub async fn handle<S: Screener + 'static>(
     let info = RequestInfo {
         session_id: req.headers().get("mcp-session-id")?,
     };
-    match req.method() {
+    // The method as sent: `worker::Method` maps methods it does not know to GET.
+    let method = match req.inner().method().as_str() {
+        "POST" => Method::Post,
+        "GET" => Method::Get,
+        "DELETE" => Method::Delete,
+        _ => return Response::error("method not allowed (MCP takes POST, GET and DELETE)", 405),
+    };
+    match method {
         Method::Post => {
             let body = req.bytes().await?;
             match mcp::screen_post(&config, &info, &body, &screener).await {
@@ -49,12 +56,11 @@ pub async fn handle<S: Screener + 'static>(
                 }
             }
         }
-        method @ (Method::Get | Method::Delete) => {
+        method => {
             let pending = Pending::new(&config, &info);
             let sent = send(&config, method, req.headers(), None).await;
             relay(sent, pending, screener, None).await
         }
-        _ => Response::error("method not allowed (MCP takes POST, GET and DELETE)", 405),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The API handlers: the same routes and JSON shapes as `guardhouse serve`, with bodies
 //! from `guardhouse_core::host` so both hosts answer alike.
 
-use guardhouse_core::api::Health;
+use guardhouse_core::api::{Health, MAX_BODY_BYTES};
 use guardhouse_core::host;
 use guardhouse_core::mcp::GatewayScreener;
 use worker::{Env, Request, Response};
@@ -48,9 +48,25 @@ pub fn handle_guards(env: &Env) -> Result<Response, AppError> {
     json(&host::guard_summaries(&*gateway(env)?))
 }
 
+/// A request's body, refused above the API's limit.
+async fn body(req: &mut Request) -> Result<Vec<u8>, AppError> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(AppError::TooLarge);
+    }
+    let body = req.bytes().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(AppError::TooLarge);
+    }
+    Ok(body)
+}
+
 /// `POST /v1/evaluate`: one case.
 pub async fn handle_evaluate(mut req: Request, env: &Env) -> Result<Response, AppError> {
-    let body = req.bytes().await?;
+    let body = body(&mut req).await?;
     // The live gateway with instances of its own (native `serve` does the same).
     let gateway = api_gateway(&gateway_name(env)).map_err(AppError::Load)?;
     json(&host::evaluate_request(&*gateway, &body)?)
@@ -58,7 +74,7 @@ pub async fn handle_evaluate(mut req: Request, env: &Env) -> Result<Response, Ap
 
 /// `POST /v1/test`: a suite.
 pub async fn handle_test(mut req: Request, env: &Env) -> Result<Response, AppError> {
-    let body = req.bytes().await?;
+    let body = body(&mut req).await?;
     // A suite starts from fresh state and leaves none behind.
     let gateway = gateway(env)?.isolated().map_err(AppError::Load)?;
     json(&host::test_request(&gateway, &body)?)

@@ -8,17 +8,17 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use guardhouse_core::access::AccessPolicy;
-use guardhouse_core::api::{ApiError, GuardSummary, Health};
+use guardhouse_core::api::{self, ApiError, GuardSummary, Health};
 use guardhouse_core::case::CaseResult;
-use guardhouse_core::host;
+use guardhouse_core::{host, openapi};
 
 use crate::runner::{Runner, RunnerEnv};
 
@@ -87,7 +87,44 @@ pub fn router(live: Arc<Live>) -> Router {
         .route("/v1/guards", get(guards))
         .route("/v1/evaluate", post(evaluate))
         .route("/v1/test", post(test))
+        .route(openapi::PATH, get(openapi_document))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
         .with_state(live)
+}
+
+async fn openapi_document() -> Json<serde_json::Value> {
+    Json(openapi::document())
+}
+
+fn error(status: StatusCode, e: ApiError) -> Response {
+    (status, Json(e)).into_response()
+}
+
+async fn not_found(method: Method, uri: Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        ApiError::not_found(method.as_str(), uri.path()),
+    )
+}
+
+async fn method_not_allowed(uri: Uri) -> Response {
+    let allowed = api::route_method(uri.path()).unwrap_or("GET, POST, DELETE");
+    let mut response = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ApiError::method_not_allowed(uri.path(), allowed),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allowed));
+    response
+}
+
+/// A request's body, refused (413) above the API's limit.
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, api::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, ApiError::body_too_large()))
 }
 
 async fn health(State(live): State<Arc<Live>>) -> Json<Health> {
@@ -104,10 +141,14 @@ async fn guards(State(live): State<Arc<Live>>) -> Json<Vec<GuardSummary>> {
 }
 
 fn bad_request(e: ApiError) -> Response {
-    (StatusCode::BAD_REQUEST, Json(e)).into_response()
+    error(StatusCode::BAD_REQUEST, e)
 }
 
-async fn evaluate(State(live): State<Arc<Live>>, body: Bytes) -> Response {
+async fn evaluate(State(live): State<Arc<Live>>, body: Body) -> Response {
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let runner = live.api();
     // Guards run synchronously (with their own timeouts); keep the reactor free.
     match tokio::task::block_in_place(|| host::evaluate_request(&*runner, &body)) {
@@ -116,7 +157,11 @@ async fn evaluate(State(live): State<Arc<Live>>, body: Bytes) -> Response {
     }
 }
 
-async fn test(State(live): State<Arc<Live>>, body: Bytes) -> Response {
+async fn test(State(live): State<Arc<Live>>, body: Body) -> Response {
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     // A suite starts from fresh state, like `guardhouse test`, and leaves none behind.
     let runner = live.current().isolated();
     match tokio::task::block_in_place(|| host::test_request(&runner, &body)) {

@@ -112,11 +112,22 @@ test('bad requests get the same 400 and error text on both hosts', async () => {
   }
 });
 
-test('unknown routes and wrong methods are JSON errors, not crashes', async () => {
-  const res = await fetch(`${edge.base}/nope`, { signal: AbortSignal.timeout(10_000) });
-  assert.equal(res.status, 404);
-  assert.match((await res.json()).error, /no route for GET \/nope/);
-  const wrong = await fetch(`${edge.base}/v1/test`, { signal: AbortSignal.timeout(10_000) });
-  assert.equal(wrong.status, 405);
-  assert.match((await wrong.json()).error, /takes POST/);
+test('unknown routes and wrong methods are the same JSON errors on both hosts', async () => {
+  for (const [path, status] of [['/nope', 404], ['/v1/test', 405], ['/health/x', 404]]) {
+    const answers = await Promise.all([edge, native].map(async (host) => {
+      const res = await fetch(`${host.base}${path}`, { signal: AbortSignal.timeout(10_000) });
+      return { status: res.status, allow: res.headers.get('allow'), json: await res.json() };
+    }));
+    for (const a of answers) assert.equal(a.status, status, path);
+    assert.deepEqual(answers[0], answers[1], path);
+  }
+});
+
+test('bodies over the limit get a 413 on both hosts', async () => {
+  const body = `format: guardhouse.case/v1\nname: big\nphase: response\npayload: "${'x'.repeat(9 * 1024 * 1024)}"\n`;
+  const [e, n] = await Promise.all([post(edge.base, '/v1/evaluate', body), post(native.base, '/v1/evaluate', body)]);
+  assert.equal(e.status, 413);
+  assert.equal(n.status, 413);
+  assert.deepEqual(e.json, n.json);
+  assert.match(n.json.error, /larger than 8388608 bytes/);
 });
