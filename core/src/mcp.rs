@@ -10,9 +10,13 @@
 //! | `tools/call` request | `tool_invoke` | JSON-RPC error, upstream not contacted | `params.name`/`params.arguments` rewritten, other params kept |
 //! | `tools/list` result | `tools_list` | JSON-RPC error for that id | tools rewritten; other result fields (`nextCursor`) and tool fields (`annotations`) kept |
 //! | `tools/call` result | `response` | JSON-RPC error for that id | the masked result |
+//! | any other result (`initialize` and its `instructions`, `resources/read`, `prompts/get`, unknown methods, ids the proxy never saw); `mcp.method` names the request | `response` | JSON-RPC error for that id | the rewritten result |
+//! | an error response (payload `{"error": …}`, `mcp.error: true`) | `response` | the denial instead | the rewritten error (must stay `{error: {code, message}}`) |
+//! | a request or notification from the server (`sampling/createMessage`, log messages, progress; payload: its `params`, `mcp.from_server`: `request` or `notification`) | `response` | dropped: the client never sees it | `params` rewritten (must stay an object) |
+//! | a tool's `title`, `annotations`, `outputSchema` | `tools_list` (in `mcp.tool_fields`) | — | — |
 //!
-//! Everything else — other methods, notifications, server requests, responses to them,
-//! GET streams, DELETE — passes through untouched, byte for byte: a message the guards
+//! Passed through untouched, byte for byte: an empty result `{}`, a server message
+//! without params, event-stream comments and keep-alives, DELETE. A message the guards
 //! did not change is forwarded with its original text, an event with its original bytes.
 //!
 //! # Rules

@@ -277,6 +277,23 @@ test('the GET stream carries server notifications through the proxy', T, async (
   assert.equal(data, 'hello over GET');
 });
 
+test('a server-to-client notification carrying an injection never reaches the client', T, async () => {
+  const [, proxied] = await both('sdk-client');
+  const received = [];
+  let next;
+  proxied.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    received.push(n.params.data);
+    next?.();
+  });
+  await proxied.callTool({ name: 'raise_alert', arguments: {} });
+  // The benign message sent after it arrives; the injected one before it never does.
+  const arrived = new Promise((resolve) => (next = () => received.includes('after the alert') && resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await proxied.callTool({ name: 'announce', arguments: { message: 'after the alert' } });
+  await Promise.race([arrived, new Promise((_, r) => setTimeout(() => r(new Error(`got ${JSON.stringify(received)}`)), 5000))]);
+  assert.deepEqual(received, ['after the alert']);
+});
+
 test('DELETE ends the session through the proxy', T, async () => {
   const { session } = await rawSession(proxy.url, 'raw-json');
   const res = await fetch(proxy.url, { method: 'DELETE', headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } });

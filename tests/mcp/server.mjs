@@ -11,7 +11,8 @@
 // containing "instructions" gets INJECTION as the server's initialize instructions, and
 // one containing "titled" a clean-described tool whose `title` is POISONED_TITLE.
 // Every session serves a resource and a prompt that carry INJECTION, and an unknown
-// resource's error echoes its URI (a reflected injection). GET /stats lists the
+// resource's error echoes its URI (a reflected injection); the tool `raise_alert` sends
+// INJECTION as a log notification (server to client). GET /stats lists the
 // tools/call requests that reached the server, so a test can tell a call was never
 // forwarded.
 
@@ -115,6 +116,14 @@ function buildServer({ poisoned, instructions, titled }, calls) {
         await sleep(150);
       }
       return text(`counted to ${n}`);
+    },
+  );
+  mcp.registerTool(
+    'raise_alert',
+    { description: 'Send an alert log message to the client shortly after answering.', inputSchema: {} },
+    async () => {
+      setTimeout(() => mcp.server.sendLoggingMessage({ level: 'alert', data: INJECTION }), 100);
+      return text('scheduled');
     },
   );
   mcp.registerTool(

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 
 use super::Screener;
 use super::jsonrpc::{Body, Message};
-use super::response::Pending;
+use super::response::{MessageOutcome, Pending};
 use super::sse::{SseEvent, SseParser};
 
 /// How the proxy screens an upstream answer.
@@ -128,6 +128,9 @@ where
 /// does not get it.
 pub const DROPPED_EVENT: &[u8] = b": guardhouse dropped an event whose data is not JSON-RPC\n\n";
 
+/// Replaced event data that was a server request or notification a guard denied.
+pub const DENIED_EVENT: &[u8] = b": guardhouse dropped a server message a guard denied\n\n";
+
 impl Pending {
     /// Screens an upstream answer, whatever its content type claims: the host passes the
     /// upstream's `content-type` and body stream and sends the client what comes back.
@@ -215,6 +218,8 @@ impl Pending {
         }
         match Body::parse(bytes) {
             Ok(body) => match self.screen_body(screener, &body).await {
+                // Every message dropped (server requests or notifications a guard denied).
+                Some(body) if body.messages().is_empty() => Vec::new(),
                 Some(body) => body.to_text().into_bytes(),
                 None => bytes.to_vec(),
             },
@@ -222,16 +227,19 @@ impl Pending {
         }
     }
 
+    /// Screens every message of a body; `None` when nothing changed, an empty body when
+    /// every message was dropped.
     async fn screen_body<S: Screener>(&mut self, screener: &S, body: &Body) -> Option<Body> {
         let mut out = Vec::with_capacity(body.messages().len());
         let mut changed = false;
         for message in body.messages() {
             match self.screen_message(screener, message).await {
-                Some(replaced) => {
+                MessageOutcome::Keep => out.push(message.clone()),
+                MessageOutcome::Replace(replaced) => {
                     changed = true;
                     out.push(replaced);
                 }
-                None => out.push(message.clone()),
+                MessageOutcome::Drop => changed = true,
             }
         }
         changed.then(|| body.like(out))
@@ -245,6 +253,7 @@ impl Pending {
         };
         match Body::parse(data.as_bytes()) {
             Ok(body) => match self.screen_body(screener, &body).await {
+                Some(body) if body.messages().is_empty() => DENIED_EVENT.to_vec(),
                 Some(body) => event.with_data(&body.to_text()),
                 None => event.raw.clone(),
             },

@@ -50,6 +50,17 @@ impl Expect {
     }
 }
 
+/// What becomes of one message going to the client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageOutcome {
+    /// Forwarded as it is, byte for byte.
+    Keep,
+    /// Forwarded rewritten (masked, annotated with warnings, or an error instead).
+    Replace(Message),
+    /// Not forwarded: a server request or notification a guard denied.
+    Drop,
+}
+
 /// What the proxy remembers about one exchange: which ids to screen how, and the
 /// warnings of the request side to attach to their results.
 #[derive(Debug, Clone)]
@@ -100,8 +111,81 @@ impl Pending {
         Some(ascii_json(&text))
     }
 
-    /// Screens one message going to the client; `Some` when it must be replaced.
+    /// Screens one message going to the client.
     pub async fn screen_message<S: Screener>(
+        &mut self,
+        screener: &S,
+        message: &Message,
+    ) -> MessageOutcome {
+        match message.kind() {
+            Kind::Response { .. } => match self.screen_response(screener, message).await {
+                Some(replaced) => MessageOutcome::Replace(replaced),
+                None => MessageOutcome::Keep,
+            },
+            Kind::Request { method, .. } | Kind::Notification { method } => {
+                let method = method.to_string();
+                self.screen_from_server(screener, message, &method).await
+            }
+            Kind::Invalid => MessageOutcome::Keep,
+        }
+    }
+
+    /// Screens a request or notification the server sends the client (e.g.
+    /// `sampling/createMessage`, whose messages go to the client's model, or a log
+    /// message) in the `response` phase, its `params` being the payload. A deny drops it:
+    /// the client never sees it (a dropped request gets no answer from the client; the
+    /// server's own timeout ends it). A modify replaces `params` (it must stay an object);
+    /// warnings go to `params._meta["guardhouse/warnings"]`.
+    async fn screen_from_server<S: Screener>(
+        &mut self,
+        screener: &S,
+        message: &Message,
+        method: &str,
+    ) -> MessageOutcome {
+        let Some(params) = message.object().get("params") else {
+            return MessageOutcome::Keep;
+        };
+        if is_empty_object(params) {
+            return MessageOutcome::Keep;
+        }
+        let kind = if message.object().contains_key("id") {
+            "request"
+        } else {
+            "notification"
+        };
+        let meta = json!({ "method": method, "from_server": kind });
+        let payload = Payload::Response(params.clone());
+        let evaluation = screener
+            .screen(self.config.screening(&self.info, payload, meta))
+            .await;
+        if evaluation.deny.is_some() {
+            return MessageOutcome::Drop;
+        }
+        let mut params = match (evaluation.decision, &evaluation.payload) {
+            (Verdict::Modify, Some(Value::Object(rewritten))) => Value::Object(rewritten.clone()),
+            // A rewrite that is not an object cannot be params: fail closed.
+            (Verdict::Modify, _) => return MessageOutcome::Drop,
+            _ => params.clone(),
+        };
+        let notes = Note::from_evaluation(Phase::Response, &evaluation);
+        if !notes.is_empty()
+            && let Value::Object(object) = &mut params
+            && let Value::Object(meta) = object
+                .entry("_meta")
+                .or_insert_with(|| Value::Object(Map::new()))
+        {
+            add_warnings(meta, &notes);
+        }
+        if message.object().get("params") == Some(&params) {
+            return MessageOutcome::Keep;
+        }
+        let mut object = message.object().clone();
+        object.insert("params".into(), params);
+        MessageOutcome::Replace(Message::from_object(object))
+    }
+
+    /// Screens a response (a result or an error); `Some` when it must be replaced.
+    async fn screen_response<S: Screener>(
         &mut self,
         screener: &S,
         message: &Message,
