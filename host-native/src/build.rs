@@ -118,13 +118,18 @@ fn build_wat(opts: &BuildOptions) -> Result<BuildReport> {
         .context("choosing the world to encode")?;
     let mut module =
         wat::parse_file(file).with_context(|| format!("parsing {}", file.display()))?;
+    // The text parses; the module must also validate (types, stack) before it is encoded.
+    wasmparser::Validator::new()
+        .validate_all(&module)
+        .with_context(|| format!("{} is not valid WebAssembly", file.display()))?;
     wit_component::embed_component_metadata(
         &mut module,
         &resolve,
         world,
         wit_component::StringEncoding::UTF8,
     )?;
-    let component = encode_component(&module)?;
+    let component = encode_component(&module)
+        .with_context(|| format!("{} does not implement the guard world", file.display()))?;
     let name = file
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())

@@ -240,3 +240,50 @@ fn load_errors_through_the_library_are_located_too() {
         "{err}"
     );
 }
+
+/// `guardhouse build` on a hand-written .wat that is not valid text, or not a guard:
+/// an error naming the file (and, for text, the line), never a crash.
+#[test]
+fn malformed_wat_guards_are_refused_with_their_location() {
+    let dir = root().join("target/test-wat");
+    std::fs::create_dir_all(&dir).unwrap();
+    let wit = dir.join("wit");
+    if !wit.exists() {
+        std::os::unix::fs::symlink(root().join("guards/legacy-tool-count/wit"), &wit).unwrap();
+    }
+    let build = |name: &str, text: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_guardhouse"))
+            .args(["build"])
+            .arg(&file)
+            .args(["--out"])
+            .arg(dir.join("out.wasm"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        (out.status.code().unwrap(), stderr)
+    };
+    let (code, err) = build("typo.wat", "(module\n  (func $f\n    i32.bogus))\n");
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("typo.wat:3:"), "no line: {err}");
+    let (code, err) = build(
+        "invalid.wat",
+        "(module\n  (func $f (result i32)\n    i32.add))\n",
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("invalid.wat is not valid WebAssembly"),
+        "{err}"
+    );
+    let (code, err) = build("unclosed.wat", &"(module ".repeat(100_000));
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("unclosed.wat"), "{err}");
+    let (code, err) = build("empty.wat", "(module)\n");
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("empty.wat does not implement the guard world"),
+        "{err}"
+    );
+}
