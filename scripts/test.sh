@@ -2,8 +2,9 @@
 # Runs every test on a fresh machine: installs what is missing (rustup targets,
 # wasm-bindgen-cli, npm packages with `npm ci`, Debian chromium), builds guardhouse and
 # the guards, lints, runs the Rust unit and integration tests, the shared JS runtime's
-# tests, the edge Worker under workerd against native, the MCP proxy end to end on both
-# hosts, the web page in headless Chromium, and last the example suites with
+# tests, the edge Worker under workerd against native (and both against the API's
+# OpenAPI document with schemathesis), the MCP proxy end to end on both hosts, load with
+# hostile guards in the chain, the web page in headless Chromium, and last the example suites with
 # `guardhouse test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ echo "== edge Worker under wrangler dev (workerd) vs native"
 scripts/test-edge.sh
 echo "== MCP proxy end to end, native and edge"
 GUARDHOUSE_EDGE_PREBUILT=1 GUARDHOUSE_MCP_HOSTS="native edge" scripts/test-mcp.sh
+echo "== load with faults: hostile fail_open guards in the chain, every answer checked (native)"
+node --test --test-timeout=600000 tests/load/
 echo "== web page in headless Chromium"
 scripts/test-web.sh
 echo "== guard × host matrix (every suite on native, Node, edge and page)"
