@@ -5,6 +5,8 @@
 //! overrides, the guards it was written for (optionally pinned by sha256), and what it
 //! expects. See the README for the full format.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -125,23 +127,60 @@ impl GuardRef {
     }
 }
 
-/// What a case expects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+/// What a case expects. Every field given must hold; `decision` or `load_error` is
+/// required (not both).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    pub decision: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Verdict>,
     /// Deny: the expected code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Deny: the guard expected to deny.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<String>,
+    /// Deny: a substring of the denial's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Deny: a subset of the denial's details (objects key by key, recursively; arrays
+    /// element by element; anything else equal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
     /// Modify: the expected final payload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<Value>,
     /// Each must be a substring of some warning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// No warning at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_warnings: bool,
+    /// Per guard id: substrings, each of which some log line of that guard must contain.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub logs: BTreeMap<String, Vec<String>>,
+    /// Per guard id: the decision its trace shows (`allow`, `deny`, `modify`, `warn`,
+    /// `not_applicable`), or `not_run` for a guard the chain never reached.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trace: BTreeMap<String, String>,
+    /// The case's settings must be refused before anything runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_error: Option<ExpectLoadError>,
+}
+
+/// An expected refusal of a case's guard settings (its `config` overrides).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectLoadError {
+    /// The guard whose settings are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<String>,
+    /// The JSON pointer into the settings the refusal names (e.g. `/patterns`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// A substring of the refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl CaseFile {
@@ -201,13 +240,16 @@ impl CaseFile {
             (Some(case.name.clone()), vec![case])
         };
         for (i, case) in cases.iter().enumerate() {
+            let base = if root.contains_key("cases") {
+                format!("cases[{i}]")
+            } else {
+                String::new()
+            };
             if let Err(e) = case.payload() {
-                let base = if root.contains_key("cases") {
-                    format!("cases[{i}]")
-                } else {
-                    String::new()
-                };
                 return Err(doc.error(&crate::source::join_path(&base, "payload"), e));
+            }
+            if let Some(problem) = case.expect.as_ref().and_then(Expect::problem) {
+                return Err(doc.error(&crate::source::join_path(&base, "expect"), problem));
             }
         }
         Ok(Self {
@@ -261,10 +303,31 @@ impl Case {
 }
 
 impl Expect {
+    /// Why this expectation cannot be judged (`None`: it can).
+    pub fn problem(&self) -> Option<&'static str> {
+        match (&self.decision, &self.load_error) {
+            (None, None) => Some("`expect` needs `decision` or `load_error`"),
+            (Some(_), Some(_)) => Some("`expect` takes `decision` or `load_error`, not both"),
+            (None, Some(e)) if e.guard.is_none() && e.pointer.is_none() && e.message.is_none() => {
+                Some("`load_error` needs `guard`, `pointer` or `message`")
+            }
+            _ => None,
+        }
+    }
+
     /// Every way `eval` differs from this expectation (empty: it passed).
     pub fn check(&self, eval: &Evaluation) -> Vec<String> {
         let mut out = Vec::new();
-        if eval.decision != self.decision {
+        if self.load_error.is_some() {
+            out.push(format!(
+                "expected the case's settings to be refused, got {}",
+                verdict_name(eval.decision)
+            ));
+            return out;
+        }
+        if let Some(decision) = self.decision
+            && eval.decision != decision
+        {
             let why = eval
                 .deny
                 .as_ref()
@@ -272,7 +335,7 @@ impl Expect {
                 .unwrap_or_default();
             out.push(format!(
                 "expected {}, got {}{why}",
-                verdict_name(self.decision),
+                verdict_name(decision),
                 verdict_name(eval.decision)
             ));
         }
@@ -286,6 +349,21 @@ impl Expect {
             let got = eval.deny.as_ref().map(|d| d.guard.as_str());
             if got != Some(guard.as_str()) {
                 out.push(format!("expected guard `{guard}` to deny, got {got:?}"));
+            }
+        }
+        if let Some(message) = &self.message {
+            let got = eval.deny.as_ref().map(|d| d.message.as_str());
+            if !got.is_some_and(|m| m.contains(message.as_str())) {
+                out.push(format!(
+                    "expected a deny message containing {message:?}, got {got:?}"
+                ));
+            }
+        }
+        if let Some(want) = &self.details {
+            let got = eval.deny.as_ref().and_then(|d| d.details.as_ref());
+            if !got.is_some_and(|got| is_subset(want, got)) {
+                let got = got.map_or("none".into(), Value::to_string);
+                out.push(format!("expected deny details including {want}, got {got}"));
             }
         }
         if let Some(want) = &self.payload
@@ -307,7 +385,82 @@ impl Expect {
                 out.push(format!("expected a warning containing {w:?}"));
             }
         }
+        if self.no_warnings && !eval.warnings.is_empty() {
+            let all: Vec<String> = eval
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {}", w.guard, w.message))
+                .collect();
+            out.push(format!("expected no warnings, got {all:?}"));
+        }
+        for (guard, want) in &self.trace {
+            let got = eval.trace.iter().find(|t| &t.guard == guard);
+            let got = got.map_or("not_run", |t| t.decision.as_str());
+            if got != want {
+                out.push(format!(
+                    "expected guard `{guard}` to {want} in the trace, got {got}"
+                ));
+            }
+        }
+        for (guard, wants) in &self.logs {
+            let lines = eval
+                .trace
+                .iter()
+                .filter(|t| &t.guard == guard)
+                .flat_map(|t| &t.logs);
+            let lines: Vec<&String> = lines.collect();
+            for want in wants {
+                if !lines.iter().any(|l| l.contains(want.as_str())) {
+                    out.push(format!(
+                        "expected a log line of `{guard}` containing {want:?}"
+                    ));
+                }
+            }
+        }
         out
+    }
+
+    /// Judges a case whose settings were refused with `error`: whether this expectation
+    /// wanted exactly that (empty: it passed).
+    pub fn check_refusal(&self, error: &str) -> Vec<String> {
+        let Some(want) = &self.load_error else {
+            return vec![error.to_string()];
+        };
+        let mut out = Vec::new();
+        if let Some(guard) = &want.guard
+            && !error.contains(&format!("`{guard}`"))
+        {
+            out.push(format!(
+                "expected guard `{guard}`'s settings to be refused, got: {error}"
+            ));
+        }
+        if let Some(pointer) = &want.pointer
+            && !error.contains(&format!("at {pointer}:"))
+        {
+            out.push(format!("expected a refusal at {pointer}, got: {error}"));
+        }
+        if let Some(message) = &want.message
+            && !error.contains(message.as_str())
+        {
+            out.push(format!(
+                "expected a refusal containing {message:?}, got: {error}"
+            ));
+        }
+        out
+    }
+}
+
+/// Whether `want` is contained in `got`: objects key by key (recursively), arrays of the
+/// same length element by element, other values equal.
+fn is_subset(want: &Value, got: &Value) -> bool {
+    match (want, got) {
+        (Value::Object(want), Value::Object(got)) => want
+            .iter()
+            .all(|(k, w)| got.get(k).is_some_and(|g| is_subset(w, g))),
+        (Value::Array(want), Value::Array(got)) => {
+            want.len() == got.len() && want.iter().zip(got).all(|(w, g)| is_subset(w, g))
+        }
+        _ => want == got,
     }
 }
 
@@ -343,7 +496,10 @@ impl CaseResult {
                 Some(eval)
             }
             Err(e) => {
-                failures.push(e);
+                match &case.expect {
+                    Some(expect) => failures.extend(expect.check_refusal(&e)),
+                    None => failures.push(e),
+                }
                 None
             }
         };

@@ -99,11 +99,10 @@ fn eval(decision: Verdict) -> Evaluation {
 #[test]
 fn expectations_check_every_field() {
     let expect = Expect {
-        decision: Verdict::Deny,
+        decision: Some(Verdict::Deny),
         code: Some("pattern_blocked".into()),
         guard: Some("g".into()),
-        payload: None,
-        warnings: vec![],
+        ..Expect::default()
     };
     let mut e = eval(Verdict::Deny);
     e.deny = Some(Denial {
@@ -118,11 +117,9 @@ fn expectations_check_every_field() {
     assert_eq!(expect.check(&eval(Verdict::Allow)).len(), 3);
 
     let warn = Expect {
-        decision: Verdict::Warn,
-        code: None,
-        guard: None,
-        payload: None,
+        decision: Some(Verdict::Warn),
         warnings: vec!["hidden".into()],
+        ..Expect::default()
     };
     let mut w = eval(Verdict::Warn);
     w.warnings.push(Warning {
@@ -134,11 +131,9 @@ fn expectations_check_every_field() {
     assert_eq!(warn.check(&w).len(), 1);
 
     let modify = Expect {
-        decision: Verdict::Modify,
-        code: None,
-        guard: None,
+        decision: Some(Verdict::Modify),
         payload: Some(json!({"a": 1})),
-        warnings: vec![],
+        ..Expect::default()
     };
     let mut m = eval(Verdict::Modify);
     m.payload = Some(json!({"a": 2}));
@@ -191,4 +186,105 @@ fn an_empty_suite_is_refused() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("at least one case"), "{err}");
+}
+
+fn expect(yaml: &str) -> Expect {
+    let text = format!("format: guardhouse.case/v1\nname: c\nphase: connection\nexpect: {yaml}\n");
+    CaseFile::parse("c.yaml", &text).unwrap().cases[0]
+        .expect
+        .clone()
+        .unwrap()
+}
+
+fn traced(guard: &str, decision: &str, logs: &[&str]) -> crate::trace::GuardTrace {
+    crate::trace::GuardTrace {
+        guard: guard.into(),
+        hook: "evaluate-tool-invoke".into(),
+        decision: decision.into(),
+        code: None,
+        failure: None,
+        duration_us: 1,
+        fuel_used: None,
+        logs: logs.iter().map(|l| l.to_string()).collect(),
+        audit: false,
+    }
+}
+
+#[test]
+fn richer_expectations_check_message_details_logs_trace_and_warnings() {
+    let mut e = eval(Verdict::Deny);
+    e.deny = Some(Denial {
+        guard: "g".into(),
+        code: "c".into(),
+        message: "tool `drop` matches `drop`".into(),
+        details: Some(json!({"pattern": "drop", "hits": [{"at": 0, "len": 4}], "extra": 1})),
+    });
+    e.trace = vec![
+        traced("a", "allow", &["checked 3 tools"]),
+        traced("g", "deny", &[]),
+    ];
+    e.warnings.push(Warning {
+        guard: "a".into(),
+        message: "unknown server".into(),
+    });
+    let ok = expect(
+        "{decision: deny, message: matches, details: {pattern: drop, hits: [{at: 0}]}, \
+         logs: {a: [3 tools]}, trace: {a: allow, g: deny, b: not_run}}",
+    );
+    assert_eq!(ok.check(&e), Vec::<String>::new());
+
+    let bad = expect(
+        "{decision: deny, message: nope, details: {pattern: rm}, logs: {a: [missing], g: [x]}, \
+         trace: {a: deny, b: allow}, no_warnings: true}",
+    );
+    let failures = bad.check(&e);
+    assert_eq!(failures.len(), 7, "{failures:#?}");
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.contains("deny message containing \"nope\""))
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.contains("expected guard `b` to allow in the trace, got not_run"))
+    );
+    assert!(failures.iter().any(|f| f.contains("expected no warnings")));
+    // Arrays must match in length.
+    let longer = expect("{decision: deny, details: {hits: [{at: 0}, {at: 1}]}}");
+    assert_eq!(longer.check(&e).len(), 1);
+}
+
+#[test]
+fn load_error_expectations_judge_refused_settings() {
+    let want =
+        expect("{load_error: {guard: simple-pattern, pointer: /patterns, message: not of type}}");
+    let refusal =
+        "invalid config for guard `simple-pattern`: at /patterns: \"x\" is not of type \"array\"";
+    assert_eq!(want.check_refusal(refusal), Vec::<String>::new());
+    assert_eq!(
+        want.check_refusal("invalid config for guard `other`: at /x: bad")
+            .len(),
+        3
+    );
+    // Settings that load when a refusal was expected fail the case.
+    assert_eq!(want.check(&eval(Verdict::Allow)).len(), 1);
+    // Without a load_error expectation the refusal is the failure.
+    let plain = expect("{decision: allow}");
+    assert_eq!(plain.check_refusal(refusal), vec![refusal.to_string()]);
+}
+
+#[test]
+fn expectations_need_a_decision_or_a_load_error() {
+    for (yaml, problem) in [
+        ("{code: x}", "needs `decision` or `load_error`"),
+        ("{decision: allow, load_error: {message: x}}", "not both"),
+        ("{load_error: {}}", "needs `guard`, `pointer` or `message`"),
+    ] {
+        let text =
+            format!("format: guardhouse.case/v1\nname: c\nphase: connection\nexpect: {yaml}\n");
+        let err = CaseFile::parse("c.yaml", &text).unwrap_err().to_string();
+        assert!(err.contains(problem), "{yaml}: {err}");
+        assert!(err.contains("c.yaml:4:"), "{yaml}: {err}");
+    }
 }

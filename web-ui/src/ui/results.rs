@@ -77,11 +77,11 @@ fn RunResult(run: RunView) -> impl IntoView {
     };
     let state = expect_context::<AppState>();
     let expect = Expect {
-        decision: eval.decision,
+        decision: Some(eval.decision),
         code: eval.deny.as_ref().map(|d| d.code.clone()),
         guard: eval.deny.as_ref().map(|d| d.guard.clone()),
         payload: eval.payload.clone(),
-        warnings: Vec::new(),
+        ..Expect::default()
     };
     let decision = verdict(eval.decision);
     let deny = eval.deny.clone();
