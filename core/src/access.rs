@@ -10,8 +10,8 @@
 //!   site carries `Sec-Fetch-Site: cross-site` (or `same-site`) or an `Origin` that is
 //!   not this server's; both are refused (a `POST` of a `text/plain` body needs no CORS
 //!   preflight, so CORS alone would not stop it).
-//! - **Bearer token**: with [`AccessPolicy::token`] set, every `/v1/…` and `/mcp`
-//!   request must carry it, as `Authorization: Bearer <token>` or in
+//! - **Bearer token**: with [`AccessPolicy::token`] set, every `/v1/…`, `/metrics` and
+//!   `/mcp` request must carry it, as `Authorization: Bearer <token>` or in
 //!   [`TOKEN_HEADER`] (for an MCP client whose `Authorization` goes to the upstream).
 //!   `/health` and the page's static files stay open. A host that listens beyond
 //!   loopback must have a token ([`needs_token`]).
@@ -47,7 +47,7 @@ pub struct AccessPolicy {
     /// The names (`Host` values without port) this server answers to besides loopback
     /// names; `None` when the platform already routes by name (the edge).
     pub hosts: Option<Vec<String>>,
-    /// The bearer token `/v1/…` and `/mcp` requests must carry.
+    /// The bearer token `/v1/…`, `/metrics` and `/mcp` requests must carry.
     pub token: Option<String>,
 }
 
@@ -148,7 +148,10 @@ impl AccessPolicy {
                 ));
             }
         }
-        let protected = path.starts_with("/v1/") || path == "/mcp" || path.starts_with("/mcp/");
+        let protected = path.starts_with("/v1/")
+            || path == crate::metrics::PATH
+            || path == "/mcp"
+            || path.starts_with("/mcp/");
         if let (Some(token), true) = (&self.token, protected) {
             let bearer = header("authorization")
                 .and_then(|v| v.trim().strip_prefix("Bearer "))
@@ -270,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn the_token_guards_the_api_and_mcp_but_not_health_or_the_page() {
+    fn the_token_guards_the_api_metrics_and_mcp_but_not_health_or_the_page() {
         let p = AccessPolicy {
             hosts: None,
             token: Some("0123456789abcdef-secret".into()),
@@ -282,6 +285,8 @@ mod tests {
             Ok(())
         );
         assert_eq!(check(&p, "/v1/evaluate", &[]), Err(401));
+        assert_eq!(check(&p, "/metrics", &[]), Err(401));
+        assert_eq!(check(&p, "/metrics", &[good]), Ok(()));
         assert_eq!(
             check(
                 &p,

@@ -6,6 +6,8 @@
 //! - `GET /v1/guards`: → `Vec<GuardSummary>`
 //! - `GET /health`: → [`Health`]
 //! - `GET /v1/openapi.json`: this API as an OpenAPI document ([`crate::openapi`])
+//! - `GET /metrics`: Prometheus text ([`crate::metrics`]; a host that keeps no metrics
+//!   answers 404)
 
 use serde::{Deserialize, Serialize};
 
@@ -74,12 +76,13 @@ impl ApiError {
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The API's routes and the one method each takes (`/mcp`, the proxy, takes several).
-pub const ROUTES: [(&str, &str); 5] = [
+pub const ROUTES: [(&str, &str); 6] = [
     ("/health", "GET"),
     ("/v1/guards", "GET"),
     ("/v1/evaluate", "POST"),
     ("/v1/test", "POST"),
     (crate::openapi::PATH, "GET"),
+    (crate::metrics::PATH, "GET"),
 ];
 
 /// The method the API route at `path` takes, if it is one.

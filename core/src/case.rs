@@ -60,7 +60,18 @@ pub struct Case {
     pub guards: Vec<GuardRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
+    /// The scenario this case is a step of: consecutive cases of one scenario run in
+    /// order on one fresh set of guard instances, so state carries from step to step
+    /// (and never in from earlier cases or out to later ones). A case file writes a
+    /// scenario as a case with `steps:`; each step becomes a case named
+    /// `<scenario> / <step>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
+
+/// The keys of a scenario (a case with `steps:`) besides `steps`; each step may set
+/// `guards`, `context` and `config` itself, replacing the scenario's.
+const SCENARIO_KEYS: [&str; 5] = ["name", "guards", "context", "config", "steps"];
 
 /// The context a case is screened in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -227,29 +238,34 @@ impl CaseFile {
                     return Err(doc.error(key, format!("unknown key `{key}` in a suite")));
                 }
             }
-            let cases = doc.deserialize_at::<Vec<Case>>("cases", list)?;
-            if cases.is_empty() {
+            let Value::Array(items) = list else {
+                return Err(doc.error("cases", "`cases` must be a list"));
+            };
+            if items.is_empty() {
                 return Err(doc.error("cases", "a suite needs at least one case"));
+            }
+            let mut cases = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                cases.extend(read_case(doc, &format!("cases[{i}]"), item)?);
             }
             (name, cases)
         } else {
             let mut single = root.clone();
             single.remove("format");
             single.remove("gateway");
-            let case: Case = doc.deserialize_at("", &Value::Object(single))?;
-            (Some(case.name.clone()), vec![case])
+            let name = single
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            (name, read_case(doc, "", &Value::Object(single))?)
         };
-        for (i, case) in cases.iter().enumerate() {
-            let base = if root.contains_key("cases") {
-                format!("cases[{i}]")
-            } else {
-                String::new()
-            };
+        let (paths, cases): (Vec<String>, Vec<Case>) = cases.into_iter().unzip();
+        for (case, base) in cases.iter().zip(&paths) {
             if let Err(e) = case.payload() {
-                return Err(doc.error(&crate::source::join_path(&base, "payload"), e));
+                return Err(doc.error(&crate::source::join_path(base, "payload"), e));
             }
             if let Some(problem) = case.expect.as_ref().and_then(Expect::problem) {
-                return Err(doc.error(&crate::source::join_path(&base, "expect"), problem));
+                return Err(doc.error(&crate::source::join_path(base, "expect"), problem));
             }
         }
         Ok(Self {
@@ -266,7 +282,79 @@ impl CaseFile {
     }
 }
 
+/// Reads the case at `path`: one case, or a scenario's steps as cases (each with the
+/// path of its step, for located errors).
+fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Case)>, SourceError> {
+    let Some(steps) = item.get("steps") else {
+        return Ok(vec![(path.to_string(), doc.deserialize_at(path, item)?)]);
+    };
+    let Value::Object(scenario) = item else {
+        return Err(doc.error(path, "a case must be a mapping"));
+    };
+    for key in scenario.keys() {
+        if !SCENARIO_KEYS.contains(&key.as_str()) {
+            let at = crate::source::join_path(path, key);
+            return Err(SourceError {
+                hint: Some(format!(
+                    "a scenario takes {}; `{key}` belongs in a step",
+                    SCENARIO_KEYS.join(", ")
+                )),
+                ..doc.error(&at, format!("unknown key `{key}` in a scenario"))
+            });
+        }
+    }
+    let name = match scenario.get("name") {
+        Some(Value::String(name)) => name.clone(),
+        _ => {
+            let at = crate::source::join_path(path, "name");
+            return Err(doc.error(&at, "a scenario needs a `name` (a string)"));
+        }
+    };
+    let steps_path = crate::source::join_path(path, "steps");
+    let steps = match steps {
+        Value::Array(steps) if !steps.is_empty() => steps,
+        _ => return Err(doc.error(&steps_path, "`steps` must be a list of at least one step")),
+    };
+    let mut out = Vec::with_capacity(steps.len());
+    for (j, step) in steps.iter().enumerate() {
+        let at = format!("{steps_path}[{j}]");
+        let Value::Object(step) = step else {
+            return Err(doc.error(&at, "a step must be a mapping"));
+        };
+        if step.contains_key("steps") || step.contains_key("scenario") {
+            return Err(doc.error(&at, "a step cannot hold steps or name a scenario"));
+        }
+        let step_name = match step.get("name") {
+            Some(Value::String(n)) => n.clone(),
+            _ => return Err(doc.error(&at, "a step needs a `name` (a string)")),
+        };
+        let mut merged = step.clone();
+        for key in ["guards", "context", "config"] {
+            if let Some(v) = scenario.get(key)
+                && !merged.contains_key(key)
+            {
+                merged.insert(key.into(), v.clone());
+            }
+        }
+        merged.insert(
+            "name".into(),
+            Value::String(format!("{name} / {step_name}")),
+        );
+        merged.insert("scenario".into(), Value::String(name.clone()));
+        out.push((at.clone(), doc.deserialize_at(&at, &Value::Object(merged))?));
+    }
+    Ok(out)
+}
+
 impl Case {
+    /// Whether case `index` of `cases` begins a scenario.
+    pub fn starts_scenario(cases: &[Case], index: usize) -> bool {
+        let Some(scenario) = cases.get(index).and_then(|c| c.scenario.as_ref()) else {
+            return false;
+        };
+        index == 0 || cases[index - 1].scenario.as_ref() != Some(scenario)
+    }
+
     /// The typed payload of this case's phase.
     pub fn payload(&self) -> Result<Payload, String> {
         Payload::from_json(self.phase, self.payload.clone())
@@ -321,7 +409,7 @@ impl Expect {
         if self.load_error.is_some() {
             out.push(format!(
                 "expected the case's settings to be refused, got {}",
-                verdict_name(eval.decision)
+                eval.decision.as_str()
             ));
             return out;
         }
@@ -335,8 +423,8 @@ impl Expect {
                 .unwrap_or_default();
             out.push(format!(
                 "expected {}, got {}{why}",
-                verdict_name(decision),
-                verdict_name(eval.decision)
+                decision.as_str(),
+                eval.decision.as_str()
             ));
         }
         if let Some(code) = &self.code {
@@ -461,15 +549,6 @@ fn is_subset(want: &Value, got: &Value) -> bool {
             want.len() == got.len() && want.iter().zip(got).all(|(w, g)| is_subset(w, g))
         }
         _ => want == got,
-    }
-}
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allow => "allow",
-        Verdict::Deny => "deny",
-        Verdict::Modify => "modify",
-        Verdict::Warn => "warn",
     }
 }
 

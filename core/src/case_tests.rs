@@ -288,3 +288,77 @@ fn expectations_need_a_decision_or_a_load_error() {
         assert!(err.contains("c.yaml:4:"), "{yaml}: {err}");
     }
 }
+
+const SCENARIO: &str = r#"format: guardhouse.case/v1
+cases:
+  - {name: before, phase: connection}
+  - name: drift
+    guards: [rug-pull]
+    context: {server_name: files}
+    steps:
+      - {name: pin, phase: tools_list, payload: {tools: []}, expect: {decision: allow}}
+      - {name: change, phase: tools_list, payload: {tools: []}, context: {server_name: other}}
+  - {name: after, phase: connection}
+"#;
+
+#[test]
+fn a_scenario_becomes_its_steps_in_order() {
+    let file = CaseFile::parse("s.yaml", SCENARIO).unwrap();
+    let names: Vec<&str> = file.cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["before", "drift / pin", "drift / change", "after"]);
+    let (pin, change) = (&file.cases[1], &file.cases[2]);
+    assert_eq!(pin.scenario.as_deref(), Some("drift"));
+    assert_eq!(pin.guards, vec![GuardRef::Id("rug-pull".into())]);
+    assert_eq!(pin.context.server_name, "files");
+    // A step's own context replaces the scenario's.
+    assert_eq!(change.context.server_name, "other");
+    assert_eq!(file.cases[3].scenario, None);
+    // Round trip: the flat form (as the page exports it) reads back the same.
+    let again = CaseFile::parse("s.json", &file.to_json_pretty()).unwrap();
+    assert_eq!(again, file);
+}
+
+#[test]
+fn fresh_state_starts_every_scenario_and_follows_it() {
+    let file = CaseFile::parse("s.yaml", SCENARIO).unwrap();
+    let run = crate::suite::SuiteRun::new(&file, |_| None, |_| Ok(()));
+    let fresh: Vec<bool> = (0..4).map(|i| run.needs_fresh_state(i)).collect();
+    assert_eq!(fresh, [false, true, false, true]);
+    // Two scenarios back to back: each starts fresh.
+    let mut two = file.clone();
+    two.cases[3].scenario = Some("other".into());
+    let run = crate::suite::SuiteRun::new(&two, |_| None, |_| Ok(()));
+    assert!(run.needs_fresh_state(3));
+}
+
+#[test]
+fn bad_scenarios_are_located() {
+    for (yaml, at, problem) in [
+        (
+            "{name: s, phase: connection, steps: [{name: a, phase: connection}]}",
+            "c.yaml:3:",
+            "unknown key `phase` in a scenario",
+        ),
+        ("{name: s, steps: []}", "c.yaml:3:", "at least one step"),
+        (
+            "{steps: [{name: a, phase: connection}]}",
+            "c.yaml:3:",
+            "needs a `name`",
+        ),
+        (
+            "{name: s, steps: [{phase: connection}]}",
+            "c.yaml:3:",
+            "a step needs a `name`",
+        ),
+        (
+            "{name: s, steps: [{name: a, phase: nope}]}",
+            "c.yaml:3:",
+            "nope",
+        ),
+    ] {
+        let text = format!("format: guardhouse.case/v1\ncases:\n  - {yaml}\n");
+        let err = CaseFile::parse("c.yaml", &text).unwrap_err().to_string();
+        assert!(err.contains(problem), "{yaml}: {err}");
+        assert!(err.contains(at), "{yaml}: {err}");
+    }
+}

@@ -29,6 +29,18 @@ pub enum Verdict {
     Warn,
 }
 
+impl Verdict {
+    /// The name as serialized (`allow`, `deny`, `modify`, `warn`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Modify => "modify",
+            Verdict::Warn => "warn",
+        }
+    }
+}
+
 /// Why the chain denied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Denial {

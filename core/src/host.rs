@@ -100,6 +100,11 @@ pub trait GatewayInfo {
 pub trait LoadedGateway: GatewayInfo {
     /// Runs the chain over one screening.
     fn evaluate(&self, screening: Screening) -> Evaluation;
+
+    /// The same gateway with guard instances (and state) of its own, for a scenario.
+    fn fresh(&self) -> Result<Self, String>
+    where
+        Self: Sized;
 }
 
 fn index_of(config: &GatewayConfig, id: &str) -> Option<usize> {
@@ -142,9 +147,23 @@ pub fn suite_run<'f>(gateway: &impl GatewayInfo, file: &'f CaseFile) -> SuiteRun
     )
 }
 
-/// Runs a case file's cases against the gateway and judges them.
-pub fn run_cases(gateway: &impl LoadedGateway, file: &CaseFile) -> SuiteReport {
-    suite_run(gateway, file).run(|_, screening| Ok(gateway.evaluate(screening)))
+/// Runs a case file's cases against the gateway and judges them; each scenario runs on
+/// fresh instances of its own.
+pub fn run_cases<G: LoadedGateway>(gateway: &G, file: &CaseFile) -> SuiteReport {
+    let mut run = suite_run(gateway, file);
+    let mut fresh: Option<Result<G, String>> = None;
+    while let Some((index, screening)) = run.next_case() {
+        if run.needs_fresh_state(index) {
+            fresh = Some(gateway.fresh());
+        }
+        let evaluation = match &fresh {
+            None => Ok(gateway.evaluate(screening)),
+            Some(Ok(fresh)) => Ok(fresh.evaluate(screening)),
+            Some(Err(e)) => Err(format!("fresh guard instances for the scenario: {e}")),
+        };
+        run.record(index, evaluation);
+    }
+    run.finish()
 }
 
 /// `GET /v1/guards`: every configured guard, in config order.

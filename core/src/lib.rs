@@ -15,6 +15,7 @@ pub mod host;
 pub mod inspect;
 pub mod jshost;
 pub mod mcp;
+pub mod metrics;
 pub mod openapi;
 pub mod payload;
 pub mod settings;

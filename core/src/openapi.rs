@@ -16,12 +16,13 @@ use serde_json::{Map, Value, json};
 use crate::api::{ApiError, GuardSummary, Health, MAX_BODY_BYTES, MAX_SUITE_CASES};
 use crate::case::{CASE_FORMAT, Case, CaseResult, SuiteReport};
 use crate::contract::Phase;
+use crate::metrics;
 use crate::payload::{ToolInvokeShape, ToolsListShape};
 
 /// The path every server host serves this document at.
 pub const PATH: &str = "/v1/openapi.json";
 
-/// The OpenAPI document of the `/v1` API, `/health` and [`PATH`].
+/// The OpenAPI document of the `/v1` API, `/health`, `/metrics` and [`PATH`].
 pub fn document() -> Value {
     let mut generator = SchemaSettings::openapi3().into_generator();
     let health = schema_ref::<Health>(&mut generator);
@@ -49,6 +50,7 @@ pub fn document() -> Value {
         (Phase::Response, None, false),
     ];
     let mut schemas = generator.take_definitions(true);
+    tighten_expect(&mut schemas);
     split_case_by_phase(&mut schemas, &payloads);
     add_case_file_schemas(&mut schemas);
 
@@ -77,6 +79,7 @@ pub fn document() -> Value {
                 "#/components/schemas/TestRequest",
             )},
             PATH: {"get": operation("openapi", "This document", json!({"type": "object"}), false)},
+            (metrics::PATH): {"get": metrics_operation()},
         },
         "components": {
             "schemas": schemas,
@@ -121,6 +124,20 @@ fn operation(id: &str, summary: &str, ok: Value, takes_body: bool) -> Value {
     json!({"operationId": id, "summary": summary, "responses": responses})
 }
 
+/// `GET /metrics`: Prometheus text, not JSON; a host that keeps no metrics (the edge)
+/// answers 404.
+fn metrics_operation() -> Value {
+    let summary = "The server's metrics in the Prometheus text format (0.0.4)";
+    let mut operation = operation("metrics", summary, json!({}), false);
+    operation["responses"]["200"]["content"] =
+        json!({"text/plain": {"schema": {"type": "string"}}});
+    operation["responses"]["404"] = json!({
+        "description": "This host keeps no metrics",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+    });
+    operation
+}
+
 fn with_body(mut operation: Value, schema: &str) -> Value {
     let schema = json!({"$ref": schema});
     operation["requestBody"] = json!({
@@ -131,6 +148,22 @@ fn with_body(mut operation: Value, schema: &str) -> Value {
         "content": {"application/json": {"schema": schema}},
     });
     operation
+}
+
+/// States what [`Expect::problem`](crate::case::Expect::problem) checks: `decision` or
+/// `load_error`, not both and neither null, and a `load_error` naming something.
+fn tighten_expect(schemas: &mut Map<String, Value>) {
+    let expect = &mut schemas["Expect"];
+    // Either may be absent or null; exactly one must hold a value.
+    let set = |key: &str, schema: &str| json!({"required": [key], "properties": {key: {"$ref": format!("#/components/schemas/{schema}")}}});
+    expect["oneOf"] = json!([
+        set("decision", "Verdict"),
+        set("load_error", "ExpectLoadError")
+    ]);
+    // At least one of its fields holds a string.
+    let named = |key: &str| json!({"required": [key], "properties": {key: {"type": "string"}}});
+    schemas["ExpectLoadError"]["anyOf"] =
+        json!([named("guard"), named("pointer"), named("message")]);
 }
 
 /// A phase, the schema of its payload (`None`: any JSON) and whether it is required.
@@ -204,7 +237,9 @@ fn add_case_file_schemas(schemas: &mut Map<String, Value>) {
         single_branches.push(json!({"$ref": format!("#/components/schemas/{title}")}));
     }
     let single = json!({"oneOf": single_branches});
-    let suite = |max: usize| {
+    add_scenario_schema(schemas);
+    let case_or_scenario = json!({"oneOf": [case, {"$ref": "#/components/schemas/Scenario"}]});
+    let suite = |max: usize, item: &Value| {
         json!({
             "type": "object",
             "additionalProperties": false,
@@ -213,13 +248,14 @@ fn add_case_file_schemas(schemas: &mut Map<String, Value>) {
                 "format": format,
                 "name": {"type": "string", "nullable": true},
                 "gateway": gateway,
-                "cases": {"type": "array", "items": case, "minItems": 1, "maxItems": max},
+                "cases": {"type": "array", "items": item, "minItems": 1, "maxItems": max},
             },
         })
     };
     schemas.insert("SingleCase".into(), single);
-    schemas.insert("Suite".into(), suite(MAX_SUITE_CASES));
-    schemas.insert("OneCaseSuite".into(), suite(1));
+    schemas.insert("Suite".into(), suite(MAX_SUITE_CASES, &case_or_scenario));
+    // One case: a scenario of one step would do too, but not one of two.
+    schemas.insert("OneCaseSuite".into(), suite(1, &case));
     schemas.insert(
         "EvaluateRequest".into(),
         json!({"oneOf": [
@@ -233,6 +269,47 @@ fn add_case_file_schemas(schemas: &mut Map<String, Value>) {
             {"$ref": "#/components/schemas/SingleCase"},
             {"$ref": "#/components/schemas/Suite"},
         ]}),
+    );
+}
+
+/// A scenario (a case with `steps:`): its steps are cases that do not name a scenario;
+/// `guards`, `context` and `config` given on the scenario apply to steps without them.
+fn add_scenario_schema(schemas: &mut Map<String, Value>) {
+    let branches: Vec<String> = schemas["Case"]["oneOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["$ref"].as_str()?.rsplit('/').next().map(str::to_string))
+        .collect();
+    let mut steps = Vec::new();
+    let mut shared = Map::new();
+    for name in branches {
+        let mut step = schemas[&name].clone();
+        if let Some(properties) = step["properties"].as_object_mut() {
+            properties.remove("scenario");
+            for key in ["guards", "context", "config"] {
+                if let Some(p) = properties.get(key) {
+                    shared.insert(key.to_string(), p.clone());
+                }
+            }
+        }
+        let title = format!("Step{name}");
+        schemas.insert(title.clone(), step);
+        steps.push(json!({"$ref": format!("#/components/schemas/{title}")}));
+    }
+    shared.insert("name".into(), json!({"type": "string"}));
+    shared.insert(
+        "steps".into(),
+        json!({"type": "array", "minItems": 1, "items": {"oneOf": steps}}),
+    );
+    schemas.insert(
+        "Scenario".into(),
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["name", "steps"],
+            "properties": shared,
+        }),
     );
 }
 

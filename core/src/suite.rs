@@ -5,7 +5,8 @@
 //! and in a Worker ([`SuiteRun::run`]), asynchronously in a page (drive
 //! [`SuiteRun::next_case`], [`SuiteRun::record`] and [`SuiteRun::finish`] from an async
 //! function). Cases that cannot run (a bad override, a bad payload) are judged here and
-//! never reach the host.
+//! never reach the host. A scenario's steps are handed out in order; the host gives each
+//! scenario fresh guard instances ([`SuiteRun::needs_fresh_state`]).
 
 use crate::case::{Case, CaseFile, CaseResult, SuiteReport};
 use crate::chain::{Evaluation, Screening};
@@ -59,6 +60,16 @@ impl<'f> SuiteRun<'f> {
     /// The case at `index` in the file.
     pub fn case(&self, index: usize) -> &'f Case {
         &self.file.cases[index]
+    }
+
+    /// Whether the host must give case `index` (and the cases after it) a fresh set of
+    /// guard instances: at the start of every scenario, and after one ends, so no state
+    /// carries into a scenario or out of it.
+    pub fn needs_fresh_state(&self, index: usize) -> bool {
+        let cases = &self.file.cases;
+        let in_scenario = |i: usize| cases.get(i).is_some_and(|c| c.scenario.is_some());
+        Case::starts_scenario(cases, index)
+            || (index > 0 && in_scenario(index - 1) && !in_scenario(index))
     }
 
     /// The next case to evaluate: its index and what the chain screens. `None` when every

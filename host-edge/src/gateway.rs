@@ -114,6 +114,10 @@ impl LoadedGateway for EdgeGateway {
         }
         run.finish()
     }
+
+    fn fresh(&self) -> Result<Self, String> {
+        self.isolated()
+    }
 }
 
 impl EdgeGateway {

@@ -10,6 +10,8 @@ pub mod componentize;
 pub mod engine;
 pub mod error;
 pub mod guard;
+pub mod logging;
+pub mod metrics;
 pub mod out;
 pub mod proxy;
 pub mod render;

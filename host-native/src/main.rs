@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use guardhouse::commands::{self, exit};
 use guardhouse::error::{LoadError, LocatedLoadError};
+use guardhouse::logging::{self, LogFormat};
 
 /// Run MCP security guards (WebAssembly components) natively on wasmtime.
 #[derive(Debug, Parser)]
@@ -27,13 +28,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    let log_format = match &cli.command {
+        Command::Serve(a) => a.log_format,
+        _ => LogFormat::Text,
+    };
+    logging::init(log_format);
+    let result = match cli.command {
         Command::Run(a) => a.execute(),
         Command::Test(a) => a.execute(),
         Command::Inspect(a) => a.execute(),
@@ -45,7 +46,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            match log_format {
+                LogFormat::Text => eprintln!("error: {e:#}"),
+                LogFormat::Json => tracing::error!("{e:#}"),
+            }
             let load_failed = e
                 .chain()
                 .any(|c| c.is::<LoadError>() || c.is::<LocatedLoadError>());

@@ -2,7 +2,8 @@
 //! [`MCP_PATH`] go to the upstream MCP server (Streamable HTTP); `guardhouse_core::mcp`
 //! decides what is screened and how, this module only moves bytes and runs the chain.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -15,8 +16,10 @@ use axum::routing::post;
 
 use guardhouse_core::api::ApiError;
 use guardhouse_core::mcp::{self, Pending, PostOutcome, ProxyConfig, Reply, RequestInfo, Screener};
+use guardhouse_core::metrics::{self as core_metrics, ExchangeOutcome};
 use guardhouse_core::{Evaluation, Screening};
 
+use crate::metrics::Metrics;
 use crate::runner::Runner;
 use crate::server::Live;
 
@@ -60,14 +63,74 @@ impl Upstream {
     }
 }
 
+/// One client request on `/mcp` and the answer it gets, counted once when nothing
+/// screens for it any more: when its handler returns, or when the answer's body (which
+/// holds the screener) is done or dropped.
+struct Exchange {
+    metrics: Arc<Metrics>,
+    http_method: Method,
+    mcp_method: &'static str,
+    /// Whether a guard denied anything (the request, or a message of the answer).
+    denied: AtomicBool,
+    /// How the exchange ended as far as the proxy goes; unset: the client went away.
+    ended: OnceLock<ExchangeOutcome>,
+}
+
+impl Exchange {
+    fn start(proxy: &Proxy, http_method: Method, mcp_method: &'static str) -> Arc<Self> {
+        Arc::new(Self {
+            metrics: proxy.live.metrics().clone(),
+            http_method,
+            mcp_method,
+            denied: AtomicBool::new(false),
+            ended: OnceLock::new(),
+        })
+    }
+
+    fn end(&self, outcome: ExchangeOutcome) {
+        let _ = self.ended.set(outcome);
+    }
+}
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        let ended = self.ended.get().copied();
+        let outcome = ended
+            .unwrap_or(ExchangeOutcome::Cancelled)
+            .denied_if(*self.denied.get_mut());
+        let http_method = self.http_method.as_str();
+        let observation = core_metrics::exchange(http_method, self.mcp_method, outcome);
+        self.metrics.record(&[observation]);
+    }
+}
+
 /// Runs the chain of the runner a request started with.
-struct Native(Arc<Runner>);
+struct Native {
+    runner: Arc<Runner>,
+    exchange: Arc<Exchange>,
+}
+
+impl Native {
+    fn new(proxy: &Proxy, exchange: &Arc<Exchange>) -> Self {
+        Self {
+            runner: proxy.live.current(),
+            exchange: exchange.clone(),
+        }
+    }
+}
 
 impl Screener for Native {
     fn screen(&self, screening: Screening) -> impl Future<Output = Evaluation> {
-        let runner = self.0.clone();
+        let runner = self.runner.clone();
+        let exchange = self.exchange.clone();
         // Guards run synchronously (with their own timeouts); keep the reactor free.
-        async move { tokio::task::block_in_place(|| runner.evaluate(screening)) }
+        async move {
+            let evaluation = tokio::task::block_in_place(|| runner.evaluate(screening));
+            if evaluation.deny.is_some() {
+                exchange.denied.store(true, Ordering::Relaxed);
+            }
+            evaluation
+        }
     }
 }
 
@@ -101,11 +164,15 @@ fn request_info(headers: &HeaderMap) -> RequestInfo {
 }
 
 async fn handle_post(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes) -> Response {
-    let screener = Native(proxy.live.current());
+    let exchange = Exchange::start(&proxy, Method::POST, core_metrics::mcp_method_label(&body));
+    let screener = Native::new(&proxy, &exchange);
     let info = request_info(&headers);
     let config = &proxy.upstream.config;
     match mcp::screen_post(config, &info, &body, &screener).await {
-        PostOutcome::Reply(reply) => answer(reply),
+        PostOutcome::Reply(reply) => {
+            exchange.end(ExchangeOutcome::Refused);
+            answer(reply)
+        }
         PostOutcome::Forward { body, pending } => {
             let warnings = pending.warnings_header();
             let sent = send(&proxy.upstream, Method::POST, &headers, Some(body)).await;
@@ -117,7 +184,8 @@ async fn handle_post(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes
 /// GET (the server's event stream) and DELETE (end the session): forwarded; whatever
 /// comes back is screened like any answer.
 async fn handle_stream(State(proxy): State<Proxy>, method: Method, headers: HeaderMap) -> Response {
-    let screener = Native(proxy.live.current());
+    let exchange = Exchange::start(&proxy, method.clone(), "");
+    let screener = Native::new(&proxy, &exchange);
     let pending = Pending::new(&proxy.upstream.config, &request_info(&headers));
     let sent = send(&proxy.upstream, method, &headers, None).await;
     relay(sent, pending, screener, None).await
@@ -158,13 +226,19 @@ async fn relay(
     screener: Native,
     warnings: Option<String>,
 ) -> Response {
+    let exchange = &screener.exchange;
     let upstream = match sent {
-        Ok(r) => r,
+        Ok(r) => {
+            exchange.end(ExchangeOutcome::Forwarded);
+            r
+        }
         Err(Unanswered::Failed(e)) => {
+            exchange.end(ExchangeOutcome::UpstreamError);
             let error = ApiError::new(format!("upstream MCP server unreachable: {e}"));
             return (StatusCode::BAD_GATEWAY, axum::Json(error)).into_response();
         }
         Err(Unanswered::TimedOut) => {
+            exchange.end(ExchangeOutcome::UpstreamTimeout);
             let error = ApiError::new(format!(
                 "upstream MCP server did not answer within {} ms",
                 UPSTREAM_TIMEOUT.as_millis()

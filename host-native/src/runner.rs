@@ -2,6 +2,7 @@
 //! from any number of threads.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
@@ -11,11 +12,13 @@ use guardhouse_core::case::{Case, CaseFile, GatewaySource, SuiteReport};
 use guardhouse_core::config::GatewayConfig;
 use guardhouse_core::host::{self, GatewayInfo, GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
+use guardhouse_core::metrics::Source;
 use guardhouse_core::{ChainRun, Document, Evaluation, Screening, StateLedger, evaluate_chain};
 
 use crate::cache::ArtifactCache;
 use crate::error::{LoadError, LocatedLoadError};
 use crate::guard::{Linkers, LoadedGuard};
+use crate::metrics::Metrics;
 
 /// What a runner is built with.
 pub struct RunnerEnv<'a> {
@@ -32,6 +35,16 @@ pub struct Runner {
     pub source: Option<PathBuf>,
     /// What persistent guards lost (core decides what follows).
     ledger: StateLedger,
+    /// Where its evaluations are counted, when they are.
+    observer: Option<Observer>,
+}
+
+/// Where a runner reports every evaluation it finishes: a server's metrics, as coming
+/// from `source`.
+#[derive(Clone)]
+pub struct Observer {
+    pub metrics: Arc<Metrics>,
+    pub source: Source,
 }
 
 impl Runner {
@@ -79,11 +92,13 @@ impl Runner {
             config,
             guards,
             source: None,
+            observer: None,
         })
     }
 
     /// The same gateway with instances (and a state-loss record) of its own: what runs
-    /// on it never touches `self`'s persistent guards, nor they it.
+    /// on it never touches `self`'s persistent guards, nor they it. It reports to the
+    /// same observer.
     pub fn isolated(&self) -> Self {
         Self {
             ledger: StateLedger::new(&self.config),
@@ -94,7 +109,14 @@ impl Runner {
                 .map(LoadedGuard::with_own_instances)
                 .collect(),
             source: self.source.clone(),
+            observer: self.observer.clone(),
         }
+    }
+
+    /// The same runner, reporting its evaluations to `observer`.
+    pub fn observed(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// A chain of one guard file, for `guardhouse run --guard`.
@@ -115,12 +137,17 @@ impl Runner {
         Self::from_config(env, config, Path::new(""), None)
     }
 
-    /// Runs the chain over one screening.
+    /// Runs the chain over one screening: every evaluation of the native host (the
+    /// CLI, the API, the MCP proxy) ends here, and is counted here.
     pub fn evaluate(&self, screening: Screening) -> Evaluation {
         let run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
-        evaluate_chain(run, |i, settings, args, context| {
+        let evaluation = evaluate_chain(run, |i, settings, args, context| {
             self.guards[i].call(settings, args, context)
-        })
+        });
+        if let Some(observer) = &self.observer {
+            observer.metrics.evaluation(observer.source, &evaluation);
+        }
+        evaluation
     }
 
     /// Checks a case's per-guard overrides against the guards' schemas.
@@ -155,6 +182,10 @@ impl GatewayInfo for Runner {
 impl LoadedGateway for Runner {
     fn evaluate(&self, screening: Screening) -> Evaluation {
         Runner::evaluate(self, screening)
+    }
+
+    fn fresh(&self) -> Result<Self, String> {
+        Ok(self.isolated())
     }
 }
 

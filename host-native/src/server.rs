@@ -18,9 +18,11 @@ use axum::{Json, Router};
 use guardhouse_core::access::AccessPolicy;
 use guardhouse_core::api::{self, ApiError, GuardSummary, Health};
 use guardhouse_core::case::CaseResult;
+use guardhouse_core::metrics::{self as core_metrics, Source};
 use guardhouse_core::{host, openapi};
 
-use crate::runner::{Runner, RunnerEnv};
+use crate::metrics::{self, Metrics};
+use crate::runner::{Observer, Runner, RunnerEnv};
 
 /// How often the config and module files are checked for changes.
 pub const RELOAD_POLL: Duration = Duration::from_millis(250);
@@ -29,9 +31,11 @@ pub const RELOAD_POLL: Duration = Duration::from_millis(250);
 /// `runner`; `/v1/evaluate` on `api`, the same gateway with instances of its own, so a
 /// caller of the API can neither read nor reset (by forcing a failure) the persistent
 /// state that screens live traffic; every `/v1/test` request gets fresh instances.
+/// Every evaluation, reload and generation is counted in its metrics.
 pub struct Live {
     runners: RwLock<Runners>,
     generation: AtomicU64,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Clone)]
@@ -41,20 +45,32 @@ struct Runners {
 }
 
 impl Runners {
-    fn new(runner: Runner) -> Self {
+    fn new(runner: Runner, metrics: &Arc<Metrics>) -> Self {
+        let observer = |source| Observer {
+            metrics: metrics.clone(),
+            source,
+        };
         Self {
-            api: Arc::new(runner.isolated()),
-            runner: Arc::new(runner),
+            api: Arc::new(runner.isolated().observed(observer(Source::Api))),
+            runner: Arc::new(runner.observed(observer(Source::Proxy))),
         }
     }
 }
 
 impl Live {
     pub fn new(runner: Runner) -> Arc<Self> {
+        let metrics = Arc::new(Metrics::new());
+        metrics.record(&core_metrics::startup(1));
         Arc::new(Self {
-            runners: RwLock::new(Runners::new(runner)),
+            runners: RwLock::new(Runners::new(runner, &metrics)),
             generation: AtomicU64::new(1),
+            metrics,
         })
+    }
+
+    /// The server's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     fn runners(&self) -> Runners {
@@ -75,8 +91,14 @@ impl Live {
     }
 
     fn swap(&self, runner: Runner) {
-        *self.runners.write().unwrap_or_else(|p| p.into_inner()) = Runners::new(runner);
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        let runners = Runners::new(runner, &self.metrics);
+        *self.runners.write().unwrap_or_else(|p| p.into_inner()) = runners;
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.metrics.record(&core_metrics::reload(Some(generation)));
+    }
+
+    fn reload_failed(&self) {
+        self.metrics.record(&core_metrics::reload(None));
     }
 }
 
@@ -88,6 +110,7 @@ pub fn router(live: Arc<Live>) -> Router {
         .route("/v1/evaluate", post(evaluate))
         .route("/v1/test", post(test))
         .route(openapi::PATH, get(openapi_document))
+        .route(core_metrics::PATH, get(metrics_text))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(live)
@@ -95,6 +118,11 @@ pub fn router(live: Arc<Live>) -> Router {
 
 async fn openapi_document() -> Json<serde_json::Value> {
     Json(openapi::document())
+}
+
+async fn metrics_text(State(live): State<Arc<Live>>) -> Response {
+    let text = live.metrics.encode();
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
 }
 
 fn error(status: StatusCode, e: ApiError) -> Response {
@@ -163,7 +191,11 @@ async fn test(State(live): State<Arc<Live>>, body: Body) -> Response {
         Err(refused) => return refused,
     };
     // A suite starts from fresh state, like `guardhouse test`, and leaves none behind.
-    let runner = live.current().isolated();
+    let observer = Observer {
+        metrics: live.metrics.clone(),
+        source: Source::Test,
+    };
+    let runner = live.current().isolated().observed(observer);
     match tokio::task::block_in_place(|| host::test_request(&runner, &body)) {
         Ok(report) => Json(report).into_response(),
         Err(e) => bad_request(e),
@@ -194,6 +226,9 @@ pub fn watch(
     config: PathBuf,
     make_env: impl Fn() -> Result<crate::commands::Runtime> + Send + 'static,
 ) {
+    // Stamped before the thread starts: a change made while it sets up is still seen.
+    let mut paths = watched(&live.current());
+    let mut seen = stamp(&paths);
     std::thread::Builder::new()
         .name("guardhouse-reload".into())
         .spawn(move || {
@@ -201,8 +236,6 @@ pub fn watch(
                 Ok(rt) => rt,
                 Err(e) => return tracing::error!("config reload disabled: {e:#}"),
             };
-            let mut paths = watched(&live.current());
-            let mut seen = stamp(&paths);
             loop {
                 std::thread::sleep(RELOAD_POLL);
                 let now = stamp(&paths);
@@ -218,6 +251,7 @@ pub fn watch(
                         tracing::info!("reloaded {}", config.display());
                     }
                     Err(e) => {
+                        live.reload_failed();
                         tracing::error!(
                             "reload of {} failed, keeping the running config: {e:#}",
                             config.display()

@@ -29,6 +29,18 @@ fn http_with(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, Value) {
+    let (status, _, body) = raw(port, method, path, headers, body);
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// [`http_with`], returning the status, the response head and the body as text.
+fn raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut head = String::new();
@@ -47,8 +59,8 @@ fn http_with(
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     let status = out[9..12].parse().unwrap();
-    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    (status, head.to_string(), body.to_string())
 }
 
 struct Server(Child, u16);
@@ -65,12 +77,18 @@ fn serve(config: &std::path::Path) -> Server {
 }
 
 fn serve_with(config: &std::path::Path, extra: &[&str]) -> Server {
+    serve_custom(config, extra, |_| {})
+}
+
+/// [`serve_with`], with the command adjusted by `customize` before it starts.
+fn serve_custom(config: &Path, extra: &[&str], customize: impl FnOnce(&mut Command)) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let child = bin()
+    let mut command = bin();
+    command
         .args([
             "serve",
             "--no-cache",
@@ -81,9 +99,9 @@ fn serve_with(config: &std::path::Path, extra: &[&str]) -> Server {
         .arg(config)
         .args(extra)
         .env_remove("GUARDHOUSE_TOKEN")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::null());
+    customize(&mut command);
+    let child = command.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "server did not start");
@@ -424,6 +442,340 @@ fn serve_answers_only_its_own_names_same_site_requests_and_its_token() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A stand-in MCP server on loopback: answers `initialize`, and `tools/list` with a tool
+/// named `frobnicate`; hangs up on anything else without a word.
+fn fake_upstream() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let message: Value = serde_json::from_slice(&request_body(&mut s)).unwrap();
+            let result = match message["method"].as_str() {
+                Some("initialize") => serde_json::json!({"protocolVersion": "2025-06-18",
+                    "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}}),
+                Some("tools/list") => serde_json::json!({"tools": [
+                    {"name": "frobnicate", "inputSchema": {"type": "object"}}]}),
+                _ => continue,
+            };
+            let answer =
+                serde_json::json!({"jsonrpc": "2.0", "id": message["id"], "result": result})
+                    .to_string();
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    port
+}
+
+/// Reads one HTTP request from `s` and returns its body (by `content-length`).
+fn request_body(s: &mut TcpStream) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if data.len() >= end + 4 + length {
+                return data[end + 4..end + 4 + length].to_vec();
+            }
+        }
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "the proxy hung up mid-request");
+        data.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// `GET /metrics`, checked to be Prometheus text every line of which a scraper reads.
+fn scrape(port: u16, auth: (&str, &str)) -> prometheus_parse::Scrape {
+    use prometheus_parse::LineInfo;
+    let (status, head, text) = raw(port, "GET", "/metrics", &[auth], "");
+    assert_eq!(status, 200, "{head}\n{text}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain; version=0.0.4; charset=utf-8"),
+        "{head}"
+    );
+    for line in text.lines() {
+        let parsed = LineInfo::parse(line);
+        assert!(!matches!(parsed, LineInfo::Ignored), "unparsed: {line}");
+    }
+    prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap()
+}
+
+/// The value of the sample `name` whose labels include `labels`: a counter's or
+/// gauge's value, a histogram's count; `None` when there is no such sample.
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    use prometheus_parse::Value;
+    let found = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))?;
+    match &found.value {
+        Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => Some(*v),
+        Value::Histogram(buckets) => buckets
+            .iter()
+            .find(|b| b.less_than == f64::INFINITY)
+            .map(|b| b.count),
+        Value::Summary(_) => None,
+    }
+}
+
+/// Polls `/metrics` until `name{labels}` is `want` (e.g. after a reload).
+fn await_sample(port: u16, auth: (&str, &str), name: &str, labels: &[(&str, &str)], want: f64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sample(&scrape(port, auth), name, labels) != Some(want) {
+        assert!(
+            Instant::now() < deadline,
+            "{name}{labels:?} never reached {want}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_metrics_count_evaluations_exchanges_requests_and_reloads() {
+    let dir = root().join(format!("target/test-serve-metrics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (sp, hostile) = (
+        component("guards/dist/simple-pattern.wasm"),
+        component("tests/fixtures/dist/hostile.wasm"),
+    );
+    let cfg = dir.join("gateway.yaml");
+    let gateway = format!(
+        "security_guards:
+  - {{id: sp, module_path: {sp}, runs_on: [tools_list], config: {{patterns: [frobnicate]}}}}
+  - {{id: healthy, module_path: {hostile}, config: {{mode: allow}}}}
+  - {{id: panic, module_path: {hostile}, runs_on: [tool_invoke], config: {{mode: panic}}}}
+  - {{id: err-open, module_path: {hostile}, runs_on: [tools_list], failure_mode: fail_open, config: {{mode: err}}}}
+",
+        sp = sp.display(),
+        hostile = hostile.display()
+    );
+    std::fs::write(&cfg, &gateway).unwrap();
+    let token = "metrics-token-0123456789";
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, token).unwrap();
+    let upstream = format!("http://127.0.0.1:{}/mcp", fake_upstream());
+    let args = [
+        "--token-file",
+        token_file.to_str().unwrap(),
+        "--upstream",
+        &upstream,
+    ];
+    let server = serve_with(&cfg, &args);
+    let port = server.1;
+    let auth = ("x-guardhouse-token", token);
+
+    // The API: allow (twice), a guard's deny, a trap (fail closed), an error (fail open).
+    let case = |guards: &str, phase: &str, payload: &str| {
+        format!(
+            r#"{{"format": "guardhouse.case/v1", "name": "c", "guards": [{guards}], "phase": "{phase}", "payload": {payload}}}"#
+        )
+    };
+    let read = r#"{"tools": [{"name": "read"}]}"#;
+    let evaluations = [
+        (case(r#""sp", "healthy""#, "tools_list", read), "allow"),
+        (case(r#""sp", "healthy""#, "tools_list", read), "allow"),
+        (
+            case(
+                r#""sp""#,
+                "tools_list",
+                r#"{"tools": [{"name": "frobnicate"}]}"#,
+            ),
+            "deny",
+        ),
+        (
+            case(
+                r#""panic""#,
+                "tool_invoke",
+                r#"{"tool": "t", "arguments": {}}"#,
+            ),
+            "deny",
+        ),
+        (case(r#""err-open""#, "tools_list", read), "warn"),
+    ];
+    for (body, decision) in &evaluations {
+        let (s, r) = http_with(port, "POST", "/v1/evaluate", &[auth], body);
+        assert_eq!(
+            (s, &r["evaluation"]["decision"]),
+            (200, &Value::from(*decision)),
+            "{r}"
+        );
+    }
+    let suite = "format: guardhouse.case/v1\ncases:\n  - {name: a, guards: [sp], phase: tools_list, payload: {tools: [{name: frobnicate}]}}\n  - {name: b, guards: [healthy], phase: tools_list, payload: {tools: [{name: read}]}}\n";
+    assert_eq!(http_with(port, "POST", "/v1/test", &[auth], suite).0, 200);
+    assert_eq!(http_with(port, "GET", "/nope", &[auth], "").0, 404);
+
+    // The proxy: forwarded, denied on the way in, denied on the way back, refused, and
+    // an upstream that hangs up.
+    let session = ("mcp-session-id", "s-1");
+    let rpc = |id: u32, method: &str, params: &str| {
+        format!(r#"{{"jsonrpc": "2.0", "id": {id}, "method": "{method}", "params": {params}}}"#)
+    };
+    let exchanges = [
+        (rpc(1, "initialize", "{}"), 200, r#""serverInfo""#),
+        (rpc(2, "tools/call", r#"{"name": "t"}"#), 200, "guard_error"),
+        (rpc(3, "tools/list", "{}"), 200, "pattern_blocked"),
+        ("not json".to_string(), 400, "-32700"),
+        (rpc(4, "ping", "{}"), 502, "unreachable"),
+    ];
+    for (body, status, says) in &exchanges {
+        let headers = [
+            auth,
+            session,
+            ("accept", "application/json, text/event-stream"),
+        ];
+        let (s, head, answer) = raw(port, "POST", "/mcp", &headers, body);
+        assert_eq!(s, *status, "{body}: {head}\n{answer}");
+        assert!(answer.contains(says), "{body}: {answer}");
+    }
+
+    // Without the token, no metrics.
+    assert_eq!(http(port, "GET", "/metrics", "").0, 401);
+    let m = scrape(port, auth);
+    let get = |name: &str, labels: &[(&str, &str)]| sample(&m, name, labels);
+    let evaluations = "guardhouse_evaluations_total";
+    let verdict = |source, phase, decision| {
+        get(
+            evaluations,
+            &[("source", source), ("phase", phase), ("decision", decision)],
+        )
+    };
+    assert_eq!(verdict("api", "tools_list", "allow"), Some(2.0));
+    assert_eq!(verdict("api", "tools_list", "deny"), Some(1.0));
+    assert_eq!(verdict("api", "tool_invoke", "deny"), Some(1.0));
+    assert_eq!(verdict("api", "tools_list", "warn"), Some(1.0));
+    assert_eq!(verdict("test", "tools_list", "deny"), Some(1.0));
+    assert_eq!(verdict("test", "tools_list", "allow"), Some(1.0));
+    assert_eq!(verdict("proxy", "connection", "allow"), Some(1.0));
+    assert_eq!(verdict("proxy", "response", "allow"), Some(1.0));
+    assert_eq!(verdict("proxy", "tool_invoke", "deny"), Some(1.0));
+    assert_eq!(verdict("proxy", "tools_list", "deny"), Some(1.0));
+
+    let guard = |source, guard, decision, code| {
+        let labels = [
+            ("source", source),
+            ("guard", guard),
+            ("decision", decision),
+            ("code", code),
+            ("audit", "false"),
+        ];
+        get("guardhouse_guard_evaluations_total", &labels)
+    };
+    assert_eq!(guard("api", "sp", "allow", ""), Some(2.0));
+    assert_eq!(guard("api", "sp", "deny", "pattern_blocked"), Some(1.0));
+    assert_eq!(guard("api", "panic", "deny", "guard_error"), Some(1.0));
+    assert_eq!(guard("api", "err-open", "allow", ""), Some(1.0));
+    assert_eq!(guard("proxy", "panic", "deny", "guard_error"), Some(1.0));
+    let failures = |source, guard, kind| {
+        let labels = [("source", source), ("guard", guard), ("kind", kind)];
+        get("guardhouse_guard_failures_total", &labels)
+    };
+    assert_eq!(failures("api", "panic", "trap"), Some(1.0));
+    assert_eq!(failures("api", "err-open", "guest_error"), Some(1.0));
+    assert_eq!(failures("proxy", "panic", "trap"), Some(1.0));
+    let warned = [("source", "api"), ("guard", "err-open")];
+    assert_eq!(get("guardhouse_guard_warnings_total", &warned), Some(1.0));
+
+    // sp ran three times for the API, once for the suite, once on the proxy's tools list.
+    let sp_calls = [("guard", "sp"), ("phase", "tools_list")];
+    assert_eq!(
+        get("guardhouse_guard_duration_seconds", &sp_calls),
+        Some(5.0)
+    );
+    assert_eq!(get("guardhouse_guard_fuel_used", &sp_calls), Some(5.0));
+    let fuel = get("guardhouse_guard_fuel_used_sum", &sp_calls).unwrap();
+    assert!(fuel > 1000.0, "simple-pattern burns fuel: {fuel}");
+
+    let exchange = |mcp_method, outcome| {
+        let labels = [
+            ("http_method", "POST"),
+            ("mcp_method", mcp_method),
+            ("outcome", outcome),
+        ];
+        get("guardhouse_proxy_exchanges_total", &labels)
+    };
+    assert_eq!(exchange("initialize", "forwarded"), Some(1.0));
+    assert_eq!(exchange("tools/call", "denied"), Some(1.0));
+    assert_eq!(exchange("tools/list", "denied"), Some(1.0));
+    assert_eq!(exchange("invalid", "refused"), Some(1.0));
+    assert_eq!(exchange("ping", "upstream_error"), Some(1.0));
+
+    let requests = |route, method, status| {
+        let labels = [("route", route), ("method", method), ("status", status)];
+        get("guardhouse_http_request_duration_seconds", &labels)
+    };
+    assert_eq!(requests("/v1/evaluate", "POST", "200"), Some(5.0));
+    assert_eq!(requests("/v1/test", "POST", "200"), Some(1.0));
+    assert_eq!(requests("other", "GET", "404"), Some(1.0));
+    assert_eq!(requests("/mcp", "POST", "200"), Some(3.0));
+    assert_eq!(requests("/mcp", "POST", "502"), Some(1.0));
+    assert_eq!(requests("/metrics", "GET", "401"), Some(1.0));
+
+    let reloads = "guardhouse_config_reloads_total";
+    assert_eq!(get(reloads, &[("result", "success")]), Some(0.0));
+    assert_eq!(get(reloads, &[("result", "failure")]), Some(0.0));
+    assert_eq!(get("guardhouse_config_generation", &[]), Some(1.0));
+
+    // A reload, then a config that fails to load.
+    std::fs::write(&cfg, format!("{gateway}# touched\n")).unwrap();
+    await_sample(port, auth, "guardhouse_config_generation", &[], 2.0);
+    let m = scrape(port, auth);
+    assert_eq!(sample(&m, reloads, &[("result", "success")]), Some(1.0));
+    std::fs::write(&cfg, "security_guards: [").unwrap();
+    await_sample(port, auth, reloads, &[("result", "failure")], 1.0);
+    let m = scrape(port, auth);
+    assert_eq!(sample(&m, "guardhouse_config_generation", &[]), Some(2.0));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serve_writes_json_log_lines() {
+    let dir = root().join(format!("target/test-serve-json-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("gateway.yaml");
+    std::fs::write(&cfg, gateway("frobnicate")).unwrap();
+    let log = dir.join("stderr.log");
+    let stderr = std::fs::File::create(&log).unwrap();
+    let server = serve_custom(&cfg, &["--log-format", "json"], |command| {
+        command.env("RUST_LOG", "info").stderr(stderr);
+    });
+    std::fs::write(&cfg, "security_guards: [").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("keeping the running config")
+    {
+        assert!(Instant::now() < deadline, "no reload failure logged");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let message = |level: &str, part: &str| {
+        lines.iter().any(|l| {
+            l["level"] == level
+                && l["fields"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(part))
+        })
+    };
+    assert!(message("INFO", "listening on http://127.0.0.1:"), "{text}");
+    assert!(message("ERROR", "keeping the running config"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

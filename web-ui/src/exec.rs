@@ -185,6 +185,10 @@ async fn drive(bench: &Workbench, file: &CaseFile) -> (SuiteReport, Vec<CallTimi
     let mut run = host::suite_run(&PageGateway::new(bench), file);
     let mut timings = Vec::new();
     while let Some((index, screening)) = run.next_case() {
+        if run.needs_fresh_state(index) {
+            let _ = js::await_promise(js::reset_instances()).await;
+            forget_losses();
+        }
         let page = evaluate(bench, screening).await;
         timings.extend(page.timings);
         run.record(index, Ok(page.evaluation));

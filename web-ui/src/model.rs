@@ -306,6 +306,8 @@ impl Editor {
             config,
             guards,
             expect: self.expect.clone(),
+            // The editor runs one case on the page's instances, never as a scenario step.
+            scenario: None,
         })
     }
 

@@ -8,7 +8,6 @@ use clap::Args;
 use serde_json::{Map, Value};
 
 use guardhouse_core::Verdict;
-use guardhouse_core::case::CaseResult;
 
 use super::{RuntimeArgs, code, exit, print_json};
 use crate::render;
@@ -56,27 +55,28 @@ impl RunArgs {
                 "no gateway config: pass --config or --guard, or set `gateway:` in the case file"
             );
         };
-        let mut cases: Vec<_> = file.cases.iter().collect();
+        let mut file = file;
         if let Some(name) = &self.name {
-            cases.retain(|c| &c.name == name);
-            if cases.is_empty() {
+            file.cases.retain(|c| &c.name == name);
+            if file.cases.is_empty() {
                 bail!("no case named {name:?} in {}", self.case.display());
             }
         }
-        let mut denied = false;
-        let mut results = Vec::new();
-        for case in cases {
-            // With --guard the case's guard list names guards of some other gateway.
-            let mut case = case.clone();
-            if self.guard.is_some() {
+        // With --guard the case's guard list names guards of some other gateway.
+        if self.guard.is_some() {
+            for case in &mut file.cases {
                 case.guards.clear();
                 case.config.clear();
             }
-            runner.check_overrides(&case).map_err(anyhow::Error::msg)?;
-            let eval = runner.evaluate(case.screening().map_err(anyhow::Error::msg)?);
-            denied |= eval.decision == Verdict::Deny;
-            results.push(CaseResult::judge(&case, Ok(eval), Vec::new()));
         }
+        // Core's suite run: overrides checked per case, scenarios on fresh instances.
+        let results = runner.run_cases(&file).results;
+        // Exit 1 when a case was denied, or refused before it ran.
+        let denied = results.iter().any(|r| {
+            r.evaluation
+                .as_ref()
+                .is_none_or(|e| e.decision == Verdict::Deny)
+        });
         if self.json {
             print_json(&results)?;
         } else {

@@ -9,11 +9,12 @@ use clap::Args;
 use guardhouse_core::access::{self, AccessPolicy};
 
 use super::{RuntimeArgs, code, exit};
+use crate::logging::LogFormat;
 use crate::runner::Runner;
 use crate::server::{ConnectionLimits, Live, router, serve_app, watch};
 
-/// Serve POST /v1/evaluate, POST /v1/test, GET /v1/guards and GET /health; reload the
-/// config when it or a module changes.
+/// Serve POST /v1/evaluate, POST /v1/test, GET /v1/guards, GET /health and GET /metrics;
+/// reload the config when it or a module changes.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Gateway config.
@@ -54,6 +55,9 @@ pub struct ServeArgs {
     /// between requests on a kept-alive connection.
     #[arg(long, value_name = "MS", default_value_t = guardhouse_core::api::HEADER_TIMEOUT_MS)]
     pub header_timeout_ms: u64,
+    /// How log lines on stderr are written (the level comes from RUST_LOG, default warn).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -81,6 +85,7 @@ impl ServeArgs {
         // Validate early: config errors appear before the server listens.
         let runner = Runner::from_file(&rt.env(), &self.config)?;
         let live = Live::new(runner);
+        let metrics = live.metrics().clone();
         let upstream = match &self.upstream {
             Some(url) => Some(crate::proxy::Upstream::new(
                 url,
@@ -109,6 +114,7 @@ impl ServeArgs {
             None => api,
         };
         let app = crate::server::guarded(app, policy);
+        let app = crate::metrics::measured(app, metrics);
         let limits = ConnectionLimits {
             max_connections: self.max_connections.max(1),
             header_timeout: std::time::Duration::from_millis(self.header_timeout_ms.max(1)),

@@ -4,7 +4,8 @@
 //! `tests/js` feeds these to guard-runtime.mjs and compares with `guardhouse run`.
 //!
 //! Every planned guard gets the case's original payload: exact for single-guard cases
-//! (all example suites) and for chains without `modify`.
+//! (all example suites) and for chains without `modify`. `fresh` marks the cases before
+//! which a host starts from fresh instances (scenario boundaries).
 
 use std::path::Path;
 
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 use guardhouse_core::case::{CaseFile, GatewaySource};
 use guardhouse_core::inspect::inspect;
 use guardhouse_core::jshost::{FuelBound, JsHost, js_args, js_limits, js_settings};
+use guardhouse_core::suite::SuiteRun;
 use guardhouse_core::{ChainRun, GatewayConfig};
 
 fn main() -> Result<()> {
@@ -35,8 +37,10 @@ fn plan_suite(path: &Path) -> Result<Vec<Value>> {
     let gw_text = std::fs::read_to_string(&gw_path)?;
     let config = GatewayConfig::parse(&gw_path.display().to_string(), &gw_text)?;
     let base = gw_path.parent().unwrap_or(Path::new("."));
+    // Only for where scenarios start and end: a JS host resets its instances there.
+    let suite = SuiteRun::new(&file, |_| None, |_| Ok(()));
     let mut cases = Vec::new();
-    for case in &file.cases {
+    for (index, case) in file.cases.iter().enumerate() {
         let screening = case.screening().map_err(anyhow::Error::msg)?;
         let run = ChainRun::new(&config, screening);
         let mut calls = Vec::new();
@@ -59,9 +63,12 @@ fn plan_suite(path: &Path) -> Result<Vec<Value>> {
                 },
             }));
         }
-        cases.push(
-            json!({ "suite": path.display().to_string(), "case": case.name, "calls": calls }),
-        );
+        cases.push(json!({
+            "suite": path.display().to_string(),
+            "case": case.name,
+            "fresh": suite.needs_fresh_state(index),
+            "calls": calls,
+        }));
     }
     Ok(cases)
 }
