@@ -47,7 +47,7 @@ async function suiteTable(page, name) {
   await page.selectOption('[data-testid=suite-select]', name);
   await clickAndWaitRun(page, '[data-testid=run-suite]');
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid=suite-row]')]
-    .map((r) => [r.dataset.case, { decision: r.dataset.decision, code: r.dataset.code || null }])));
+    .map((r) => [r.dataset.case, { decision: r.dataset.decision, code: r.dataset.code || null, passed: r.classList.contains('pass') }])));
 }
 
 /** Records every text the loading status and the info notices show, from now on. */
@@ -82,7 +82,8 @@ test('each example guard uploads, and every suite (examples and guests) decides 
     const name = suite === 'simple-pattern.yaml' ? 'simple-pattern.yaml' : `guards/suites/${suite}`;
     const page_ = await suiteTable(page, name);
     for (const r of native.results) {
-      const want = { decision: r.evaluation.decision, code: r.evaluation.deny?.code ?? null };
+      // A case refused before it ran (`load_error`) has no evaluation: "error" on both.
+      const want = { decision: r.evaluation?.decision ?? 'error', code: r.evaluation?.deny?.code ?? null, passed: r.passed };
       assert.deepEqual(page_[r.name], want, `${suite} / ${r.name}`);
       compared += 1;
     }
@@ -255,7 +256,7 @@ cases:
   const [native] = cli(['test', suite]);
   const table = await suiteTable(page, 'hostile-case.yaml');
   for (const r of native.results) {
-    assert.deepEqual(table[r.name], { decision: r.evaluation.decision, code: r.evaluation.deny?.code ?? null }, r.name);
+    assert.deepEqual(table[r.name], { decision: r.evaluation.decision, code: r.evaluation.deny?.code ?? null, passed: r.passed }, r.name);
   }
   assert.equal(table['memory bomb'].code, 'guard_resource_limit');
   assert.equal(table['start loop'].code, 'guard_timeout');
