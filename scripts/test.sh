@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what is missing (rustup targets,
 # wasm-bindgen-cli, npm packages with `npm ci`, Debian chromium), builds guardhouse and
-# the guards, lints, runs the Rust unit and integration tests, the shared JS runtime's
+# the guards, lints, runs the Rust unit and integration tests, a short fuzz run, the shared JS runtime's
 # tests, the edge Worker under workerd against native (and both against the API's
 # OpenAPI document with schemathesis), the MCP proxy end to end on both hosts, load with
 # hostile guards in the chain, the web page in headless Chromium, and last the example suites with
@@ -22,6 +22,8 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== unit and integration tests"
 cargo test --workspace --release --lib --bins --tests
+echo "== fuzz smoke run (libFuzzer on stable: every target briefly, see fuzz/README.md)"
+scripts/fuzz.sh smoke
 echo "== shared JS runtime (Node)"
 scripts/test-js.sh
 echo "== edge Worker under wrangler dev (workerd) vs native"

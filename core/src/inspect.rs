@@ -3,8 +3,12 @@
 //! Every host inspects a component before running it, so every host rejects the same
 //! files with the same messages.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::{Parser, Payload, ValidPayload, Validator, WasmFeatures};
 use wit_parser::{Resolve, TypeDefKind, WorldItem};
 
 use crate::contract::{ContractVersion, GUARD_INTERFACE, HOST_INTERFACE, Phase};
@@ -154,6 +158,22 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo, InspectError> {
     if !wasmparser::Parser::is_component(bytes) {
         return Err(InspectError::NotWasm);
     }
+    // wit-parser's decoder reads through a buffer that it grows by a section's declared
+    // size before reading the section, so 16 bytes declaring a 4 GiB section cost 4 GiB.
+    // The framing is checked on the bytes at hand first (no buffer): a section longer
+    // than the file fails here with the error the decoder would give.
+    if let Some(Err(e)) = wasmparser::Parser::new(0)
+        .parse_all(bytes)
+        .find(Result::is_err)
+    {
+        return Err(InspectError::Invalid(e.to_string()));
+    }
+    // The decoder orders packages by recursing into each one's dependencies before
+    // marking it done, so two packages that use each other's types recurse until the
+    // stack overflows (wit-parser 0.254, `WitPackageDecoder::visit_package`).
+    if let Some(cycle) = package_cycle(bytes) {
+        return Err(InspectError::Invalid(cycle));
+    }
     let decoded =
         wit_parser::decoding::decode(bytes).map_err(|e| InspectError::Invalid(format!("{e:#}")))?;
     let wit_parser::decoding::DecodedWasm::Component(resolve, world) = decoded else {
@@ -247,6 +267,119 @@ pub fn inspect(bytes: &[u8]) -> Result<ComponentInfo, InspectError> {
     })
 }
 
+/// Two packages of the component's interfaces that use each other's types, as
+/// wit-parser's decoder sees them: `ns:pkg/iface@v` is in package `ns:pkg@v`, and an
+/// interface whose exported type aliases another interface's type (a WIT `use`) depends
+/// on it. `None` when there is no cycle, or when the component does not get as far (the
+/// decoder then says why). Like the decoder, it validates everything but function bodies.
+fn package_cycle(bytes: &[u8]) -> Option<String> {
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let (mut depth, mut types, mut names) = (1usize, None, Vec::new());
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.ok()?;
+        match validator.payload(&payload).ok()? {
+            ValidPayload::Parser(_) => depth += 1,
+            ValidPayload::End(t) => {
+                depth -= 1;
+                if depth == 0 {
+                    types = Some(t);
+                }
+            }
+            _ => {}
+        }
+        match payload {
+            Payload::ComponentImportSection(s) if depth == 1 => {
+                for import in s {
+                    names.push((import.ok()?.name.name, true));
+                }
+            }
+            Payload::ComponentExportSection(s) if depth == 1 => {
+                for export in s {
+                    names.push((export.ok()?.name.name, false));
+                }
+            }
+            _ => {}
+        }
+    }
+    let types = types?;
+    let mut packages: Vec<String> = Vec::new();
+    let mut uses: Vec<Vec<usize>> = Vec::new();
+    // The package of the interface that defined each type (`None`: the world's).
+    let mut owner: HashMap<ComponentAnyTypeId, Option<usize>> = HashMap::new();
+    for (name, import) in names {
+        let item = match import {
+            true => types.component_item_for_import(name)?,
+            false => types.component_item_for_export(name)?,
+        };
+        let package = interface_package(name).map(|p| {
+            packages.iter().position(|q| *q == p).unwrap_or_else(|| {
+                packages.push(p);
+                uses.push(Vec::new());
+                packages.len() - 1
+            })
+        });
+        let exported = match item.ty {
+            ComponentEntityType::Instance(id) => types[id].exports.values().map(|e| e.ty).collect(),
+            other => vec![other],
+        };
+        for ty in exported {
+            let ComponentEntityType::Type {
+                referenced,
+                created,
+            } = ty
+            else {
+                continue;
+            };
+            let mut aliased = Some(referenced);
+            let used = loop {
+                let Some(id) = aliased else { break None };
+                if let Some(p) = owner.get(&id) {
+                    break *p;
+                }
+                aliased = types.peel_alias(id);
+            };
+            if let (Some(from), Some(to)) = (package, used)
+                && from != to
+                && !uses[from].contains(&to)
+            {
+                uses[from].push(to);
+            }
+            owner.entry(created).or_insert(package);
+        }
+    }
+    for start in 0..packages.len() {
+        // (package reached, the first package on the way from `start`)
+        let mut stack: Vec<(usize, usize)> = uses[start].iter().map(|&p| (p, p)).collect();
+        let mut seen = vec![false; packages.len()];
+        while let Some((p, via)) = stack.pop() {
+            if p == start {
+                let (a, b) = (&packages[start], &packages[via]);
+                return Some(format!("packages `{a}` and `{b}` use each other's types"));
+            }
+            if !std::mem::replace(&mut seen[p], true) {
+                stack.extend(uses[p].iter().map(|&q| (q, via)));
+            }
+        }
+    }
+    None
+}
+
+/// `ns:pkg@v` for an interface name `ns:pkg/iface@v` (`None` for other names).
+fn interface_package(name: &str) -> Option<String> {
+    let (path, version) = match name.split_once('@') {
+        Some((path, version)) => (path, Some(version)),
+        None => (name, None),
+    };
+    let (package, _) = path.split_once('/')?;
+    if !package.contains(':') || package.contains(['=', '<', '[']) {
+        return None;
+    }
+    Some(match version {
+        Some(v) => format!("{package}@{v}"),
+        None => package.to_string(),
+    })
+}
+
 /// Every `producers` entry of the component and the modules and components nested in
 /// it, in the order found, each (field, name, version) once. Unreadable sections are
 /// skipped: producers are information, not a reason to refuse a guard.
@@ -327,6 +460,69 @@ mod tests {
         assert_eq!(inspect(b"hello"), Err(InspectError::NotWasm));
         // The smallest core module: magic + version 1.
         assert_eq!(inspect(b"\0asm\x01\0\0\0"), Err(InspectError::CoreModule));
+    }
+
+    /// Found by `fuzz/` (target `inspect`): a section declaring more bytes than the file
+    /// has made the decoder allocate the declared size (4 GiB for 16 bytes) before
+    /// failing; the framing check refuses it first, with the decoder's own error.
+    #[test]
+    fn a_section_longer_than_the_file_is_refused() {
+        // A component with one custom section (id 0) of declared length `len`, holding 2.
+        let section = |len: &[u8]| [b"\0asm\x0d\0\x01\0\0".as_slice(), len, b"\x01x"].concat();
+        let short = section(b"\x0a");
+        let Err(want) = wit_parser::decoding::decode(&short) else {
+            panic!("decoded a truncated component");
+        };
+        assert_eq!(
+            inspect(&short),
+            Err(InspectError::Invalid(format!("{want:#}")))
+        );
+        let huge = section(b"\xf0\xff\xff\xff\x0f");
+        assert!(
+            matches!(inspect(&huge), Err(InspectError::Invalid(m)) if m.contains("unexpected end")),
+            "{:?}",
+            inspect(&huge)
+        );
+    }
+
+    /// A component importing `a:x/p@1.0.0` (resource `r`), `a:x/q@{q}` (its `r` is p's)
+    /// and `a:x/s@1.0.0` (its `r` is q's), in the binary format.
+    fn three_interfaces(q: &str) -> Vec<u8> {
+        // Every length here is under 128: one LEB byte.
+        let section = |id: u8, item: &[u8]| [&[id, item.len() as u8 + 1, 1][..], item].concat();
+        let import = |name: &str, ty: u8| {
+            let name = [&[0, name.len() as u8][..], name.as_bytes()].concat();
+            section(10, &[&name[..], &[0x05, ty]].concat())
+        };
+        // (instance (alias outer 1 $used (type)) (export "r" (type (eq 0))))
+        let using = |used: u8| section(7, &[0x42, 2, 2, 3, 2, 1, used, 4, 0, 1, b'r', 3, 0, 0]);
+        let alias_r = |instance: u8| section(6, &[3, 0, instance, 1, b'r']);
+        [
+            b"\0asm\x0d\0\x01\0".to_vec(),
+            section(7, &[0x42, 1, 4, 0, 1, b'r', 3, 1]),
+            import("a:x/p@1.0.0", 0),
+            alias_r(0),
+            using(1),
+            import(&format!("a:x/q@{q}"), 2),
+            alias_r(1),
+            using(3),
+            import("a:x/s@1.0.0", 4),
+        ]
+        .concat()
+    }
+
+    /// Found by `fuzz/` (target `inspect`, from tests/fixtures/dist/wasi-probe.wasm with
+    /// `wasi:sockets/udp@0.2.6` renamed `@1.2.6`): interfaces whose names put them in two
+    /// packages that use each other's types sent the decoder into endless recursion, a
+    /// stack overflow that aborted the process on every host.
+    #[test]
+    fn a_package_cycle_is_refused() {
+        let err = inspect(&three_interfaces("2.0.0")).unwrap_err();
+        let want = "packages `a:x@1.0.0` and `a:x@2.0.0` use each other's types";
+        assert_eq!(err, InspectError::Invalid(want.into()));
+        // Without the cycle the same component decodes (and is refused for its imports).
+        let err = inspect(&three_interfaces("1.0.0")).unwrap_err();
+        assert!(matches!(err, InspectError::UnsupportedImport(_)), "{err}");
     }
 
     #[test]
