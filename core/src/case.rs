@@ -285,6 +285,15 @@ impl CaseFile {
 /// Reads the case at `path`: one case, or a scenario's steps as cases (each with the
 /// path of its step, for located errors).
 fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Case)>, SourceError> {
+    // serde reads a struct from a list of its fields too; a case file spells them by name.
+    for key in ["context", "expect"] {
+        if let Some(v) = item.get(key)
+            && !(v.is_object() || v.is_null())
+        {
+            let at = crate::source::join_path(path, key);
+            return Err(doc.error(&at, format!("`{key}` must be a mapping")));
+        }
+    }
     let Some(steps) = item.get("steps") else {
         return Ok(vec![(path.to_string(), doc.deserialize_at(path, item)?)]);
     };
@@ -323,6 +332,14 @@ fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Ca
         };
         if step.contains_key("steps") || step.contains_key("scenario") {
             return Err(doc.error(&at, "a step cannot hold steps or name a scenario"));
+        }
+        for key in ["context", "expect"] {
+            if let Some(v) = step.get(key)
+                && !(v.is_object() || v.is_null())
+            {
+                let at = crate::source::join_path(&at, key);
+                return Err(doc.error(&at, format!("`{key}` must be a mapping")));
+            }
         }
         let step_name = match step.get("name") {
             Some(Value::String(n)) => n.clone(),

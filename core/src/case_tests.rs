@@ -362,3 +362,23 @@ fn bad_scenarios_are_located() {
         assert!(err.contains(at), "{yaml}: {err}");
     }
 }
+
+#[test]
+fn a_context_or_expect_that_is_a_list_is_refused() {
+    // Found by schemathesis: serde read `context: []` as a struct with every field default.
+    for (yaml, key) in [
+        ("{name: c, phase: connection, context: []}", "context"),
+        ("{name: c, phase: connection, expect: [allow]}", "expect"),
+        (
+            "{name: s, steps: [{name: a, phase: connection, context: [x]}]}",
+            "context",
+        ),
+    ] {
+        let text = format!("format: guardhouse.case/v1\ncases:\n  - {yaml}\n");
+        let err = CaseFile::parse("c.yaml", &text).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("`{key}` must be a mapping")),
+            "{yaml}: {err}"
+        );
+    }
+}
