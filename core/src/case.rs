@@ -282,10 +282,9 @@ impl CaseFile {
     }
 }
 
-/// Reads the case at `path`: one case, or a scenario's steps as cases (each with the
-/// path of its step, for located errors).
-fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Case)>, SourceError> {
-    // serde reads a struct from a list of its fields too; a case file spells them by name.
+/// Refuses a `context` or `expect` that is not a mapping: serde reads a struct from a
+/// list of its fields too, but a case file spells them by name.
+fn mappings_only(doc: &Document, path: &str, item: &Value) -> Result<(), SourceError> {
     for key in ["context", "expect"] {
         if let Some(v) = item.get(key)
             && !(v.is_object() || v.is_null())
@@ -294,6 +293,13 @@ fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Ca
             return Err(doc.error(&at, format!("`{key}` must be a mapping")));
         }
     }
+    Ok(())
+}
+
+/// Reads the case at `path`: one case, or a scenario's steps as cases (each with the
+/// path of its step, for located errors).
+fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Case)>, SourceError> {
+    mappings_only(doc, path, item)?;
     let Some(steps) = item.get("steps") else {
         return Ok(vec![(path.to_string(), doc.deserialize_at(path, item)?)]);
     };
@@ -333,14 +339,7 @@ fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Ca
         if step.contains_key("steps") || step.contains_key("scenario") {
             return Err(doc.error(&at, "a step cannot hold steps or name a scenario"));
         }
-        for key in ["context", "expect"] {
-            if let Some(v) = step.get(key)
-                && !(v.is_object() || v.is_null())
-            {
-                let at = crate::source::join_path(&at, key);
-                return Err(doc.error(&at, format!("`{key}` must be a mapping")));
-            }
-        }
+        mappings_only(doc, &at, &Value::Object(step.clone()))?;
         let step_name = match step.get("name") {
             Some(Value::String(n)) => n.clone(),
             _ => return Err(doc.error(&at, "a step needs a `name` (a string)")),
