@@ -41,3 +41,12 @@ if ! "$ST_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_
   [ -x "$ST_VENV/bin/pip" ] || python3 -m venv "$ST_VENV"
   "$ST_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+
+# libfuzzer-sys builds libFuzzer from C++ (scripts/fuzz.sh): Debian's g++.
+if ! command -v g++ >/dev/null 2>&1; then
+  echo "== installing Debian g++ (for the fuzz targets)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq g++ >/dev/null
+fi
