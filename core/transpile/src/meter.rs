@@ -26,6 +26,11 @@
 //! look exactly like a fresh instance (the guest sees the original size, and the pages
 //! past it are zeroed by the host), instead of re-instantiating.
 //!
+//! 64-bit memories and tables (memory64) are instrumented the same way, with i64
+//! operands where theirs are i64; the exported globals keep their types, so a host reads
+//! one interface whatever the module's index types (page counts and limits stay i32:
+//! see [`MAX_PAGES64`]).
+//!
 //! A module's start function would run inside instantiation, before a host can arm any
 //! limit. The start section is therefore removed and the function exported as
 //! `__gh_start`: a host instantiates, arms the limits, then calls `__gh_start` (before
@@ -90,6 +95,53 @@ pub const DEFAULT_TABLE_LIMIT: i32 = guardhouse_core::config::MAX_TABLE_ELEMENTS
 /// The largest page count of a 32-bit memory.
 const MAX_PAGES: i64 = 65536;
 
+/// The largest page count of a 64-bit memory here: what its virtual page count, an i32
+/// global like every memory's, holds. That is 128 TiB (all of x86-64's user address
+/// space; V8 allows 16 GiB), more than an engine maps, so a `memory.grow` past it fails
+/// as it would natively.
+const MAX_PAGES64: i64 = i32::MAX as i64;
+
+/// A memory's or a table's index type: the type of its addresses, sizes, deltas and
+/// lengths.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum IndexType {
+    I32,
+    I64,
+}
+
+impl IndexType {
+    fn new(is64: bool) -> Self {
+        if is64 { Self::I64 } else { Self::I32 }
+    }
+
+    fn val_type(self) -> ValType {
+        match self {
+            Self::I32 => ValType::I32,
+            Self::I64 => ValType::I64,
+        }
+    }
+
+    /// The length's type of a copy between `self` and `other`: i64 only when both are
+    /// 64-bit (the spec's `min` of the two).
+    fn min(self, other: Self) -> Self {
+        if self == Self::I64 && other == Self::I64 {
+            Self::I64
+        } else {
+            Self::I32
+        }
+    }
+}
+
+/// A memory of the input.
+#[derive(Clone, Copy)]
+struct Memory {
+    /// Defined here, not imported.
+    defined: bool,
+    /// Initial pages.
+    initial: u64,
+    index_type: IndexType,
+}
+
 /// What the pass needs to know about the input: index space sizes and its memories.
 #[derive(Default)]
 struct Facts {
@@ -100,9 +152,10 @@ struct Facts {
     defined_globals: u32,
     /// Indices of the defined mutable globals, in order.
     mutable_globals: Vec<u32>,
-    /// Per memory, in index order: whether it is defined here, and its initial pages.
-    memories: Vec<(bool, u64)>,
-    tables: u32,
+    /// Per memory, in index order.
+    memories: Vec<Memory>,
+    /// Per table, in index order: its index type.
+    tables: Vec<IndexType>,
     start: Option<u32>,
     /// It already exports `__gh_*` names.
     instrumented: bool,
@@ -172,17 +225,25 @@ pub(crate) struct Plan {
     want: u32,
     /// Per memory: its page-count global when defined here.
     pages: Vec<Option<u32>>,
+    /// Per memory: its index type.
+    memory_types: Vec<IndexType>,
+    /// Per table: its index type.
+    table_types: Vec<IndexType>,
     /// First global index past the ones above (the `__gh_snapshot_unsafe` global).
     next_global: u32,
     void_type: u32,
+    /// `(i32) -> i32`; `(i64) -> i64` follows it when the module has a 64-bit memory or
+    /// table (`wide`).
     i32_type: u32,
+    wide: bool,
     out_of_fuel: u32,
     over_memory: u32,
-    /// `(units: i32) -> i32`: charges `units` fuel, returns them.
+    /// `(units: i32) -> i32`: charges `units` fuel, returns them; its `(i64) -> i64`
+    /// twin follows it when `wide`.
     charge: u32,
-    /// Per memory: its `memory.grow` replacement.
+    /// Per memory: its `memory.grow` replacement, typed by the memory's index type.
     grow: Vec<u32>,
-    /// Per table: `(delta: i32) -> i32`, checks `table.grow`'s delta against the limit.
+    /// Per table: `(delta) -> delta`, checks `table.grow`'s delta against the limit.
     table_check: Vec<u32>,
 }
 
@@ -191,13 +252,19 @@ impl Plan {
         let g = f.imported_globals + f.defined_globals;
         let mut pages = Vec::new();
         let mut next_global = g + 5;
-        for &(defined, _) in &f.memories {
-            pages.push(defined.then(|| {
+        for m in &f.memories {
+            pages.push(m.defined.then(|| {
                 next_global += 1;
                 next_global - 1
             }));
         }
+        let memory_types: Vec<_> = f.memories.iter().map(|m| m.index_type).collect();
+        let wide = memory_types
+            .iter()
+            .chain(&f.tables)
+            .any(|&t| t == IndexType::I64);
         let func = f.imported_funcs + f.defined_funcs;
+        let first_grow = func + 3 + u32::from(wide);
         let memories = f.memories.len() as u32;
         Self {
             fuel: g,
@@ -206,23 +273,55 @@ impl Plan {
             trap: g + 3,
             want: g + 4,
             pages,
+            memory_types,
+            table_types: f.tables.clone(),
             next_global,
             void_type: f.types,
             i32_type: f.types + 1,
+            wide,
             out_of_fuel: func,
             over_memory: func + 1,
             charge: func + 2,
-            grow: (0..memories).map(|m| func + 3 + m).collect(),
-            table_check: (0..f.tables).map(|t| func + 3 + memories + t).collect(),
+            grow: (0..memories).map(|m| first_grow + m).collect(),
+            table_check: (0..f.tables.len() as u32)
+                .map(|t| first_grow + memories + t)
+                .collect(),
+        }
+    }
+
+    /// `(x) -> x` for `x` of index type `t`.
+    fn unary_type(&self, t: IndexType) -> u32 {
+        match t {
+            IndexType::I32 => self.i32_type,
+            IndexType::I64 => self.i32_type + 1,
+        }
+    }
+
+    /// The helper that charges a count of index type `t`.
+    fn charge(&self, t: IndexType) -> u32 {
+        match t {
+            IndexType::I32 => self.charge,
+            IndexType::I64 => self.charge + 1,
+        }
+    }
+
+    /// The index types the helpers handle: i32, and i64 when `wide`. One `(x) -> x` type
+    /// and one charge helper each, in this order.
+    fn index_types(&self) -> &'static [IndexType] {
+        if self.wide {
+            &[IndexType::I32, IndexType::I64]
+        } else {
+            &[IndexType::I32]
         }
     }
 
     /// The helper functions' type indices, in function index order.
     fn helper_types(&self) -> impl Iterator<Item = u32> + '_ {
-        let n_i32 = 1 + self.grow.len() + self.table_check.len();
+        let unary = self.index_types().iter();
+        let unary = unary.chain(&self.memory_types).chain(&self.table_types);
         [self.void_type; 2]
             .into_iter()
-            .chain(std::iter::repeat_n(self.i32_type, n_i32))
+            .chain(unary.map(|&t| self.unary_type(t)))
     }
 }
 
@@ -278,8 +377,8 @@ fn parse(wasm: &[u8]) -> Result<Input<'_>> {
                     match import?.ty {
                         TypeRef::Func(_) | TypeRef::FuncExact(_) => f.imported_funcs += 1,
                         TypeRef::Global(_) => f.imported_globals += 1,
-                        TypeRef::Memory(m) => f.memories.push(memory(m, false)?),
-                        TypeRef::Table(t) => f.tables += table(t)?,
+                        TypeRef::Memory(m) => f.memories.push(memory(m, false)),
+                        TypeRef::Table(t) => f.tables.push(IndexType::new(t.table64)),
                         TypeRef::Tag(_) => {}
                     }
                 }
@@ -291,13 +390,13 @@ fn parse(wasm: &[u8]) -> Result<Input<'_>> {
             }
             Payload::TableSection(r) => {
                 for t in r.clone() {
-                    f.tables += table(t?.ty)?;
+                    f.tables.push(IndexType::new(t?.ty.table64));
                 }
                 raw(&payload)
             }
             Payload::MemorySection(r) => {
                 for m in r.clone() {
-                    f.memories.push(memory(m?, true)?);
+                    f.memories.push(memory(m?, true));
                 }
                 raw(&payload)
             }
@@ -341,18 +440,12 @@ fn raw(payload: &Payload<'_>) -> Section<'static> {
     Section::Raw(id, range)
 }
 
-fn memory(m: wasmparser::MemoryType, defined: bool) -> Result<(bool, u64)> {
-    if m.memory64 {
-        bail!("64-bit memories are not supported");
+fn memory(m: wasmparser::MemoryType, defined: bool) -> Memory {
+    Memory {
+        defined,
+        initial: m.initial,
+        index_type: IndexType::new(m.memory64),
     }
-    Ok((defined, m.initial))
-}
-
-fn table(t: wasmparser::TableType) -> Result<u32> {
-    if t.table64 {
-        bail!("64-bit tables are not supported");
-    }
-    Ok(1)
 }
 
 /// Writes the instrumented module: input sections in order, with the changed ones
@@ -385,7 +478,7 @@ fn emit(
             Section::Type(r) => {
                 let mut s = TypeSection::new();
                 rt.parse_type_section(&mut s, r.clone())?;
-                add_types(&mut s);
+                add_types(&mut s, plan);
                 out.section(&s);
             }
             Section::Function(r) => {
@@ -441,7 +534,7 @@ fn emit_new(
     match rank {
         1 => {
             let mut s = TypeSection::new();
-            add_types(&mut s);
+            add_types(&mut s, plan);
             out.section(&s);
         }
         3 => {
@@ -470,10 +563,13 @@ fn emit_new(
     }
 }
 
-/// `() -> ()` and `(i32) -> i32`, at `Plan::void_type` and `Plan::i32_type`.
-fn add_types(s: &mut TypeSection) {
+/// `() -> ()`, `(i32) -> i32` and, for a `wide` plan, `(i64) -> i64`, at
+/// `Plan::void_type` and `Plan::unary_type`.
+fn add_types(s: &mut TypeSection, plan: &Plan) {
     s.ty().function([], []);
-    s.ty().function([ValType::I32], [ValType::I32]);
+    for &t in plan.index_types() {
+        s.ty().function([t.val_type()], [t.val_type()]);
+    }
 }
 
 /// The globals at the indices `Plan::new` assigned.
@@ -491,9 +587,9 @@ fn add_globals(s: &mut GlobalSection, input: &Input<'_>, unsafe_snapshot: bool) 
     add(ValType::I32, ConstExpr::i32_const(DEFAULT_TABLE_LIMIT));
     add(ValType::I32, ConstExpr::i32_const(0));
     add(ValType::I64, ConstExpr::i64_const(0));
-    for &(defined, initial) in &input.facts.memories {
-        if defined {
-            let initial = i32::try_from(initial).unwrap_or(i32::MAX);
+    for m in &input.facts.memories {
+        if m.defined {
+            let initial = i32::try_from(m.initial).unwrap_or(i32::MAX);
             add(ValType::I32, ConstExpr::i32_const(initial));
         }
     }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use wasm_encoder::{BlockType, InstructionSink};
 use wasmparser::{FunctionBody, Operator};
 
-use super::Plan;
+use super::{IndexType, Plan};
 
 /// Buffers reused across functions, so the pass allocates per module, not per body.
 #[derive(Default)]
@@ -72,25 +72,26 @@ pub(super) fn rewrite(
             Operator::MemorySize { mem } => match index(&plan.pages, mem)? {
                 Some(pages) => {
                     sink.global_get(*pages);
+                    // The page count is an i32 global whatever the memory's index type.
+                    if *index(&plan.memory_types, mem)? == IndexType::I64 {
+                        sink.i64_extend_i32_u();
+                    }
                 }
                 None => scratch.stretch.extend_from_slice(raw),
             },
             Operator::TableGrow { table } => {
-                sink.call(plan.charge)
+                let t = *index(&plan.table_types, table)?;
+                sink.call(plan.charge(t))
                     .call(*index(&plan.table_check, table)?);
                 scratch.stretch.extend_from_slice(raw);
             }
-            Operator::MemoryFill { .. }
-            | Operator::MemoryCopy { .. }
-            | Operator::MemoryInit { .. }
-            | Operator::TableFill { .. }
-            | Operator::TableCopy { .. }
-            | Operator::TableInit { .. } => {
-                // The length is on top of the stack: charge it before the operator runs.
-                sink.call(plan.charge);
+            _ => {
+                if let Some(t) = length_type(&op, plan)? {
+                    // The length is on top of the stack: charge it before the operator runs.
+                    sink.call(plan.charge(t));
+                }
                 scratch.stretch.extend_from_slice(raw);
             }
-            _ => scratch.stretch.extend_from_slice(raw),
         }
         if let Some(next_checks) = ends_stretch(&op) {
             flush(&mut stretch, plan, scratch);
@@ -102,6 +103,25 @@ pub(super) fn rewrite(
     Ok(Rewritten {
         mutates_tables_or_segments: mutates,
     })
+}
+
+/// The type of a bulk operator's length operand (its last), or `None` for operators
+/// that are not charged by length. Following the spec, a copy's length is i64 only
+/// between two 64-bit memories or tables, and an `init`'s is always i32 (a segment's).
+fn length_type(op: &Operator, plan: &Plan) -> Result<Option<IndexType>> {
+    let memory = |m| index(&plan.memory_types, m).copied();
+    let table = |t| index(&plan.table_types, t).copied();
+    Ok(Some(match *op {
+        Operator::MemoryFill { mem } => memory(mem)?,
+        Operator::MemoryCopy { dst_mem, src_mem } => memory(dst_mem)?.min(memory(src_mem)?),
+        Operator::TableFill { table: t } => table(t)?,
+        Operator::TableCopy {
+            dst_table,
+            src_table,
+        } => table(dst_table)?.min(table(src_table)?),
+        Operator::MemoryInit { .. } | Operator::TableInit { .. } => IndexType::I32,
+        _ => return Ok(None),
+    }))
 }
 
 fn index<T>(items: &[T], i: u32) -> Result<&T> {

@@ -61,6 +61,10 @@ impl Run {
         self.call(name, args).unwrap()[0].unwrap_i32()
     }
 
+    fn i64(&mut self, name: &str, args: &[Val]) -> i64 {
+        self.call(name, args).unwrap()[0].unwrap_i64()
+    }
+
     fn global(&mut self, name: &str) -> Val {
         let g = self.instance.get_global(&mut self.store, name).unwrap();
         g.get(&mut self.store)
@@ -478,6 +482,201 @@ fn exceptions_pass_through() {
     }
 }
 
+// 64-bit memories and tables (memory64): the same instrumentation with i64 operands.
+
+const SAMPLE64: &str = r#"(module
+  (memory (export "memory") i64 1 4)
+  (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
+  (func (export "size") (result i64) (memory.size))
+  (func (export "store") (param i64 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "load") (param i64) (result i32) (i32.load (local.get 0))))"#;
+
+fn metered64() -> Vec<u8> {
+    meter(&wat::parse_str(SAMPLE64).unwrap()).unwrap()
+}
+
+#[test]
+fn growing_a_64_bit_memory_past_the_limit_traps() {
+    let mut run = Run::new(&metered64(), false);
+    run.set(MEM_LIMIT_GLOBAL, Val::I32(2));
+    assert_eq!(run.i64("grow", &[Val::I64(1)]), 1);
+    assert_eq!(run.i64("size", &[]), 2);
+    assert!(run.call("grow", &[Val::I64(1)]).is_err());
+    assert_eq!(run.global(TRAP_GLOBAL).unwrap_i32(), TRAP_MEMORY);
+    assert_eq!(run.global(MEM_WANT_GLOBAL).unwrap_i64(), 3);
+    // A delta no memory can take is over any limit too, as for wasmtime's limiter.
+    let mut run = Run::new(&metered64(), false);
+    run.set(MEM_LIMIT_GLOBAL, Val::I32(2));
+    assert!(run.call("grow", &[Val::I64(-1)]).is_err());
+    assert_eq!(run.global(TRAP_GLOBAL).unwrap_i32(), TRAP_MEMORY);
+    assert_eq!(run.i64("size", &[]), 1);
+}
+
+#[test]
+fn unmetered_behaviour_is_unchanged_on_a_64_bit_memory() {
+    let original = wat::parse_str(SAMPLE64).unwrap();
+    for wasm in [original.clone(), meter(&original).unwrap()] {
+        let mut run = Run::new(&wasm, false);
+        assert_eq!(run.i64("grow", &[Val::I64(2)]), 1);
+        assert_eq!(run.i64("size", &[]), 3);
+        run.call("store", &[Val::I64(3 * 65536 - 4), Val::I32(42)])
+            .unwrap();
+        assert_eq!(run.i32("load", &[Val::I64(3 * 65536 - 4)]), 42);
+        assert!(run.call("load", &[Val::I64(3 * 65536)]).is_err());
+        // Past the declared maximum, or past anything 64 bits can count: -1, no trap.
+        for delta in [5, 1 << 40, i64::MAX, -1] {
+            assert_eq!(run.i64("grow", &[Val::I64(delta)]), -1, "{delta}");
+        }
+        assert_eq!(run.i64("size", &[]), 3);
+    }
+}
+
+#[test]
+fn a_64_bit_memory_is_virtual() {
+    let mut run = Run::new(&metered64(), false);
+    // The page count stays an i32 global, as for every memory.
+    assert_eq!(run.global("__gh_pages0").unwrap_i32(), 1);
+    assert_eq!(run.global("__gh_g0").unwrap_i32(), 1);
+    assert_eq!(run.i64("grow", &[Val::I64(2)]), 1);
+    run.set("__gh_pages0", Val::I32(1));
+    assert_eq!(run.i64("size", &[]), 1);
+    assert_eq!(run.i64("grow", &[Val::I64(1)]), 1);
+    let mem = run
+        .instance
+        .get_memory(&mut run.store, "__gh_mem0")
+        .unwrap();
+    assert!(mem.ty(&run.store).is_64());
+    assert_eq!(mem.size(&run.store), 3);
+}
+
+// Memory 0 is 32-bit and memory 1 64-bit: copies between them take an i64 for the
+// 64-bit side's address and an i32 length (the smaller index type).
+const BULK_MEMORY64: &str = r#"(module
+  (memory $m 1)
+  (memory $w i64 1)
+  (data $d "hello")
+  (func (export "bulk") (result i32)
+    (memory.fill $w (i64.const 100) (i32.const 7) (i64.const 50))
+    (memory.copy $w $w (i64.const 200) (i64.const 100) (i64.const 50))
+    (memory.init $w $d (i64.const 300) (i32.const 1) (i32.const 3))
+    (memory.copy $w $m (i64.const 400) (i32.const 0) (i32.const 8))
+    (memory.copy $m $w (i32.const 16) (i64.const 200) (i32.const 4))
+    (i32.add (i32.load8_u $w (i64.const 249))
+      (i32.add (i32.load8_u $w (i64.const 302)) (i32.load8_u $m (i32.const 16)))))
+  (func (export "fill") (param i64) (memory.fill $w (i64.const 0) (i32.const 1) (local.get 0)))
+  (func (export "copy_in") (param i32) (memory.copy $w $m (i64.const 0) (i32.const 0) (local.get 0)))
+  (func (export "oob") (memory.fill $w (i64.const 65530) (i32.const 0) (i64.const 100)))
+  (func (export "drop") (data.drop $d)))"#;
+
+#[test]
+fn bulk_memory_operators_on_64_bit_memories() {
+    same_behaviour(
+        BULK_MEMORY64,
+        &[
+            ("bulk", &[]),
+            ("oob", &[]),
+            ("fill", &[Val::I64(65536)]),
+            ("fill", &[Val::I64(-1)]),
+            ("copy_in", &[Val::I32(65536)]),
+            ("drop", &[]),
+            ("bulk", &[]),
+        ],
+    );
+}
+
+#[test]
+fn bulk_operators_on_64_bit_memories_cost_their_length() {
+    let metered = meter(&wat::parse_str(BULK_MEMORY64).unwrap()).unwrap();
+    let mut run = Run::new(&metered, false);
+    let used = |run: &mut Run, call: &str, arg: Val| {
+        run.set(FUEL_GLOBAL, Val::I64(1 << 40));
+        run.call(call, &[arg]).unwrap();
+        (1i64 << 40) - run.global(FUEL_GLOBAL).unwrap_i64()
+    };
+    let fill = used(&mut run, "fill", Val::I64(60_000));
+    assert!((60_000..60_100).contains(&fill), "{fill}");
+    let copy = used(&mut run, "copy_in", Val::I32(30_000));
+    assert!((30_000..30_100).contains(&copy), "{copy}");
+    run.set(FUEL_GLOBAL, Val::I64(1_000));
+    assert!(run.call("fill", &[Val::I64(2_000)]).is_err());
+    assert_eq!(run.global(TRAP_GLOBAL).unwrap_i32(), TRAP_FUEL);
+    // The largest length is charged (clamped), not wrapped into a refund.
+    let mut run = Run::new(&metered, false);
+    run.set(FUEL_GLOBAL, Val::I64(1 << 40));
+    assert!(run.call("fill", &[Val::I64(-1)]).is_err());
+    assert_eq!(run.global(TRAP_GLOBAL).unwrap_i32(), TRAP_FUEL);
+}
+
+// Tables $t and $e are 64-bit, $n 32-bit for the mixed copies.
+const TABLES64: &str = r#"(module
+  (type $r (func (result i32)))
+  (table $t i64 2 10 funcref)
+  (table $e i64 1 funcref)
+  (table $n 4 funcref)
+  (elem $seg func $a $b)
+  (func $a (result i32) (i32.const 1))
+  (func $b (result i32) (i32.const 2))
+  (func (export "tables") (result i32)
+    (table.init $t $seg (i64.const 0) (i32.const 0) (i32.const 2))
+    (drop (table.grow $t (ref.func $a) (i64.const 3)))
+    (table.fill $t (i64.const 2) (ref.func $b) (i64.const 3))
+    (table.copy $t $t (i64.const 0) (i64.const 3) (i64.const 1))
+    (table.copy $n $t (i32.const 1) (i64.const 0) (i32.const 2))
+    (table.copy $t $n (i64.const 4) (i32.const 0) (i32.const 1))
+    (elem.drop $seg)
+    (i32.add (call_indirect $t (type $r) (i64.const 0))
+      (i32.add (i32.mul (call_indirect $n (type $r) (i32.const 2)) (i32.const 100))
+               (i32.wrap_i64 (i64.mul (table.size $t) (i64.const 10))))))
+  (func (export "grow") (param i64) (result i64)
+    (table.grow $e (ref.null func) (local.get 0)))
+  (func (export "fill") (param i64) (table.fill $e (i64.const 0) (ref.null func) (local.get 0)))
+  (func (export "null") (result i32) (ref.is_null (table.get $e (i64.const 0)))))"#;
+
+#[test]
+fn table_operators_on_64_bit_tables() {
+    same_behaviour(
+        TABLES64,
+        &[
+            ("tables", &[]),
+            ("tables", &[]),
+            ("null", &[]),
+            ("grow", &[Val::I64(5)]),
+            ("fill", &[Val::I64(6)]),
+            ("fill", &[Val::I64(7)]),
+            ("grow", &[Val::I64(-1)]),
+        ],
+    );
+}
+
+#[test]
+fn growing_a_64_bit_table_past_the_limit_fails_as_natively() {
+    let metered = meter(&wat::parse_str(TABLES64).unwrap()).unwrap();
+    let mut run = Run::new(&metered, false);
+    assert_eq!(
+        run.global(TABLE_LIMIT_GLOBAL).unwrap_i32(),
+        DEFAULT_TABLE_LIMIT
+    );
+    assert_eq!(run.i64("grow", &[Val::I64(1000)]), 1);
+    assert_eq!(run.i64("grow", &[Val::I64(DEFAULT_TABLE_LIMIT.into())]), -1);
+    assert_eq!(run.i64("grow", &[Val::I64(-1)]), -1);
+    assert_eq!(run.global(TRAP_GLOBAL).unwrap_i32(), 0);
+    let mut run = Run::new(&metered, false);
+    run.set(TABLE_LIMIT_GLOBAL, Val::I32(4));
+    assert_eq!(run.i64("grow", &[Val::I64(3)]), 1);
+    assert_eq!(run.i64("grow", &[Val::I64(1)]), -1);
+    assert_eq!(
+        run.i64("grow", &[Val::I64(0)]),
+        4,
+        "the table kept its size"
+    );
+    // Growing charges one unit per element asked for, like the fills.
+    run.set(TABLE_LIMIT_GLOBAL, Val::I32(-1));
+    run.set(FUEL_GLOBAL, Val::I64(1 << 40));
+    run.i64("grow", &[Val::I64(5_000)]);
+    let used = (1i64 << 40) - run.global(FUEL_GLOBAL).unwrap_i64();
+    assert!((5_000..5_100).contains(&used), "{used}");
+}
+
 /// A wasm-smith module with every default feature wasmtime 48 enables, from `seed`.
 fn smith_module(seed: u64) -> Option<Vec<u8>> {
     let mut config = wasm_smith::Config {
@@ -495,7 +694,8 @@ fn smith_module(seed: u64) -> Option<Vec<u8>> {
         sign_extension_ops_enabled: true,
         exceptions_enabled: seed.is_multiple_of(4),
         gc_enabled: seed.is_multiple_of(4),
-        memory64_enabled: false,
+        // 64-bit memories and tables in every other module, with and without references.
+        memory64_enabled: seed % 2 == 1,
         threads_enabled: false,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
@@ -503,6 +703,7 @@ fn smith_module(seed: u64) -> Option<Vec<u8>> {
         max_memories: 2,
         max_tables: 2,
         max_memory32_bytes: 1 << 24,
+        max_memory64_bytes: 1 << 24,
         max_table_elements: 10_000,
         min_funcs: 8,
         max_funcs: 30,
@@ -644,6 +845,7 @@ fn a_generated_corpus_validates_and_behaves_the_same() {
     config.cranelift_opt_level(wasmtime::OptLevel::None);
     let engine = Engine::new(&config).unwrap();
     let (mut modules, mut compared) = (0, 0);
+    let (mut wide_modules, mut wide_compared) = (0, 0);
     for seed in 0..200 {
         let Some(original) = smith_module(seed) else {
             continue;
@@ -652,12 +854,32 @@ fn a_generated_corpus_validates_and_behaves_the_same() {
         wasmparser::Validator::new()
             .validate_all(&metered)
             .unwrap_or_else(|e| panic!("seed {seed}: metered module invalid: {e}"));
-        compared += compare_runs(&engine, &original, &metered, seed);
+        let calls = compare_runs(&engine, &original, &metered, seed);
+        compared += calls;
         modules += 1;
+        if has_64_bit_index(&original) {
+            wide_modules += 1;
+            wide_compared += calls;
+        }
     }
     assert!(modules >= 180, "only {modules} modules generated");
     assert!(compared >= 200, "only {compared} calls compared");
-    eprintln!("{modules} modules metered and validated, {compared} calls compared");
+    assert!(
+        wide_compared >= 50,
+        "only {wide_compared} calls on 64-bit memories or tables"
+    );
+    eprintln!(
+        "{modules} modules metered and validated, {compared} calls compared \
+         ({wide_modules} modules and {wide_compared} calls with 64-bit memories or tables)"
+    );
+}
+
+/// Whether `wasm` has a 64-bit memory or table.
+fn has_64_bit_index(wasm: &[u8]) -> bool {
+    let input = parse(wasm).unwrap();
+    let memories = input.facts.memories.iter().map(|m| m.index_type);
+    let mut types = memories.chain(input.facts.tables.iter().copied());
+    types.any(|t| t == IndexType::I64)
 }
 
 /// A module of `funcs` loop-heavy functions (about 110 bytes of code each), built
