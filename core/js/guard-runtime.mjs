@@ -7,13 +7,18 @@
 // `__gh_*` globals, per_call isolation by snapshot restore, and error classification.
 // What a call result *means* is decided in Rust (core/src/jshost.rs `outcome_from_js`).
 //
-// Call result JSON (the text `GuardInstance.call` returns):
+// Call result JSON (the text `GuardPool.call` / `GuardInstance.call` returns):
 //   { status: "ok" | "guest_error" | "trap" | "fuel_exhausted" | "memory_limit"
-//             | "stack_overflow" | "not_exported" | "host_error",
+//             | "stack_overflow" | "not_exported" | "host_error" | "bad_input",
 //     value?: decision {kind, value?} for evaluate-* hooks, or the raw return value,
-//     message?: string (guest_error: the guest's Err text; trap/host_error: cause),
+//     message?: string (guest_error: the guest's Err text; trap/host_error/bad_input:
+//               the cause, as the engine or a throw put it),
+//     wanted_bytes?: number (memory_limit: the size the refused growth asked for),
 //     logs: [[level, message], ...], logs_dropped: {lines, bytes},
 //     fuel_used: number, timings_us: {instantiate, call} }
+//
+// Numbers in, numbers out: limits (fuel, memory, log bounds) come from core with each
+// call, and core words every failure.
 
 import { WasiOutput, sealedWasi } from './wasi-shim.mjs';
 
@@ -24,13 +29,6 @@ export const HOST_IMPORT = 'mcp:security-guard/host';
 /** `__gh_trap` values (core/transpile/src/meter.rs). */
 export const TRAP_FUEL = 1;
 export const TRAP_MEMORY = 2;
-/** Fuel given when limits.fuel is null: metering stays on so fuel_used is reported. */
-export const UNLIMITED_FUEL = 2n ** 62n;
-/** Lines and bytes the runtime keeps per call; core's LogBuffer then applies its own
- * (smaller or equal) bounds and counts what was dropped here. */
-export const KEEP_LOG_LINES = 256;
-export const KEEP_LOG_BYTES = 32 * 1024;
-const MAX_LOG_LINE_BYTES = 2 * 1024;
 const PAGE = 65536;
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -89,10 +87,15 @@ export class GuardModule {
   }
 }
 
-/** Per-call context the host imports read; swapped before every call. */
+/** Per-call context the host imports read; swapped before every call. Lines are kept
+ * within the call's log bounds (core's LogBuffer applies the same ones and counts what
+ * was dropped here), so a guard logging without end costs no memory. */
 class CallContext {
-  constructor(settings) {
+  constructor(settings, limits = {}) {
     this.settings = settings;
+    this.maxLines = limits.log_lines ?? 0;
+    this.maxBytes = limits.log_bytes ?? 0;
+    this.maxLineBytes = limits.log_line_bytes ?? 0;
     this.logs = [];
     this.keptBytes = 0;
     this.droppedLines = 0;
@@ -100,9 +103,9 @@ class CallContext {
   }
 
   log(level, message) {
-    if (this.logs.length < KEEP_LOG_LINES && this.keptBytes < KEEP_LOG_BYTES) {
+    if (this.logs.length < this.maxLines && this.keptBytes < this.maxBytes) {
       this.logs.push([level, message]);
-      this.keptBytes += Math.min(utf8Length(message), MAX_LOG_LINE_BYTES);
+      this.keptBytes += Math.min(utf8Length(message), this.maxLineBytes);
     } else {
       this.droppedLines += 1;
       this.droppedBytes += utf8Length(message);
@@ -306,15 +309,15 @@ export class GuardInstance {
       // Strings are JSON text; a host that already holds JS values may pass them as is.
       const parse = (v) => (typeof v === 'string' ? JSON.parse(v) : v);
       args = parse(argsJson);
-      this.ctx = new CallContext(new Map(Object.entries(parse(settingsJson) ?? {})));
-      limits = parse(limitsJson) ?? {};
+      limits = parse(limitsJson);
+      this.ctx = new CallContext(new Map(Object.entries(parse(settingsJson) ?? {})), limits);
       if (!Array.isArray(args)) throw new TypeError('arguments must be a JSON array');
+      if (!Number.isInteger(limits?.fuel) || limits.fuel < 0) throw new TypeError('limits.fuel must be a whole number');
     } catch (e) {
-      return this.result({ status: 'host_error', message: `bad call input: ${errorMessage(e)}` }, 0, null);
+      return this.result({ status: 'bad_input', message: errorMessage(e) }, 0, null);
     }
-    // __gh_fuel is an i64: larger budgets would wrap, so they are capped.
-    const asked = limits.fuel == null ? UNLIMITED_FUEL : BigInt(Math.max(0, Math.floor(Number(limits.fuel))));
-    const budget = asked > UNLIMITED_FUEL ? UNLIMITED_FUEL : asked;
+    // core caps fuel below 2^62, so the i64 counter never wraps.
+    const budget = BigInt(limits.fuel);
     const memoryBytes = limits.memory_bytes ?? null;
     const t0 = now();
     let live;
@@ -323,13 +326,12 @@ export class GuardInstance {
     } catch (e) {
       this.live = null;
       const failed = e instanceof InstantiationError ? e : null;
-      return this.result(this.classify(failed?.cause ?? e, failed?.live ?? null, memoryBytes), now() - t0, null);
+      return this.result(this.classify(failed?.cause ?? e, failed?.live ?? null), now() - t0, null);
     }
     const instantiateUs = now() - t0;
     if (memoryBytes != null && live.initial > memoryBytes) {
       this.live = null;
-      const message = `tried to grow its memory to ${live.initial} bytes, past max_memory_bytes = ${memoryBytes}`;
-      return this.result({ status: 'memory_limit', message }, instantiateUs, null);
+      return this.result({ status: 'memory_limit', wanted_bytes: live.initial }, instantiateUs, null);
     }
     const iface = live.exports[GUARD_EXPORT] ?? live.exports.guard;
     const fn = iface?.[hookFunctionName(hook)];
@@ -344,7 +346,7 @@ export class GuardInstance {
     try {
       out = { status: 'ok', value: decisionJson(fn(...args)) };
     } catch (e) {
-      out = this.classify(e, live, memoryBytes);
+      out = this.classify(e, live);
     }
     const callUs = now() - t1;
     out.fuel_used = live.fuelUsed(budget);
@@ -367,7 +369,7 @@ export class GuardInstance {
     return this.live;
   }
 
-  classify(e, live, memoryBytes) {
+  classify(e, live) {
     // jco's ComponentError (the `err` of a `result`) carries an own `payload`; its class
     // name is not relied on, since bundlers may rename it.
     if (e instanceof Error && Object.prototype.hasOwnProperty.call(e, 'payload')) {
@@ -375,11 +377,7 @@ export class GuardInstance {
     }
     const cause = live ? live.trapCause() : 0;
     if (cause === TRAP_FUEL) return { status: 'fuel_exhausted' };
-    if (cause === TRAP_MEMORY) {
-      // Native wording (host-native/src/state.rs MemoryLimitExceeded).
-      const want = live.memoryWanted() * PAGE;
-      return { status: 'memory_limit', message: `tried to grow its memory to ${want} bytes, past max_memory_bytes = ${memoryBytes}` };
-    }
+    if (cause === TRAP_MEMORY) return { status: 'memory_limit', wanted_bytes: live.memoryWanted() * PAGE };
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       return { status: 'stack_overflow', message: e.message };
     }
@@ -394,4 +392,72 @@ export class GuardInstance {
     out.timings_us = { instantiate: Math.round(instantiateUs * 1000), call: Math.round((callUs ?? 0) * 1000) };
     return JSON.stringify(out);
   }
+}
+
+/**
+ * The one instance table of both hosts: a GuardInstance per (guard, module, mode), made
+ * on first call. The edge keeps a pool per gateway copy (live traffic, the API, a
+ * scenario's fresh state); the page's Web Worker keeps one and resets it.
+ */
+export class GuardPool {
+  /** @param {(sha256: string) => GuardModule} moduleOf the module of a hash, or throws */
+  constructor(moduleOf) {
+    this.moduleOf = moduleOf;
+    this.instances = new Map();
+  }
+
+  /**
+   * Calls `hook` of guard `guard` (module `sha256`, instance `mode`); the inputs are
+   * core's JSON texts (core jshost `JsCall`). Returns the call result JSON.
+   */
+  call(guard, sha256, mode, hook, args, settings, limits) {
+    const key = `${guard}\u0000${sha256}\u0000${mode}`;
+    let inst = this.instances.get(key);
+    if (!inst) {
+      inst = new GuardInstance(this.moduleOf(sha256), mode);
+      this.instances.set(key, inst);
+    }
+    let values;
+    try {
+      values = [parseArgs(args), parseSmall(settings), parseSmall(limits)];
+    } catch {
+      // The instance reports malformed input the way it always does.
+      return inst.call(hook, args, settings, limits);
+    }
+    return inst.call(hook, ...values);
+  }
+
+  /** Drops the instances of module `sha256` (it was loaded again). */
+  forgetModule(sha256) {
+    for (const key of [...this.instances.keys()]) {
+      if (key.includes(`\u0000${sha256}\u0000`)) this.instances.delete(key);
+    }
+  }
+
+  /** Drops every instance: persistent guards start from fresh state. */
+  reset() {
+    this.instances.clear();
+  }
+}
+
+// The guards of one chain run get the same argument text (core serializes it once per
+// payload): it is parsed once. Settings and limits texts repeat per guard: each is
+// parsed once. The runtime only reads these values (jco copies them into guest memory).
+let lastArgs = { text: null, value: null };
+const parsedTexts = new Map();
+const MAX_PARSED_TEXTS = 256;
+
+function parseArgs(text) {
+  if (text !== lastArgs.text) lastArgs = { text, value: JSON.parse(text) };
+  return lastArgs.value;
+}
+
+function parseSmall(text) {
+  let value = parsedTexts.get(text);
+  if (value === undefined) {
+    if (parsedTexts.size >= MAX_PARSED_TEXTS) parsedTexts.clear();
+    value = JSON.parse(text);
+    parsedTexts.set(text, value);
+  }
+  return value;
 }

@@ -165,6 +165,13 @@ fn all_phases() -> Vec<RunsOn> {
 }
 
 impl GuardConfig {
+    /// Entry `id` for `module_path` with every other key at its default, as if written
+    /// `{id: …, module_path: …}` in a gateway file.
+    pub fn new(id: &str, module_path: &str) -> Self {
+        serde_json::from_value(serde_json::json!({"id": id, "module_path": module_path}))
+            .expect("an entry with only id and module_path takes every default")
+    }
+
     /// Checks a module's sha256 against the entry's `sha256:` pin, when it has one; the
     /// error (without the "module failed to load" prefix) names both hashes.
     pub fn check_pin(&self, actual: &str) -> Result<(), String> {

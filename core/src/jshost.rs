@@ -3,11 +3,18 @@
 //! a call runs with, and the call result turned back into a [`GuardOutcome`] with the
 //! same failures, codes and messages as the native host.
 //!
+//! [`JsGuard`] is the whole adapter, free of I/O: it builds each runtime call
+//! ([`JsCall`]) and turns what came back ([`JsReply`]) into a [`GuardOutcome`]. A host
+//! only carries the call to the runtime — synchronously on the edge, by `postMessage`
+//! to a Web Worker in the page — and both drive the runtime's one instance table,
+//! `GuardPool` in `core/js/guard-runtime.mjs`.
+//!
 //! ```text
-//! ChainRun ──args/settings──▶ js_args, js_settings, js_limits ──JSON──▶ GuardInstance.call
-//! ChainRun ◀──GuardOutcome── outcome_from_js ◀──────────JSON────────── call result
+//! ChainRun ──settings, args──▶ JsGuard::call ──JsCall──▶ (host transport) ──▶ GuardPool.call
+//! ChainRun ◀──GuardOutcome─── JsGuard::finish ◀──JsReply── (host transport) ◀── result JSON
 //! ```
 //!
+//! Failure wording and limit numbers live here; the runtime reports statuses and numbers.
 //! Decisions are validated by [`crate::ChainRun::record`], the same code path as native.
 
 use serde::Deserialize;
@@ -15,8 +22,13 @@ use serde_json::{Map, Value, json};
 
 use crate::config::GuardConfig;
 use crate::contract::{ContractVersion, Decision, GuardContext, Tool};
+use crate::host::{GuardSettings, SettingsRejected};
+use crate::inspect::ComponentInfo;
 use crate::payload::HookArgs;
-use crate::trace::{GuardFailure, GuardOutcome, LogBuffer, Resource};
+use crate::trace::{
+    GuardFailure, GuardOutcome, LogBuffer, MAX_LOG_BYTES, MAX_LOG_LINE_BYTES, MAX_LOG_LINES,
+    Resource, memory_limit_detail,
+};
 
 /// Fuel the edge grants per millisecond of `timeout_ms`. A Worker cannot interrupt
 /// synchronous wasm and its clock does not advance while wasm runs, so time is budgeted
@@ -32,6 +44,10 @@ pub const FUEL_PER_MS: u64 = 2_000_000;
 /// Web Worker at `timeout_ms`, this only stops a runaway guard whose Worker somehow
 /// survives (≈ minutes of V8 time).
 pub const BROWSER_BACKSTOP_FUEL: u64 = 50_000_000_000;
+
+/// The most fuel a call can get: the meter's counter is an i64, so larger budgets are
+/// capped (≈ days of V8 time; "unlimited" in practice).
+pub const MAX_FUEL: u64 = 1 << 62;
 
 /// Which JS host a call runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +76,27 @@ pub struct JsLimits {
 }
 
 impl JsLimits {
-    /// The `limitsJson` argument of `GuardInstance.call`.
+    /// Limits of `fuel` (capped at [`MAX_FUEL`]) and `memory_bytes`; running out of fuel
+    /// means what `bound` says.
+    pub fn new(fuel: u64, memory_bytes: u64, bound: FuelBound) -> Self {
+        Self {
+            fuel: fuel.min(MAX_FUEL),
+            memory_bytes,
+            bound,
+        }
+    }
+
+    /// The `limits` argument of `GuardPool.call`: fuel and memory budgets, and the log
+    /// bounds the runtime keeps lines within (core's [`LogBuffer`] bounds).
     pub fn to_json(&self) -> String {
-        json!({ "fuel": self.fuel, "memory_bytes": self.memory_bytes }).to_string()
+        json!({
+            "fuel": self.fuel,
+            "memory_bytes": self.memory_bytes,
+            "log_lines": MAX_LOG_LINES,
+            "log_bytes": MAX_LOG_BYTES,
+            "log_line_bytes": MAX_LOG_LINE_BYTES,
+        })
+        .to_string()
     }
 }
 
@@ -78,11 +112,7 @@ pub fn js_limits(config: &GuardConfig, host: JsHost) -> JsLimits {
         Some(max) if max <= time_fuel => (max, FuelBound::MaxFuel),
         _ => (time_fuel, FuelBound::Timeout { limit_ms }),
     };
-    JsLimits {
-        fuel,
-        memory_bytes,
-        bound,
-    }
+    JsLimits::new(fuel, memory_bytes, bound)
 }
 
 /// The `settingsJson` argument: each configured key → what `get-config(key)` answers,
@@ -158,6 +188,9 @@ struct CallResult {
     logs_dropped: Dropped,
     #[serde(default)]
     fuel_used: u64,
+    /// `memory_limit`: the size, in bytes, the refused growth asked for.
+    #[serde(default)]
+    wanted_bytes: u64,
     #[serde(default)]
     timings_us: Timings,
 }
@@ -217,13 +250,14 @@ fn failure_of(r: &CallResult, limits: &JsLimits) -> GuardFailure {
         },
         "memory_limit" => GuardFailure::ResourceLimit {
             resource: Resource::Memory,
-            detail: message,
+            detail: memory_limit_detail(r.wanted_bytes, limits.memory_bytes),
         },
         "stack_overflow" => GuardFailure::ResourceLimit {
             resource: Resource::Stack,
             detail: "overflowed its wasm stack".into(),
         },
         "host_error" => GuardFailure::Host(message),
+        "bad_input" => GuardFailure::Host(format!("bad call input: {message}")),
         other => GuardFailure::Host(format!(
             "the guard runtime returned unknown status `{other}`"
         )),
@@ -286,6 +320,192 @@ pub fn outcome_from_js(text: &str, limits: &JsLimits, guard_id: &str) -> GuardOu
         duration_us: r.timings_us.instantiate + r.timings_us.call,
         fuel_used: Some(r.fuel_used),
         logs,
+    }
+}
+
+/// Budget of the settings hooks when a JS host inspects a module that no gateway
+/// configures yet (the page, when a file is dropped): the first call instantiates the
+/// guard, and a big one (CPython or SpiderMonkey inside) takes hundreds of ms in a JS
+/// engine.
+pub const INSPECT_TIMEOUT_MS: u64 = 1000;
+
+/// One call for a host to carry to the runtime:
+/// `GuardPool.call(guard, sha256, mode, hook, args, settings, limits)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsCall<'a> {
+    /// The runtime's instance key: guard id, module, instance mode.
+    pub guard: &'a str,
+    pub sha256: &'a str,
+    pub mode: &'static str,
+    pub hook: &'static str,
+    /// JSON array of jco-shaped arguments ([`js_args`]).
+    pub args: &'a str,
+    /// JSON object: key → what `get-config` answers ([`js_settings`]).
+    pub settings: String,
+    /// [`JsLimits::to_json`].
+    pub limits: &'a str,
+    /// The call's wall-clock budget, for a host that can stop a running call (the page
+    /// terminates its Web Worker).
+    pub timeout_ms: u64,
+}
+
+/// What came back from carrying a [`JsCall`] to the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsReply {
+    /// The runtime's result JSON.
+    Result(String),
+    /// The host stopped the call at its wall-clock budget.
+    TimedOut,
+    /// The runtime threw or its transport failed (a crashed worker): the host's fault.
+    Failed(String),
+}
+
+impl From<Result<String, String>> for JsReply {
+    fn from(r: Result<String, String>) -> Self {
+        r.map_or_else(JsReply::Failed, JsReply::Result)
+    }
+}
+
+/// A guard as a JS host runs it, free of I/O: the host carries each [`JsCall`] this
+/// builds to the runtime and hands the [`JsReply`] back.
+#[derive(Debug, Clone)]
+pub struct JsGuard {
+    pub config: GuardConfig,
+    pub info: ComponentInfo,
+    limits: JsLimits,
+    limits_json: String,
+}
+
+impl JsGuard {
+    /// Guard `config` running module `info` on `host`.
+    pub fn new(config: GuardConfig, info: ComponentInfo, host: JsHost) -> Self {
+        let limits = js_limits(&config, host);
+        Self {
+            limits_json: limits.to_json(),
+            limits,
+            config,
+            info,
+        }
+    }
+
+    /// Module `info` with no gateway entry yet, as `guardhouse inspect` loads one: no
+    /// settings, [`INSPECT_TIMEOUT_MS`].
+    pub fn inspecting(info: ComponentInfo, host: JsHost) -> Self {
+        let mut config = GuardConfig::new("(inspect)", "(inspect)");
+        config.timeout_ms = INSPECT_TIMEOUT_MS;
+        Self::new(config, info, host)
+    }
+
+    /// The limits every call of this guard runs with.
+    pub fn limits(&self) -> &JsLimits {
+        &self.limits
+    }
+
+    /// The call of settings hook `hook` (`get-settings-schema`, `get-default-config`) with
+    /// the configured settings, as native calls it at load; `None` when the guard does not
+    /// export it. It runs in an instance of its own (mode `per_call`), so a persistent
+    /// guard's state starts untouched, as natively.
+    pub fn settings_call(&self, hook: &'static str) -> Option<JsCall<'_>> {
+        self.info.exports_hook(hook).then(|| JsCall {
+            guard: &self.config.id,
+            sha256: &self.info.sha256,
+            mode: "per_call",
+            hook,
+            args: "[]",
+            settings: js_settings(&self.config.config),
+            limits: &self.limits_json,
+            timeout_ms: self.config.effective_timeout_ms(),
+        })
+    }
+
+    /// The text settings hook `hook` answered (`None`: not exported), or why it failed.
+    pub fn settings_text(&self, hook: &str, reply: JsReply) -> Result<Option<String>, String> {
+        let failed = |f: GuardFailure| format!("`{hook}` failed: {}", f.message(&self.config.id));
+        match reply {
+            JsReply::Result(text) => text_from_js(&text, &self.limits).map_err(failed),
+            JsReply::TimedOut => Err(failed(GuardFailure::Timeout {
+                limit_ms: self.config.effective_timeout_ms(),
+            })),
+            JsReply::Failed(e) => Err(failed(GuardFailure::Host(e))),
+        }
+    }
+
+    /// The configured settings checked against `schema`, as native checks them at load.
+    pub fn check_settings(&self, schema: Option<&str>) -> Result<GuardSettings, SettingsRejected> {
+        GuardSettings::load(&self.config.id, schema, &self.config.config)
+    }
+
+    /// The call of the hook for `args`' phase with `settings` (a case may override the
+    /// configured ones); `None` when the guard does not export it (not applicable).
+    /// `text` holds the payload's argument JSON, shared by the guards of a chain run.
+    pub fn call<'a>(
+        &'a self,
+        settings: &Map<String, Value>,
+        args: &HookArgs,
+        context: &GuardContext,
+        text: &'a mut ArgsText,
+    ) -> Option<JsCall<'a>> {
+        let hook = args.phase().hook();
+        self.info.exports_hook(hook).then(|| JsCall {
+            guard: &self.config.id,
+            sha256: &self.info.sha256,
+            mode: self.config.instance.as_str(),
+            hook,
+            args: text.get(args, context, self.info.contract),
+            settings: js_settings(settings),
+            limits: &self.limits_json,
+            timeout_ms: self.config.effective_timeout_ms(),
+        })
+    }
+
+    /// The outcome of a call; `wall_us` (the host's own clock around the call) stands in
+    /// when the runtime measured no time.
+    pub fn finish(&self, reply: JsReply, wall_us: u64) -> GuardOutcome {
+        let mut outcome = match reply {
+            JsReply::Result(text) => outcome_from_js(&text, &self.limits, &self.config.id),
+            JsReply::TimedOut => GuardOutcome::failed(
+                GuardFailure::Timeout {
+                    limit_ms: self.config.effective_timeout_ms(),
+                },
+                wall_us,
+            ),
+            JsReply::Failed(e) => GuardOutcome::failed(GuardFailure::Host(e), wall_us),
+        };
+        if outcome.duration_us == 0 {
+            outcome.duration_us = wall_us;
+        }
+        outcome
+    }
+}
+
+/// The JSON of one payload's hook arguments, per contract version: a chain run
+/// serializes a payload once, not once per guard (a 50-tool list is ~10 KB).
+#[derive(Debug, Default)]
+pub struct ArgsText {
+    canonical: Option<String>,
+    minimal: Option<String>,
+}
+
+impl ArgsText {
+    /// The arguments' JSON for `contract`, serialized on first use.
+    pub fn get(
+        &mut self,
+        args: &HookArgs,
+        context: &GuardContext,
+        contract: ContractVersion,
+    ) -> &str {
+        let slot = match contract {
+            ContractVersion::Canonical => &mut self.canonical,
+            ContractVersion::Minimal => &mut self.minimal,
+        };
+        slot.get_or_insert_with(|| js_args(args, context, contract).to_string())
+    }
+
+    /// Forgets the text when `outcome` changed the payload (a guard modified it).
+    pub fn after(&mut self, outcome: &GuardOutcome) {
+        if matches!(outcome.result, Ok(Some(Decision::Modify(_)))) {
+            *self = Self::default();
+        }
     }
 }
 

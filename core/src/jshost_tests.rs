@@ -103,12 +103,12 @@ fn edge_fuel_is_the_smaller_of_max_fuel_and_timeout() {
     let g = guard(", timeout_ms: 100, limits: {max_execution_time_ms: 10, max_fuel: 50000000000}");
     let l = js_limits(&g, JsHost::Edge);
     assert_eq!(l.bound, FuelBound::Timeout { limit_ms: 10 });
+    let sent: Value = serde_json::from_str(&l.to_json()).unwrap();
     assert_eq!(
-        l.to_json(),
-        format!(
-            "{{\"fuel\":{},\"memory_bytes\":{}}}",
-            10 * FUEL_PER_MS,
-            64 * 1024 * 1024
+        (&sent["fuel"], &sent["memory_bytes"]),
+        (
+            &json!(10 * FUEL_PER_MS),
+            &json!(crate::config::DEFAULT_MAX_MEMORY_BYTES)
         )
     );
 }
@@ -169,16 +169,12 @@ fn every_status_maps_like_native() {
             .message("g")
             .contains("ran out of fuel (max_fuel = 1000)")
     );
-    let mem = r(
-        r#"{"status":"memory_limit","message":"tried to grow"}"#,
-        &edge,
-    )
-    .unwrap_err();
+    let mem = r(r#"{"status":"memory_limit","wanted_bytes":131072}"#, &edge).unwrap_err();
     assert_eq!(
         mem,
         GuardFailure::ResourceLimit {
             resource: Resource::Memory,
-            detail: "tried to grow".into()
+            detail: crate::trace::memory_limit_detail(131072, 64 << 20)
         }
     );
     let stack = r(r#"{"status":"stack_overflow","message":"x"}"#, &edge).unwrap_err();
@@ -261,4 +257,134 @@ fn settings_hooks_return_text() {
         Err(GuardFailure::Trap(_))
     ));
     assert!(text_from_js(r#"{"status":"ok","value":{"kind":"allow"}}"#, &l).is_err());
+}
+
+fn info(exports: &[&str]) -> ComponentInfo {
+    ComponentInfo {
+        sha256: "ab".repeat(32),
+        size: 1,
+        contract: ContractVersion::Canonical,
+        exports: exports.iter().map(|e| e.to_string()).collect(),
+        imports: Vec::new(),
+        wasi: false,
+        wasi_version: None,
+        producers: Vec::new(),
+    }
+}
+
+#[test]
+fn a_guard_builds_calls_only_for_hooks_it_exports() {
+    let g = JsGuard::new(
+        guard(", instance: persistent, timeout_ms: 40, config: {n: 5}"),
+        info(&["evaluate-tool-invoke", "get-settings-schema"]),
+        JsHost::Edge,
+    );
+    let mut text = ArgsText::default();
+    let invoke = HookArgs::ToolInvoke {
+        tool_name: "t".into(),
+        arguments: "{}".into(),
+    };
+    let call = g
+        .call(&g.config.config, &invoke, &context(), &mut text)
+        .unwrap();
+    assert_eq!(
+        (call.guard, call.mode, call.hook, call.timeout_ms),
+        ("g", "persistent", "evaluate-tool-invoke", 40)
+    );
+    assert_eq!(call.settings, r#"{"n":"5"}"#);
+    assert_eq!(call.limits, g.limits().to_json());
+    let list = HookArgs::ToolsList(Vec::new());
+    assert!(g.call(&Map::new(), &list, &context(), &mut text).is_none());
+    // Settings hooks run with the configured settings, in an instance of their own.
+    let schema = g.settings_call("get-settings-schema").unwrap();
+    assert_eq!((schema.mode, schema.args), ("per_call", "[]"));
+    assert_eq!(schema.settings, r#"{"n":"5"}"#);
+    assert!(g.settings_call("get-default-config").is_none());
+}
+
+#[test]
+fn replies_end_like_native_failures() {
+    let g = JsGuard::new(guard(", timeout_ms: 40"), info(&[]), JsHost::Browser);
+    let timed_out = g.finish(JsReply::TimedOut, 41_000);
+    assert_eq!(
+        timed_out.result,
+        Err(GuardFailure::Timeout { limit_ms: 40 })
+    );
+    assert_eq!(timed_out.duration_us, 41_000);
+    let thrown = g.finish(Err::<String, _>("worker died".to_string()).into(), 5);
+    assert_eq!(thrown.result, Err(GuardFailure::Host("worker died".into())));
+    // The runtime's own timings win over the host's wall clock.
+    let ok = g.finish(
+        JsReply::Result(
+            r#"{"status":"ok","value":{"kind":"allow"},"timings_us":{"instantiate":1,"call":2}}"#
+                .into(),
+        ),
+        900,
+    );
+    assert_eq!((ok.result, ok.duration_us), (Ok(Some(Decision::Allow)), 3));
+    let untimed = g.finish(JsReply::Result(r#"{"status":"not_exported"}"#.into()), 900);
+    assert_eq!(untimed.duration_us, 900);
+    let err = g
+        .settings_text("get-settings-schema", JsReply::TimedOut)
+        .unwrap_err();
+    assert!(
+        err.starts_with(
+            "`get-settings-schema` failed: execution timeout: `g` ran longer than 40 ms"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        g.settings_text(
+            "get-settings-schema",
+            JsReply::Result(r#"{"status":"ok","value":"{}"}"#.into())
+        ),
+        Ok(Some("{}".into()))
+    );
+}
+
+#[test]
+fn a_page_inspection_has_no_settings_and_a_longer_budget() {
+    let g = JsGuard::inspecting(info(&["get-settings-schema"]), JsHost::Browser);
+    let call = g.settings_call("get-settings-schema").unwrap();
+    assert_eq!(
+        (call.settings.as_str(), call.timeout_ms),
+        ("{}", INSPECT_TIMEOUT_MS)
+    );
+}
+
+#[test]
+fn argument_text_is_shared_until_a_guard_modifies_the_payload() {
+    let mut text = ArgsText::default();
+    let first = HookArgs::Response("[1]".into());
+    let a = text
+        .get(&first, &context(), ContractVersion::Canonical)
+        .to_string();
+    let other = HookArgs::Response("[2]".into());
+    // Same run, same payload: the text is reused (the argument is ignored).
+    assert_eq!(text.get(&other, &context(), ContractVersion::Canonical), a);
+    text.after(&GuardOutcome::not_applicable());
+    assert_eq!(text.get(&other, &context(), ContractVersion::Canonical), a);
+    text.after(&GuardOutcome {
+        result: Ok(Some(Decision::Modify("[2]".into()))),
+        duration_us: 0,
+        fuel_used: None,
+        logs: LogBuffer::default(),
+    });
+    assert!(
+        text.get(&other, &context(), ContractVersion::Canonical)
+            .contains("[2]")
+    );
+}
+
+#[test]
+fn fuel_is_capped_below_the_meters_counter() {
+    let g = guard(", limits: {max_fuel: 18446744073709551615}");
+    assert_eq!(js_limits(&g, JsHost::Browser).fuel, BROWSER_BACKSTOP_FUEL);
+    assert_eq!(
+        JsLimits::new(u64::MAX, 0, FuelBound::MaxFuel).fuel,
+        MAX_FUEL
+    );
+    let limits: Value =
+        serde_json::from_str(&JsLimits::new(5, 6, FuelBound::MaxFuel).to_json()).unwrap();
+    assert_eq!(limits["log_lines"], json!(crate::trace::MAX_LOG_LINES));
 }

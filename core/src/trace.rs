@@ -11,6 +11,13 @@ pub const MAX_LOG_BYTES: usize = 32 * 1024;
 /// Longest single log line kept (longer ones are cut).
 pub const MAX_LOG_LINE_BYTES: usize = 2 * 1024;
 
+/// The detail of a refused memory growth (the memory limit's failure), on every host.
+pub fn memory_limit_detail(desired_bytes: u64, limit_bytes: u64) -> String {
+    format!(
+        "tried to grow its memory to {desired_bytes} bytes, past max_memory_bytes = {limit_bytes}"
+    )
+}
+
 /// Log level names by the contract's numbering (0 trace .. 4 error).
 pub fn level_name(level: u8) -> &'static str {
     match level {

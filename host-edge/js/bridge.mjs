@@ -2,7 +2,7 @@
 // core modules are static wasm imports, compiled by wrangler at bundle time) and the one
 // JS runtime shared with the web page. Rust reaches it through host-edge/src/js.rs.
 import { modules, gateways } from "../generated/registry.mjs";
-import { GuardModule, GuardInstance } from "../../core/js/guard-runtime.mjs";
+import { GuardModule, GuardPool } from "../../core/js/guard-runtime.mjs";
 
 // sha256 → GuardModule: prepared once per isolate, shared by every instance of it.
 const prepared = new Map();
@@ -29,55 +29,18 @@ export function moduleJson(sha256) {
   return JSON.stringify({ sha256: m.sha256, contract: m.contract, wasi: m.wasi, info: m.info });
 }
 
-// The guards of one chain run get the same argument text (Rust serializes it once per
-// payload): parse it once. Settings and limits texts repeat per guard: parse each once.
-// The runtime only reads these values (jco copies them into guest memory).
-let lastArgs = { text: null, value: null };
-const parsedTexts = new Map();
-const MAX_PARSED_TEXTS = 256;
-
-function parseArgs(text) {
-  if (text !== lastArgs.text) lastArgs = { text, value: JSON.parse(text) };
-  return lastArgs.value;
-}
-
-function parseSmall(text) {
-  let value = parsedTexts.get(text);
-  if (value === undefined) {
-    if (parsedTexts.size >= MAX_PARSED_TEXTS) parsedTexts.clear();
-    value = JSON.parse(text);
-    parsedTexts.set(text, value);
-  }
-  return value;
-}
-
-/** What Rust calls: the runtime's GuardInstance with parsed-once inputs. */
-class EdgeInstance {
-  constructor(instance) {
-    this.instance = instance;
-  }
-
-  call(hook, argsJson, settingsJson, limitsJson) {
-    let args, settings, limits;
-    try {
-      args = parseArgs(argsJson);
-      settings = parseSmall(settingsJson);
-      limits = parseSmall(limitsJson);
-    } catch {
-      // Let the runtime report malformed input the way it always does.
-      return this.instance.call(hook, argsJson, settingsJson, limitsJson);
-    }
-    return this.instance.call(hook, args, settings, limits);
-  }
-}
-
-/** A runtime instance of module `sha256` for guard `guardId`, in `mode`. */
-export function newInstance(guardId, sha256, mode) {
+/** The module of `sha256`, prepared on first use. */
+function moduleOf(sha256) {
   let module = prepared.get(sha256);
   if (!module) {
     const m = moduleEntry(sha256);
     module = new GuardModule(sha256, m.glue, m.coreModules, m.contract);
     prepared.set(sha256, module);
   }
-  return new EdgeInstance(new GuardInstance(module, mode));
+  return module;
+}
+
+/** A new, empty instance table (the runtime's GuardPool) over the registry's modules. */
+export function newPool() {
+  return new GuardPool(moduleOf);
 }

@@ -12,12 +12,11 @@ use serde::Deserialize;
 
 use guardhouse_core::host::{GatewayInfo, GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
-use guardhouse_core::{
-    ChainRun, Decision, Document, Evaluation, GatewayConfig, Screening, StateLedger,
-};
+use guardhouse_core::jshost::ArgsText;
+use guardhouse_core::{ChainRun, Document, Evaluation, GatewayConfig, Screening, StateLedger};
 
-use crate::guard::{ArgsText, EdgeGuard, GuardLoadError};
-use crate::js;
+use crate::guard::{EdgeGuard, GuardLoadError};
+use crate::js::{self, GuardPool};
 
 /// A gateway of the registry.
 #[derive(Debug, Deserialize)]
@@ -28,10 +27,12 @@ struct GatewayEntry {
     guards: BTreeMap<String, String>,
 }
 
-/// A loaded gateway: config plus one [`EdgeGuard`] per configured guard, in config order.
+/// A loaded gateway: config plus one [`EdgeGuard`] per configured guard, in config order,
+/// and the runtime instances they run in.
 pub struct EdgeGateway {
     pub config: GatewayConfig,
     pub guards: Vec<EdgeGuard>,
+    pool: GuardPool,
     /// What persistent guards lost (core decides what follows).
     ledger: StateLedger,
 }
@@ -44,6 +45,7 @@ impl EdgeGateway {
             .map_err(|e| format!("registry gateway `{name}`: {e}"))?;
         let doc = Document::parse(&entry.path, &entry.yaml).map_err(|e| e.to_string())?;
         let config = GatewayConfig::from_document(&doc, "").map_err(|e| e.to_string())?;
+        let pool = GuardPool::empty();
         let mut guards = Vec::with_capacity(config.security_guards.len());
         for (i, g) in config.security_guards.iter().enumerate() {
             let located = |key: &str, msg: String| {
@@ -61,7 +63,7 @@ impl EdgeGateway {
             // gh-transpile checked it at build time; the registry could have been edited since.
             g.check_pin(sha)
                 .map_err(|e| located("sha256", format!("module failed to load: {e}")))?;
-            match EdgeGuard::load(g.clone(), sha) {
+            match EdgeGuard::load(g.clone(), sha, &pool) {
                 Ok(guard) => guards.push(guard),
                 Err(GuardLoadError::Module(e)) => {
                     return Err(located(
@@ -76,6 +78,7 @@ impl EdgeGateway {
             ledger: StateLedger::new(&config),
             config,
             guards,
+            pool,
         })
     }
 }
@@ -86,11 +89,11 @@ impl GatewayInfo for EdgeGateway {
     }
 
     fn guard_sha256(&self, index: usize) -> &str {
-        &self.guards[index].info.sha256
+        &self.guards[index].info().sha256
     }
 
     fn guard_info(&self, index: usize) -> &ComponentInfo {
-        &self.guards[index].info
+        self.guards[index].info()
     }
 
     fn guard_settings(&self, index: usize) -> &GuardSettings {
@@ -106,10 +109,9 @@ impl LoadedGateway for EdgeGateway {
         let mut text = ArgsText::default();
         while let Some(index) = run.next_guard() {
             let settings = run.settings(index);
-            let outcome = self.guards[index].call(&settings, run.args(), run.context(), &mut text);
-            if matches!(outcome.result, Ok(Some(Decision::Modify(_)))) {
-                text.clear();
-            }
+            let guard = &self.guards[index];
+            let outcome = guard.call(&self.pool, &settings, run.args(), run.context(), &mut text);
+            text.after(&outcome);
             run.record(index, outcome);
         }
         run.finish()
@@ -123,11 +125,11 @@ impl LoadedGateway for EdgeGateway {
 impl EdgeGateway {
     /// The same gateway with instances (and a state-loss record) of its own.
     pub fn isolated(&self) -> Result<Self, String> {
-        let guards = self.guards.iter().map(EdgeGuard::with_own_instance);
         Ok(Self {
             ledger: StateLedger::new(&self.config),
             config: self.config.clone(),
-            guards: guards.collect::<Result<_, _>>()?,
+            guards: self.guards.clone(),
+            pool: GuardPool::empty(),
         })
     }
 }

@@ -11,6 +11,8 @@
 
 use wasm_bindgen::prelude::*;
 
+use guardhouse_core::jshost::JsCall;
+
 #[wasm_bindgen(raw_module = "../js/bridge.mjs")]
 extern "C" {
     /// Gateway `name` of the registry as JSON: `{yaml, path, guards: {id: sha256}}`.
@@ -21,18 +23,23 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = moduleJson)]
     fn module_json_js(sha256: &str) -> Result<String, JsValue>;
 
-    /// A guard instance of the shared runtime (`GuardInstance`).
-    pub type GuardInstance;
+    /// The shared runtime's instance table (`GuardPool`): one instance per guard, module
+    /// and mode, made on first call.
+    pub type GuardPool;
 
-    /// A new instance of module `sha256` in `mode` (`per_call` | `persistent`); the
-    /// module's core modules are prepared once per isolate and shared.
-    #[wasm_bindgen(catch, js_name = newInstance)]
-    fn new_instance_js(guard_id: &str, sha256: &str, mode: &str) -> Result<GuardInstance, JsValue>;
+    /// A new, empty pool over the registry's modules (prepared once per isolate and
+    /// shared by every pool).
+    #[wasm_bindgen(js_name = newPool)]
+    fn new_pool_js() -> GuardPool;
 
-    /// Calls `hook`; returns the runtime's result JSON (see `guardhouse_core::jshost`).
+    /// Calls a hook; returns the runtime's result JSON (see `guardhouse_core::jshost`).
     #[wasm_bindgen(method, catch, js_name = call)]
+    #[allow(clippy::too_many_arguments)]
     fn call_js(
-        this: &GuardInstance,
+        this: &GuardPool,
+        guard: &str,
+        sha256: &str,
+        mode: &str,
         hook: &str,
         args: &str,
         settings: &str,
@@ -58,20 +65,23 @@ pub fn module_json(sha256: &str) -> Result<String, String> {
     module_json_js(sha256).map_err(message)
 }
 
-/// A new runtime instance for guard `guard_id` (module `sha256`).
-pub fn new_instance(guard_id: &str, sha256: &str, mode: &str) -> Result<GuardInstance, String> {
-    new_instance_js(guard_id, sha256, mode).map_err(message)
-}
+impl GuardPool {
+    /// A pool with no instances yet: its persistent guards start with no state.
+    pub fn empty() -> Self {
+        new_pool_js()
+    }
 
-impl GuardInstance {
-    /// Calls `hook` with JSON arguments, settings and limits; the runtime's result JSON.
-    pub fn call(
-        &self,
-        hook: &str,
-        args: &str,
-        settings: &str,
-        limits: &str,
-    ) -> Result<String, String> {
-        self.call_js(hook, args, settings, limits).map_err(message)
+    /// Carries `call` to the runtime; its result JSON, or what it threw.
+    pub fn call(&self, call: &JsCall<'_>) -> Result<String, String> {
+        self.call_js(
+            call.guard,
+            call.sha256,
+            call.mode,
+            call.hook,
+            call.args,
+            &call.settings,
+            call.limits,
+        )
+        .map_err(message)
     }
 }

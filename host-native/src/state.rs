@@ -25,11 +25,10 @@ pub struct MemoryLimitExceeded {
 
 impl std::fmt::Display for MemoryLimitExceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "tried to grow its memory to {} bytes, past max_memory_bytes = {}",
-            self.desired, self.limit
-        )
+        f.write_str(&guardhouse_core::trace::memory_limit_detail(
+            self.desired as u64,
+            self.limit as u64,
+        ))
     }
 }
 

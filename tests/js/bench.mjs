@@ -8,10 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CONTEXT, GH_TRANSPILE, GuardInstance, ROOT, guardModule, loadModules, tools, transpileTo } from './helpers.mjs';
-import { UNLIMITED_FUEL } from '../../core/js/guard-runtime.mjs';
+import { CONTEXT, GH_TRANSPILE, GuardInstance, ROOT, guardModule, limitsJson, loadModules, tools, transpileTo } from './helpers.mjs';
 
-const LIMITS = JSON.stringify({ fuel: 50_000_000, memory_bytes: 16 << 20 });
+const LIMITS = limitsJson(50_000_000, 16 << 20);
 const SETTINGS = JSON.stringify({ patterns: '["delete","drop","eval","exec","rm -rf","shutdown"]', check_descriptions: 'true' });
 const ARGS = JSON.stringify([tools(50), CONTEXT]);
 
@@ -50,7 +49,7 @@ const fresh = [];
 for (let i = 0; i < 300; i++) {
   const inst = new GuardInstance(sp, 'per_call');
   const t = performance.now();
-  inst.live = inst.instantiate(UNLIMITED_FUEL, null);
+  inst.live = inst.instantiate(50_000_000n, null);
   fresh.push((performance.now() - t) * 1000);
 }
 console.log(`simple-pattern, 50 tools, persistent:              ${fmt(persistent)}`);
@@ -64,9 +63,10 @@ console.log(`simple-pattern, fresh instantiation (glue + core): ${fmt(stats(fres
 const loop = new GuardInstance(guardModule(loaded, out.manifest, 'loop', 'hostile'), 'per_call');
 const fuel = 200_000_000;
 const settings = JSON.stringify({ mode: '"loop"' });
-loop.call('evaluate-tools-list', ARGS, settings, JSON.stringify({ fuel: 1_000_000, memory_bytes: null }));
+loop.call('evaluate-tools-list', ARGS, settings, limitsJson(1_000_000));
+const loopLimits = limitsJson(fuel);
 const t1 = performance.now();
-const r = JSON.parse(loop.call('evaluate-tools-list', ARGS, settings, JSON.stringify({ fuel, memory_bytes: null })));
+const r = JSON.parse(loop.call('evaluate-tools-list', ARGS, settings, loopLimits));
 const ms = performance.now() - t1;
 console.log(`metered loop: ${r.status} after ${fuel} fuel in ${ms.toFixed(1)} ms = ${Math.round(fuel / ms)} fuel/ms`);
 const native = readFileSync(join(ROOT, 'core/src/jshost.rs'), 'utf8').match(/FUEL_PER_MS: u64 = ([\d_]+)/)[1];

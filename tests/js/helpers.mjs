@@ -72,10 +72,17 @@ export function logLines(id, logs) {
   return logs.map(([level, msg]) => `WASM[${id}] ${LEVELS[level] ?? 'error'}: ${msg}`);
 }
 
+/** The limits JSON core sends with a call of `fuel` and `memoryBytes` (with its log bounds). */
+export function limitsJson(fuel = 50_000_000, memoryBytes = 16 << 20) {
+  return run(JS_PLAN, ['--limits', String(fuel), String(memoryBytes)]).trim();
+}
+
+let defaultLimits;
+
 /** Calls a hook with JS values (encoded like core does for simple cases). */
-export function callWith(instance, hook, args, settings = {}, limits = { fuel: 50_000_000, memory_bytes: 16 << 20 }) {
+export function callWith(instance, hook, args, settings = {}, limits = (defaultLimits ??= limitsJson())) {
   const encoded = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, JSON.stringify(v)]));
-  return JSON.parse(instance.call(hook, JSON.stringify(args), JSON.stringify(encoded), JSON.stringify(limits)));
+  return JSON.parse(instance.call(hook, JSON.stringify(args), JSON.stringify(encoded), limits));
 }
 
 export function tools(n, prefix = 'tool') {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import binaryen from 'binaryen';
 
 import { GuardInstance, GuardModule } from '../../core/js/guard-runtime.mjs';
+import { limitsJson } from './helpers.mjs';
 
 const WAT = `(module
   (memory $m 1 10)
@@ -56,7 +57,8 @@ const glue = {
 };
 
 const gm = new GuardModule('synthetic', glue, { 'guard.core.wasm': core }, 'canonical');
-const call = (inst) => JSON.parse(inst.call('evaluate-tools-list', '[[], {}]', '{}', '{"fuel": null, "memory_bytes": null}')).value.value;
+const LIMITS = limitsJson();
+const call = (inst) => JSON.parse(inst.call('evaluate-tools-list', '[[], {}]', '{}', LIMITS)).value.value;
 
 test('per_call restores globals, memory and virtual pages', () => {
   const inst = new GuardInstance(gm, 'per_call');

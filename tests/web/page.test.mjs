@@ -332,6 +332,13 @@ test('the settings form comes from the guard schema, is prefilled, and validates
     `${card} [data-testid=config-errors] li`);
   const errors = await page.$$eval(`${card} [data-testid=config-errors] li`, (els) => els.map((e) => e.textContent));
   assert.ok(errors.some((e) => e.includes('/threshold')), errors.join('\n'));
+  // Refused settings do not run, as they stop a gateway from loading natively.
+  await page.click('[data-testid=payload]');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=error]')]
+    .some((e) => e.textContent.includes('cannot run')), null, { timeout: 30000 });
+  const refused = await page.$$eval('[data-testid=error]', (els) => els.map((e) => e.textContent));
+  assert.ok(refused.some((e) => e.includes('cannot run') && e.includes('tool-poisoning') && e.includes('/threshold')), refused.join('\n'));
   await page.fill(field, '50');
   await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0,
     `${card} [data-testid=config-errors] li`);

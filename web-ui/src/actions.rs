@@ -28,13 +28,15 @@ pub fn run_case(state: AppState) {
     spawn_local(async move {
         let start = js::now();
         let original = case.payload.clone();
-        let (result, timings) = exec::run_case(&bench, case).await;
-        state.run.set(Some(RunView {
-            original,
-            result,
-            timings,
-            elapsed_ms: js::now() - start,
-        }));
+        match exec::run_case(&bench, case).await {
+            Ok((result, timings)) => state.run.set(Some(RunView {
+                original,
+                result,
+                timings,
+                elapsed_ms: js::now() - start,
+            })),
+            Err(e) => state.error(format!("cannot run: {e}")),
+        }
         state.busy.set(false);
         state.runs.update(|n| *n += 1);
     });
@@ -281,9 +283,13 @@ pub fn run_suite(state: AppState, name: String) {
             }
         }
         let bench = state.bench.get_untracked();
-        let mut report = exec::run_file(&bench, &suite.file).await;
-        report.name = Some(name);
-        state.suite_report.set(Some(report));
+        match exec::run_file(&bench, &suite.file).await {
+            Ok(mut report) => {
+                report.name = Some(name);
+                state.suite_report.set(Some(report));
+            }
+            Err(e) => state.error(format!("cannot run {name}: {e}")),
+        }
         state.busy.set(false);
         state.runs.update(|n| *n += 1);
     });

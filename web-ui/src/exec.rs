@@ -10,12 +10,11 @@ use serde_json::{Map, Value};
 use guardhouse_core::case::{CASE_FORMAT, Case, CaseFile, CaseResult, SuiteReport};
 use guardhouse_core::config::GuardConfig;
 use guardhouse_core::host;
+use guardhouse_core::jshost::{ArgsText, JsCall, JsGuard, JsHost, JsReply, timings_from_js};
 use guardhouse_core::{
-    ChainRun, ContractVersion, Evaluation, GatewayConfig, GuardContext, GuardFailure, GuardOutcome,
-    HookArgs, Screening, StateLedger,
+    ChainRun, Evaluation, GatewayConfig, GuardFailure, GuardOutcome, Screening, StateLedger,
 };
 
-use crate::hostcall;
 use crate::js;
 use crate::model::{PageGateway, Workbench};
 
@@ -36,83 +35,76 @@ pub struct PageRun {
     pub timings: Vec<CallTiming>,
 }
 
-/// What one guard needs from its module for a call.
-struct Target {
-    sha256: String,
-    contract: ContractVersion,
-}
-
-fn targets(bench: &Workbench) -> HashMap<String, Target> {
+/// The JS adapter (core's [`JsGuard`]) of every guard whose module is loaded, by id.
+fn adapters(bench: &Workbench) -> HashMap<String, JsGuard> {
     bench
         .gateway
         .security_guards
         .iter()
         .filter_map(|g| {
-            bench.module_for(g).map(|m| {
-                (
-                    g.id.clone(),
-                    Target {
-                        sha256: m.info.sha256.clone(),
-                        contract: m.info.contract,
-                    },
-                )
-            })
+            let m = bench.module_for(g)?;
+            Some((
+                g.id.clone(),
+                JsGuard::new(g.clone(), m.info.clone(), JsHost::Browser),
+            ))
         })
         .collect()
 }
 
-/// Calls one guard's hook through the worker, with its timeout.
+/// Carries `call` to the guard worker, which the page terminates when the call runs
+/// past its budget; the reply and the page-side wall time in µs.
+pub async fn carry(call: &JsCall<'_>) -> (JsReply, f64) {
+    let start = js::now();
+    let reply = js::await_promise(js::call_guard(
+        call.guard,
+        call.sha256,
+        call.mode,
+        call.hook,
+        call.args,
+        &call.settings,
+        call.limits,
+        call.timeout_ms as f64,
+    ))
+    .await;
+    let wall_us = (js::now() - start) * 1000.0;
+    let reply = match reply {
+        Err(e) => JsReply::Failed(e),
+        Ok(r) if js::get(&r, "timeout").is_truthy() => JsReply::TimedOut,
+        Ok(r) if !js::get(&r, "ok").is_truthy() => {
+            JsReply::Failed(js::get(&r, "error").as_string().unwrap_or_default())
+        }
+        Ok(r) => JsReply::Result(js::get(&r, "result").as_string().unwrap_or_default()),
+    };
+    (reply, wall_us)
+}
+
+/// Calls one guard's hook through the worker.
 async fn call_guard(
     g: &GuardConfig,
-    target: Option<&Target>,
+    guard: Option<&JsGuard>,
     settings: &Map<String, Value>,
-    args: &HookArgs,
-    context: &GuardContext,
+    run: &ChainRun<'_>,
+    text: &mut ArgsText,
 ) -> (GuardOutcome, CallTiming) {
     let mut timing = CallTiming {
         guard: g.id.clone(),
         ..CallTiming::default()
     };
-    let Some(t) = target else {
+    let Some(guard) = guard else {
         let why = format!("no module loaded for module_path `{}`", g.module_path);
         return (GuardOutcome::failed(GuardFailure::Host(why), 0), timing);
     };
-    let hook = args.phase().hook();
-    let args_json = hostcall::args_json(args, context, t.contract);
-    let settings_json = hostcall::settings_json(settings);
-    let limit_ms = g.effective_timeout_ms();
-    let limits = hostcall::limits(g);
-    let start = js::now();
-    let reply = js::await_promise(js::call_guard(
-        &g.id,
-        &t.sha256,
-        g.instance.as_str(),
-        hook,
-        &args_json,
-        &settings_json,
-        &limits.to_json(),
-        limit_ms as f64,
-    ))
-    .await;
-    timing.wall_us = (js::now() - start) * 1000.0;
-    let outcome = match reply {
-        Err(e) => GuardOutcome::failed(GuardFailure::Host(e), timing.wall_us as u64),
-        Ok(r) if js::get(&r, "timeout").is_truthy() => {
-            GuardOutcome::failed(GuardFailure::Timeout { limit_ms }, timing.wall_us as u64)
-        }
-        Ok(r) if !js::get(&r, "ok").is_truthy() => {
-            let e = js::get(&r, "error").as_string().unwrap_or_default();
-            GuardOutcome::failed(GuardFailure::Host(e), timing.wall_us as u64)
-        }
-        Ok(r) => {
-            let text = js::get(&r, "result").as_string().unwrap_or_default();
-            let (instantiate, call) = hostcall::timings(&text);
-            timing.instantiate_us = instantiate;
-            timing.call_us = call;
-            hostcall::outcome(&g.id, &text, &limits, timing.wall_us)
-        }
+    let Some(call) = guard.call(settings, run.args(), run.context(), text) else {
+        return (GuardOutcome::not_applicable(), timing);
     };
-    (outcome, timing)
+    let (reply, wall_us) = carry(&call).await;
+    timing.wall_us = wall_us;
+    if let JsReply::Result(text) = &reply {
+        let t = timings_from_js(text);
+        timing.instantiate_us = Some(t.instantiate as f64);
+        timing.call_us = Some(t.call as f64);
+    }
+    (guard.finish(reply, wall_us as u64), timing)
 }
 
 thread_local! {
@@ -140,15 +132,16 @@ pub fn forget_losses() {
 
 /// Runs the chain of `bench` over one screening.
 pub async fn evaluate(bench: &Workbench, screening: Screening) -> PageRun {
-    let targets = targets(bench);
+    let guards = adapters(bench);
     let ledger = ledger_for(&bench.gateway);
     let mut run = ChainRun::new(&bench.gateway, screening).with_ledger(&ledger);
+    let mut text = ArgsText::default();
     let mut timings = Vec::new();
     while let Some(index) = run.next_guard() {
         let g = &bench.gateway.security_guards[index];
         let settings = run.settings(index).into_owned();
-        let (outcome, timing) =
-            call_guard(g, targets.get(&g.id), &settings, run.args(), run.context()).await;
+        let (outcome, timing) = call_guard(g, guards.get(&g.id), &settings, &run, &mut text).await;
+        text.after(&outcome);
         run.record(index, outcome);
         timings.push(timing);
     }
@@ -159,30 +152,40 @@ pub async fn evaluate(bench: &Workbench, screening: Screening) -> PageRun {
 }
 
 /// Runs every case of `file` and judges them with core's suite run, as `guardhouse test`
-/// does, awaiting each chain: persistent instances start fresh.
-pub async fn run_file(bench: &Workbench, file: &CaseFile) -> SuiteReport {
+/// does, awaiting each chain: persistent instances start fresh. Refused settings stop
+/// the run, as they stop a gateway from loading on the other hosts.
+pub async fn run_file(bench: &Workbench, file: &CaseFile) -> Result<SuiteReport, String> {
+    let gateway = PageGateway::new(bench)?;
     let _ = js::await_promise(js::reset_instances()).await;
     forget_losses();
-    drive(bench, file).await.0
+    Ok(drive(bench, &gateway, file).await.0)
 }
 
 /// Runs one case (keeping persistent instances) and judges it, with its guard calls'
 /// timings.
-pub async fn run_case(bench: &Workbench, case: Case) -> (CaseResult, Vec<CallTiming>) {
+pub async fn run_case(
+    bench: &Workbench,
+    case: Case,
+) -> Result<(CaseResult, Vec<CallTiming>), String> {
+    let gateway = PageGateway::new(bench)?;
     let file = CaseFile {
         format: CASE_FORMAT.into(),
         name: None,
         gateway: None,
         cases: vec![case],
     };
-    let (report, timings) = drive(bench, &file).await;
+    let (report, timings) = drive(bench, &gateway, &file).await;
     let result = report.results.into_iter().next();
-    (result.expect("a one-case file has one result"), timings)
+    Ok((result.expect("a one-case file has one result"), timings))
 }
 
 /// Drives core's [`SuiteRun`] over the page's asynchronous chain.
-async fn drive(bench: &Workbench, file: &CaseFile) -> (SuiteReport, Vec<CallTiming>) {
-    let mut run = host::suite_run(&PageGateway::new(bench), file);
+async fn drive(
+    bench: &Workbench,
+    gateway: &PageGateway<'_>,
+    file: &CaseFile,
+) -> (SuiteReport, Vec<CallTiming>) {
+    let mut run = host::suite_run(gateway, file);
     let mut timings = Vec::new();
     while let Some((index, screening)) = run.next_case() {
         if run.needs_fresh_state(index) {

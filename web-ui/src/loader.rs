@@ -13,14 +13,12 @@ use wasm_bindgen::JsCast;
 use guardhouse_core::ContractVersion;
 use guardhouse_core::case::{CaseFile, GatewaySource};
 use guardhouse_core::contract::{GET_DEFAULT_CONFIG, GET_SETTINGS_SCHEMA};
-use guardhouse_core::inspect::inspect;
+use guardhouse_core::inspect::{ComponentInfo, inspect};
+use guardhouse_core::jshost::{JsGuard, JsHost};
 
-use crate::hostcall;
+use crate::exec;
 use crate::js;
 use crate::model::{LoadTimings, LoadedModule};
-
-/// Budget of the settings hooks at load.
-const SETTINGS_TIMEOUT_MS: u64 = 1000;
 
 /// A stage of loading a guard, reported when it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +91,7 @@ pub async fn load_module(
     let start_ms = lap();
     let (schema, defaults) = if info.has_settings() {
         progress(Stage::Settings);
-        let (schema, defaults) = settings(path, &info.sha256).await?;
+        let (schema, defaults) = settings(path, &info).await?;
         (Some(schema), Some(defaults))
     } else {
         (None, None)
@@ -115,42 +113,36 @@ pub async fn load_module(
     })
 }
 
-/// The guard's settings schema and default config.
-async fn settings(path: &str, sha256: &str) -> Result<(String, Map<String, Value>), String> {
-    let schema = settings_hook(sha256, GET_SETTINGS_SCHEMA).await;
-    let defaults = settings_hook(sha256, GET_DEFAULT_CONFIG).await;
-    let schema = schema.map_err(|e| format!("{path}: {GET_SETTINGS_SCHEMA}: {e}"))?;
+/// The guard's settings schema and default config, read as `guardhouse inspect` reads
+/// them (no settings configured yet).
+async fn settings(
+    path: &str,
+    info: &ComponentInfo,
+) -> Result<(String, Map<String, Value>), String> {
+    let guard = JsGuard::inspecting(info.clone(), JsHost::Browser);
+    let schema = settings_hook(&guard, GET_SETTINGS_SCHEMA).await;
+    let defaults = settings_hook(&guard, GET_DEFAULT_CONFIG).await;
+    let schema = schema.map_err(|e| format!("{path}: {e}"))?;
     let defaults = defaults
         .and_then(|text| match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(m)) => Ok(m),
-            _ => Err("did not return a JSON object".into()),
+            _ => Err(format!(
+                "`{GET_DEFAULT_CONFIG}` did not return a JSON object"
+            )),
         })
-        .map_err(|e| format!("{path}: {GET_DEFAULT_CONFIG}: {e}"))?;
+        .map_err(|e| format!("{path}: {e}"))?;
     Ok((schema, defaults))
 }
 
-/// Calls a no-argument settings hook and returns the string it answered.
-async fn settings_hook(sha256: &str, hook: &str) -> Result<String, String> {
-    let reply = js::await_promise(js::call_guard(
-        "(inspect)",
-        sha256,
-        "per_call",
-        hook,
-        "[]",
-        "{}",
-        &hostcall::settings_limits(SETTINGS_TIMEOUT_MS).to_json(),
-        SETTINGS_TIMEOUT_MS as f64,
-    ))
-    .await?;
-    if js::get(&reply, "timeout").is_truthy() {
-        return Err(format!("no answer within {SETTINGS_TIMEOUT_MS} ms"));
-    }
-    if !js::get(&reply, "ok").is_truthy() {
-        return Err(js::get(&reply, "error").as_string().unwrap_or_default());
-    }
-    let text = js::get(&reply, "result").as_string().unwrap_or_default();
-    hostcall::settings_text(&text, SETTINGS_TIMEOUT_MS)?
-        .ok_or_else(|| format!("{hook} is not exported"))
+/// Calls a no-argument settings hook and returns the text it answered.
+async fn settings_hook(guard: &JsGuard, hook: &'static str) -> Result<String, String> {
+    let call = guard
+        .settings_call(hook)
+        .ok_or_else(|| format!("`{hook}` is not exported"))?;
+    let (reply, _) = exec::carry(&call).await;
+    guard
+        .settings_text(hook, reply)?
+        .ok_or_else(|| format!("`{hook}` is not exported"))
 }
 
 /// The demo's files, as `scripts/build-web.sh` lists them in `demo.json`.

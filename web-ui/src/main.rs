@@ -5,7 +5,6 @@ mod actions;
 mod bench;
 mod examples;
 mod exec;
-mod hostcall;
 mod js;
 mod loader;
 mod model;

@@ -151,15 +151,16 @@ impl Workbench {
         self.module_for(g).map(|m| m.info.sha256.clone())
     }
 
-    /// The settings checks of every guard, in chain config order.
-    pub fn settings_checks(&self) -> Vec<GuardSettings> {
+    /// The settings checks of every guard, in chain config order, after checking each
+    /// guard's configured settings against its schema, as every host does at load: a
+    /// chain with refused settings does not run.
+    pub fn settings_checks(&self) -> Result<Vec<GuardSettings>, String> {
         self.gateway
             .security_guards
             .iter()
             .map(|g| {
                 let schema = self.module_for(g).and_then(|m| m.schema.as_deref());
-                GuardSettings::load(&g.id, schema, &Map::new())
-                    .unwrap_or_else(|_| GuardSettings::unchecked(&g.id))
+                GuardSettings::load(&g.id, schema, &g.config).map_err(|e| e.to_string())
             })
             .collect()
     }
@@ -187,7 +188,8 @@ pub struct PageGateway<'w> {
 }
 
 impl<'w> PageGateway<'w> {
-    pub fn new(bench: &'w Workbench) -> Self {
+    /// The workbench's chain, or why its settings are refused.
+    pub fn new(bench: &'w Workbench) -> Result<Self, String> {
         let infos = bench
             .gateway
             .security_guards
@@ -199,11 +201,11 @@ impl<'w> PageGateway<'w> {
                     .unwrap_or_else(missing_module)
             })
             .collect();
-        Self {
+        Ok(Self {
             bench,
-            settings: bench.settings_checks(),
+            settings: bench.settings_checks()?,
             infos,
-        }
+        })
     }
 }
 

@@ -2,10 +2,14 @@
 // runtime, shared with the edge) behind a small message protocol. The page may
 // terminate this worker at any time (a call ran past its timeout); it then starts a new
 // one and sends every module again, so nothing here needs to survive.
-import { GuardModule, GuardInstance } from './guard-runtime.mjs';
+import { GuardModule, GuardPool } from './guard-runtime.mjs';
 
 const modules = new Map(); // sha256 -> GuardModule
-const instances = new Map(); // `${guard}\u0000${sha256}\u0000${mode}` -> GuardInstance
+const pool = new GuardPool((sha256) => {
+  const module = modules.get(sha256);
+  if (!module) throw new Error(`module ${sha256.slice(0, 12)} is not loaded`);
+  return module;
+});
 
 async function load(m) {
   const url = URL.createObjectURL(new Blob([m.glue], { type: 'text/javascript' }));
@@ -15,24 +19,14 @@ async function load(m) {
   } finally {
     URL.revokeObjectURL(url);
   }
-  for (const key of [...instances.keys()]) {
-    if (key.includes(`\u0000${m.sha256}\u0000`)) instances.delete(key);
-  }
+  pool.forgetModule(m.sha256);
   return {};
 }
 
 function call(m) {
   // Tells the page to start the call's clock now.
   self.postMessage({ req: m.req, started: true });
-  const module = modules.get(m.sha256);
-  if (!module) throw new Error(`module ${m.sha256.slice(0, 12)} is not loaded`);
-  const key = `${m.guard}\u0000${m.sha256}\u0000${m.mode}`;
-  let inst = instances.get(key);
-  if (!inst) {
-    inst = new GuardInstance(module, m.mode);
-    instances.set(key, inst);
-  }
-  return { result: inst.call(m.hook, m.args, m.settings, m.limits) };
+  return { result: pool.call(m.guard, m.sha256, m.mode, m.hook, m.args, m.settings, m.limits) };
 }
 
 async function handle(m) {
@@ -44,7 +38,7 @@ async function handle(m) {
     case 'ping':
       return {};
     case 'reset':
-      instances.clear();
+      pool.reset();
       return {};
     default:
       throw new Error(`unknown message type ${m.type}`);

@@ -6,6 +6,9 @@
 //! Every planned guard gets the case's original payload: exact for single-guard cases
 //! (all example suites) and for chains without `modify`. `fresh` marks the cases before
 //! which a host starts from fresh instances (scenario boundaries).
+//!
+//! `gh-js-plan --limits FUEL MEMORY_BYTES` prints the limits JSON core sends with a call
+//! (fuel, memory and log bounds), for tests that call the runtime by hand.
 
 use std::path::Path;
 
@@ -14,13 +17,25 @@ use serde_json::{Value, json};
 
 use guardhouse_core::case::{CaseFile, GatewaySource};
 use guardhouse_core::inspect::inspect;
-use guardhouse_core::jshost::{FuelBound, JsHost, js_args, js_limits, js_settings};
+use guardhouse_core::jshost::{FuelBound, JsHost, JsLimits, js_args, js_limits, js_settings};
 use guardhouse_core::suite::SuiteRun;
 use guardhouse_core::{ChainRun, GatewayConfig};
 
 fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, fuel, memory] = &args[..]
+        && flag == "--limits"
+    {
+        let limits = JsLimits::new(
+            fuel.parse().context("FUEL")?,
+            memory.parse().context("MEMORY_BYTES")?,
+            FuelBound::MaxFuel,
+        );
+        println!("{}", limits.to_json());
+        return Ok(());
+    }
     let mut out = Vec::new();
-    for path in std::env::args().skip(1) {
+    for path in args {
         out.extend(plan_suite(Path::new(&path))?);
     }
     println!("{}", serde_json::to_string_pretty(&out)?);
