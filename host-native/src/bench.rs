@@ -43,6 +43,8 @@ pub struct BenchReport {
     pub breakdown: Vec<(String, f64)>,
     pub load: Vec<(String, f64)>,
     pub serve: Option<ServeThroughput>,
+    /// What was not measured, and why.
+    pub skipped: Vec<String>,
 }
 
 /// Serve throughput under a bounded loopback load.
@@ -61,6 +63,7 @@ pub struct ServeThroughput {
 pub struct BenchInputs {
     pub guards_dir: PathBuf,
     pub fixtures_dir: PathBuf,
+    pub guests: PathBuf,
     pub iterations: usize,
     pub serve_requests: usize,
 }
@@ -260,6 +263,66 @@ fn workload(
     Ok(())
 }
 
+/// Calls measured per guest scenario: a fresh CPython or SpiderMonkey instance costs
+/// milliseconds.
+const GUEST_ITERATIONS: usize = 300;
+
+/// The guest corpus (Python, JavaScript, Rust through WASI) on a server-connection
+/// check, with their configured settings: a fresh instance per call and a persistent
+/// one. Guests whose module is not built are left out, and said so.
+fn guests(report: &mut BenchReport, env: (&Engine, &Linkers), inputs: &BenchInputs) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(&inputs.guests) else {
+        return Ok(());
+    };
+    let config = GatewayConfig::parse(&inputs.guests.display().to_string(), &text)?;
+    let base = inputs.guests.parent().unwrap_or(Path::new("."));
+    let n = inputs.iterations.min(GUEST_ITERATIONS);
+    let cx = context();
+    let args = HookArgs::ServerConnection;
+    for g in &config.security_guards {
+        let path = base.join(&g.module_path);
+        if !path.exists() {
+            report
+                .skipped
+                .push(format!("guest {}: {} is not built", g.id, path.display()));
+            continue;
+        }
+        let load = |mode| {
+            let mut g = g.clone();
+            g.instance = mode;
+            LoadedGuard::load(env.0, env.1, None, g, path.clone())
+                .with_context(|| format!("loading {}", path.display()))
+        };
+        let (fresh, persistent) = (
+            load(InstanceMode::PerCall)?,
+            load(InstanceMode::Persistent)?,
+        );
+        if !fresh.info.exports_hook(args.phase().hook()) {
+            report
+                .skipped
+                .push(format!("guest {}: exports no server-connection hook", g.id));
+            continue;
+        }
+        let id = &g.id;
+        fresh
+            .call(&g.config, &args, &cx)
+            .result
+            .map_err(|f| anyhow::anyhow!("{id} failed in the bench: {}", f.message(id)))?;
+        let a = measure(
+            &format!("guest {id}: connection, fresh instance"),
+            n,
+            || {
+                std::hint::black_box(fresh.call(&g.config, &args, &cx));
+            },
+        );
+        let b = measure(&format!("guest {id}: connection, persistent"), n, || {
+            std::hint::black_box(persistent.call(&g.config, &args, &cx));
+        });
+        report.latencies.extend([a, b]);
+    }
+    Ok(())
+}
+
 /// Splits a fresh simple-pattern call into store + instantiate, lowering, guest code and
 /// the rest, by differences against a guard that does nothing.
 fn breakdown(
@@ -415,6 +478,7 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
         &mut native_pi,
     )?;
 
+    guests(&mut report, env, inputs)?;
     breakdown(&mut report, env, inputs, &sp)?;
     load_times(&mut report, &engine, &linkers, &sp)?;
     if inputs.serve_requests > 0 {
@@ -453,6 +517,9 @@ pub fn render(report: &BenchReport) -> String {
     let _ = writeln!(out, "\nload:");
     for (k, v) in &report.load {
         let _ = writeln!(out, "  {k:<56} {v:>8.2}");
+    }
+    for s in &report.skipped {
+        let _ = writeln!(out, "\nnot measured: {s}");
     }
     if let Some(s) = &report.serve {
         let _ = writeln!(

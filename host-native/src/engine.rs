@@ -6,7 +6,9 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
+};
 
 use guardhouse_core::config::MAX_MEMORY_BYTES_CEILING;
 
@@ -18,8 +20,24 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 /// persistent instances).
 pub const POOL_INSTANCES: u32 = 256;
 
+/// Memories and tables one core module may define. The pooling allocator's default is
+/// one of each, which refused guards using multi-memory or reference types (on by
+/// default in wasmtime and in every JS host) at load: "defined tables count of 2 exceeds
+/// the per-instance limit of 1" (tests/configs/features.yaml). Four, as for a component.
+pub const MAX_MEMORIES_PER_MODULE: u32 = 4;
+/// See [`MAX_MEMORIES_PER_MODULE`].
+pub const MAX_TABLES_PER_MODULE: u32 = 4;
+
 /// Deepest wasm stack a guard may use before it traps with a stack overflow.
 pub const MAX_WASM_STACK: usize = 512 * 1024;
+
+/// Bytes of a memory slot kept resident between instances when the kernel reports
+/// dirty pages (`PAGEMAP_SCAN`): only dirtied pages are reset, so this bounds memory
+/// kept per warm slot, not work per call.
+const KEEP_RESIDENT_DIRTY_TRACKED: usize = 32 << 20;
+
+/// Bytes kept resident, and reset with memset whether dirtied or not, without it.
+const KEEP_RESIDENT_BLIND: usize = 128 * 1024;
 
 /// Options for [`new_engine`].
 #[derive(Debug, Clone, Copy)]
@@ -63,14 +81,26 @@ pub fn new_engine(options: EngineOptions) -> Result<Engine> {
             .total_core_instances(POOL_INSTANCES * 4)
             .total_memories(POOL_INSTANCES * 2)
             .total_tables(POOL_INSTANCES * 4)
-            .max_memories_per_component(4)
+            .max_memories_per_component(MAX_MEMORIES_PER_MODULE)
+            .max_memories_per_module(MAX_MEMORIES_PER_MODULE)
+            .max_tables_per_module(MAX_TABLES_PER_MODULE)
             .max_core_instances_per_component(16)
             .max_memory_size(MAX_MEMORY_BYTES_CEILING as usize)
-            // Keep the first pages of a slot resident between instances: resetting
-            // them with memset is cheaper than madvise + page faults.
-            .linear_memory_keep_resident(128 * 1024)
             .table_keep_resident(16 * 1024)
             .max_unused_warm_slots(POOL_INSTANCES / 2);
+        if PoolingAllocationConfig::is_pagemap_scan_available() {
+            // Linux ≥ 6.7: the kernel names the pages an instance dirtied, and only
+            // those are put back (copied from the memory image or zeroed) and stay
+            // resident, so the next fresh instance takes no page faults. A guard with
+            // a language runtime inside (CPython: 18 MB of memory) then costs what its
+            // call touched, not its size.
+            pool.pagemap_scan(Enabled::Yes)
+                .linear_memory_keep_resident(KEEP_RESIDENT_DIRTY_TRACKED);
+        } else {
+            // Keep the first pages of a slot resident between instances: resetting
+            // them with memset is cheaper than madvise + page faults.
+            pool.linear_memory_keep_resident(KEEP_RESIDENT_BLIND);
+        }
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     let engine = Engine::new(&config)?;

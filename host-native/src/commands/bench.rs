@@ -19,6 +19,10 @@ pub struct BenchArgs {
     /// Directory of the built test fixtures (noop.wasm).
     #[arg(long, default_value = "tests/fixtures/dist")]
     pub fixtures_dir: PathBuf,
+    /// The guest gateway (guards built by other toolchains): each guest whose module is
+    /// built is measured on a server-connection check; a missing file skips them.
+    #[arg(long, default_value = "guards/gateway-guests.yaml")]
+    pub guests: PathBuf,
     /// Measured calls per scenario.
     #[arg(long, default_value_t = 5000)]
     pub iterations: usize,
@@ -35,6 +39,7 @@ impl BenchArgs {
         let report = run(&BenchInputs {
             guards_dir: self.guards_dir,
             fixtures_dir: self.fixtures_dir,
+            guests: self.guests,
             iterations: self.iterations,
             serve_requests: self.serve_requests,
         })?;
