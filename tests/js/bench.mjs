@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CONTEXT, GH_TRANSPILE, GuardInstance, ROOT, guardModule, limitsJson, loadModules, tools, transpileTo } from './helpers.mjs';
+import { existsSync } from 'node:fs';
+
+import { CONTEXT, GH_TRANSPILE, GuardInstance, ROOT, guardModule, limitsJson, loadModules, plan, tools, transpileTo } from './helpers.mjs';
 
 const LIMITS = limitsJson(50_000_000, 16 << 20);
 const SETTINGS = JSON.stringify({ patterns: '["delete","drop","eval","exec","rm -rf","shutdown"]', check_descriptions: 'true' });
@@ -72,3 +74,33 @@ console.log(`metered loop: ${r.status} after ${fuel} fuel in ${ms.toFixed(1)} ms
 const native = readFileSync(join(ROOT, 'core/src/jshost.rs'), 'utf8').match(/FUEL_PER_MS: u64 = ([\d_]+)/)[1];
 console.log(`core::jshost::FUEL_PER_MS = ${native}`);
 out.cleanup();
+
+// The guest corpus (CPython, SpiderMonkey, Rust std through WASI) on one server-connection
+// check each, with the calls core plans from tests/js/bench-guests.cases.yaml. A WASI
+// guard's per_call instance is made anew for every call (its glue's handle tables cannot
+// be snapshotted): that is what `per_call` costs here.
+const GUESTS = ['python-guard', 'js-guard', 'rust-wasip2'];
+if (GUESTS.every((g) => existsSync(join(ROOT, 'guards/dist', `${g}.wasm`)))) {
+  const guestOut = transpileTo(['guests=guards/gateway-guests.yaml']);
+  const guests = await loadModules(guestOut);
+  for (const c of plan('tests/js/bench-guests.cases.yaml')) {
+    const call = c.calls[0];
+    const module = guardModule(guests, guestOut.manifest, call.guard, 'guests');
+    const timeCalls = (mode, n) => {
+      const inst = new GuardInstance(module, mode);
+      const samples = [];
+      for (let i = 0; i < n + 5; i++) {
+        const t = performance.now();
+        const r = JSON.parse(inst.call(call.hook, call.args, call.settings, call.limits));
+        if (i >= 5) samples.push((performance.now() - t) * 1000);
+        if (r.status !== 'ok') throw new Error(`${call.guard}: ${JSON.stringify(r).slice(0, 300)}`);
+      }
+      return stats(samples);
+    };
+    console.log(`guest ${call.guard}, connection, persistent:${' '.repeat(14 - call.guard.length)}${fmt(timeCalls('persistent', 300))}`);
+    console.log(`guest ${call.guard}, connection, per_call:${' '.repeat(16 - call.guard.length)}${fmt(timeCalls('per_call', 30))}`);
+  }
+  guestOut.cleanup();
+} else {
+  console.log(`guests not measured: build them first (scripts/build-guests.sh, scripts/build-guests-rust.sh)`);
+}
