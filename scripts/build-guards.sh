@@ -14,7 +14,8 @@ done
 for name in noop hostile; do
   "$GH" build "tests/fixtures/$name" --profile guard --out "tests/fixtures/dist/$name.wasm"
 done
-# Hand-written hostile guards (what compilers do not emit: a start function, table.grow).
+# Hand-written guards (what compilers do not emit): hostile ones (a start function,
+# table.grow) and one per WebAssembly feature wasmtime enables by default.
 for wat in tests/fixtures/wat/*.wat; do
   "$GH" build "$wat" --out "tests/fixtures/dist/$(basename "$wat" .wat).wasm"
 done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Edge host tests: builds guardhouse, the guards and the Worker (scripts/build-edge.sh),
 # then runs tests/edge/*.test.mjs: the Worker under `wrangler dev` on 127.0.0.1 against
-# native `guardhouse serve` (example suites case by case, /v1/evaluate, hostile guards),
-# and the dry-run bundle's size. Every server and request is bounded in time.
+# native `guardhouse serve` (example suites case by case, /v1/evaluate, hostile guards,
+# feature guards), and the dry-run bundle's size. Every server and request is bounded in
+# time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/wrangler ] || npm ci --no-audit --no-fund

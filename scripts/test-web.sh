@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /usr/bin/chromium ] || { echo "Debian chromium is missing (apt-get install chromium)" >&2; exit 2; }
 cargo build --release -p guardhouse
-[ -f guards/dist/simple-pattern.wasm ] && [ -f tests/fixtures/dist/hostile.wasm ] || scripts/build-guards.sh
+[ -f guards/dist/simple-pattern.wasm ] && [ -f tests/fixtures/dist/hostile.wasm ] \
+  && [ -f tests/fixtures/dist/memory64.wasm ] || scripts/build-guards.sh
 scripts/build-web.sh
 mkdir -p test-results
 timeout 600 node --test --test-concurrency=1 tests/web/

@@ -20,6 +20,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const GATEWAYS = {
   default: path.join(ROOT, 'guards/gateway.yaml'),
   hostile: path.join(ROOT, 'tests/configs/hostile.yaml'),
+  features: path.join(ROOT, 'tests/configs/features.yaml'),
   bench: path.join(ROOT, 'tests/edge/bench-gateway.yaml'),
   guests: path.join(ROOT, 'guards/gateway-guests.yaml'),
 };

@@ -78,6 +78,13 @@ pub fn transpile(name: &str, bytes: &[u8]) -> Result<Transpiled, TranspileError>
         // Workers refuse to compile wasm from bytes at run time: never inline.
         base64_cutoff: 0,
         no_nodejs_compat: true,
+        // Core modules with several memories pass through as they are: workerd and
+        // Chromium run multi-memory (Node 20's V8 11.3 does not). Without this, bindgen
+        // rewrites them into one-memory modules with a polyfill made for wasmtime's
+        // adapter modules only, which refuses any other: "unsupported section found in
+        // module using multiple memories" for a guard with a second memory of its own.
+        // Modules with one memory come out byte for byte as before.
+        multi_memory: true,
         ..TranspileOpts::default()
     };
     let out = js_component_bindgen::transpile(bytes, opts)

@@ -1012,6 +1012,8 @@ fn js_component_bindgen_core_modules(component: &[u8]) -> Vec<(String, Vec<u8>)>
         no_typescript: true,
         instantiation: Some(js_component_bindgen::InstantiationMode::Sync),
         base64_cutoff: 0,
+        // As `crate::transpile`: modules with several memories pass through.
+        multi_memory: true,
         ..Default::default()
     };
     let out = js_component_bindgen::transpile(component, opts).unwrap();
