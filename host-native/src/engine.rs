@@ -86,6 +86,9 @@ pub fn new_engine(options: EngineOptions) -> Result<Engine> {
             .max_tables_per_module(MAX_TABLES_PER_MODULE)
             .max_core_instances_per_component(16)
             .max_memory_size(MAX_MEMORY_BYTES_CEILING as usize)
+            // The table bound every host sets; the pool's default (20,000) would
+            // refuse growth the JS hosts allow. The limiter enforces it per store.
+            .table_elements(guardhouse_core::config::MAX_TABLE_ELEMENTS as usize)
             .table_keep_resident(16 * 1024)
             .max_unused_warm_slots(POOL_INSTANCES / 2);
         if PoolingAllocationConfig::is_pagemap_scan_available() {

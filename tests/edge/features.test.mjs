@@ -27,6 +27,6 @@ test('every feature guard passes its suite on the edge, as on native', async () 
   assert.equal(e.status, 200, JSON.stringify(e.json));
   assert.equal(n.status, 200, JSON.stringify(n.json));
   assertSameReport(e.json, n.json, 'features.cases.yaml');
-  assert.equal(e.json.results.length, 10);
+  assert.equal(e.json.results.length, 11);
   assert.equal(e.json.failed, 0, JSON.stringify(e.json.results.filter((r) => !r.passed)));
 });

@@ -48,14 +48,14 @@ function suiteWithModules() {
 test('every feature guard passes its suite in the page, as in `guardhouse test`', async () => {
   const { page } = browser;
   const [suite, modules] = suiteWithModules();
-  assert.equal(modules.length, 10);
+  assert.equal(modules.length, 11);
   await upload(page, [...modules, suite]);
   await page.selectOption('[data-testid=suite-select]', 'features-case.yaml');
   await clickAndWaitRun(page, '[data-testid=run-suite]');
   const table = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid=suite-row]')]
     .map((r) => [r.dataset.case, { decision: r.dataset.decision, code: r.dataset.code || null, passed: r.classList.contains('pass') }])));
   const [native] = cli(['test', suite]);
-  assert.equal(native.results.length, 10);
+  assert.equal(native.results.length, 11);
   for (const r of native.results) {
     // `passed` is core's judgement of the exact message the page's guard returned.
     assert.deepEqual(table[r.name], { decision: 'deny', code: r.evaluation.deny.code, passed: true }, r.name);
