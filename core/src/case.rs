@@ -60,6 +60,13 @@ pub struct Case {
     pub guards: Vec<GuardRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
+    /// What the case is an example of, for `guardhouse eval`: `benign` (or
+    /// `benign/<set>`), or the attack category, lowercase words joined by `/`
+    /// (`tool_poisoning/command`, `injection/result/override`). `guardhouse eval` scores
+    /// labels; `guardhouse test` judges `expect`, which a labelled case still needs there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::eval::MAX_LABEL_LEN), pattern(crate::eval::LABEL_PATTERN))]
+    pub label: Option<String>,
     /// The scenario this case is a step of: consecutive cases of one scenario run in
     /// order on one fresh set of guard instances, so state carries from step to step
     /// (and never in from earlier cases or out to later ones). A case file writes a
@@ -267,6 +274,12 @@ impl CaseFile {
             if let Some(problem) = case.expect.as_ref().and_then(Expect::problem) {
                 return Err(doc.error(&crate::source::join_path(base, "expect"), problem));
             }
+            if let Some(problem) = case.label.as_deref().and_then(crate::eval::label_problem) {
+                return Err(SourceError {
+                    hint: Some(crate::eval::LABEL_HINT.into()),
+                    ..doc.error(&crate::source::join_path(base, "label"), problem)
+                });
+            }
         }
         Ok(Self {
             format: CASE_FORMAT.into(),
@@ -274,6 +287,15 @@ impl CaseFile {
             gateway,
             cases,
         })
+    }
+
+    /// Refuses a file `guardhouse test` cannot judge: a labelled case without `expect`
+    /// (its label is for `guardhouse eval`). The error names the case.
+    pub fn check_testable(&self) -> Result<(), String> {
+        match self.cases.iter().find_map(Case::untestable) {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
     }
 
     /// The file as YAML-compatible JSON text (what the web page exports).
@@ -369,6 +391,19 @@ impl Case {
             return false;
         };
         index == 0 || cases[index - 1].scenario.as_ref() != Some(scenario)
+    }
+
+    /// Why a test run cannot judge this case: it is labelled for `guardhouse eval` but
+    /// has no `expect` (`None`: it can be judged).
+    pub fn untestable(&self) -> Option<String> {
+        let label = self.label.as_ref()?;
+        self.expect.is_none().then(|| {
+            format!(
+                "case `{}` is labelled `{label}` but has no `expect`: `guardhouse test` \
+                 judges `expect`; score labels with `guardhouse eval`",
+                self.name
+            )
+        })
     }
 
     /// The typed payload of this case's phase.
@@ -588,6 +623,7 @@ impl CaseResult {
                 if let Some(expect) = &case.expect {
                     failures.extend(expect.check(&eval));
                 }
+                failures.extend(case.untestable());
                 Some(eval)
             }
             Err(e) => {

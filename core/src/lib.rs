@@ -11,6 +11,7 @@ pub mod case;
 pub mod chain;
 pub mod config;
 pub mod contract;
+pub mod eval;
 pub mod host;
 pub mod inspect;
 pub mod jshost;

@@ -330,6 +330,27 @@ mod tests {
     }
 
     #[test]
+    fn a_case_and_a_step_take_a_label_of_the_case_format() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        for name in ["SingleToolsListCase", "StepResponseCase"] {
+            let label = &schemas[name]["properties"]["label"];
+            assert_eq!(
+                label["pattern"],
+                json!(crate::eval::LABEL_PATTERN),
+                "{name}: {label}"
+            );
+            assert_eq!(
+                label["maxLength"],
+                json!(crate::eval::MAX_LABEL_LEN),
+                "{name}: {label}"
+            );
+        }
+        let scenario = &schemas["Scenario"]["properties"];
+        assert!(scenario.get("label").is_none(), "{scenario}");
+    }
+
+    #[test]
     fn a_case_keeps_its_closed_shape() {
         let doc = document();
         let case = &doc["components"]["schemas"]["SingleToolInvokeCase"];

@@ -11,10 +11,17 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global logger; call once, before anything logs.
-pub fn init(format: LogFormat) {
+/// The filter when `RUST_LOG` is unset.
+pub const DEFAULT_FILTER: &str = "warn";
+/// The same for commands that report guests' decisions in bulk (`eval`): a guest's own
+/// warnings would print once per case, so only its errors do.
+pub const QUIET_GUESTS_FILTER: &str = "warn,guardhouse::wasm=error";
+
+/// Installs the global logger with `default` as the filter unless `RUST_LOG` is set;
+/// call once, before anything logs.
+pub fn init(format: LogFormat, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -20,6 +20,7 @@ struct Cli {
 enum Command {
     Run(commands::run::RunArgs),
     Test(commands::test::TestArgs),
+    Eval(commands::eval::EvalArgs),
     Inspect(commands::inspect::InspectArgs),
     Serve(commands::serve::ServeArgs),
     Bench(commands::bench::BenchArgs),
@@ -33,10 +34,15 @@ fn main() -> ExitCode {
         Command::Serve(a) => a.log_format,
         _ => LogFormat::Text,
     };
-    logging::init(log_format);
+    let filter = match &cli.command {
+        Command::Eval(_) => logging::QUIET_GUESTS_FILTER,
+        _ => logging::DEFAULT_FILTER,
+    };
+    logging::init(log_format, filter);
     let result = match cli.command {
         Command::Run(a) => a.execute(),
         Command::Test(a) => a.execute(),
+        Command::Eval(a) => a.execute(),
         Command::Inspect(a) => a.execute(),
         Command::Serve(a) => a.execute(),
         Command::Bench(a) => a.execute(),

@@ -121,18 +121,27 @@ impl Runner {
 
     /// A chain of one guard file, for `guardhouse run --guard`.
     pub fn single(env: &RunnerEnv, module: &Path, settings: Map<String, Value>) -> Result<Self> {
-        let id = module
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "guard".into());
-        let doc = serde_json::json!({
-            "security_guards": [{
-                "id": id,
-                "module_path": module.display().to_string(),
-                "config": settings,
-            }]
-        });
-        let doc = Document::from_value("--guard", doc);
+        Self::files(env, &[(module.to_path_buf(), settings)])
+    }
+
+    /// A chain of guard files with the given settings, each named by its file stem
+    /// (`guardhouse run --guard`, `guardhouse eval --guard g.wasm`).
+    pub fn files(env: &RunnerEnv, modules: &[(PathBuf, Map<String, Value>)]) -> Result<Self> {
+        let guards: Vec<Value> = modules
+            .iter()
+            .map(|(module, settings)| {
+                let id = module
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "guard".into());
+                serde_json::json!({
+                    "id": id,
+                    "module_path": module.display().to_string(),
+                    "config": settings,
+                })
+            })
+            .collect();
+        let doc = Document::from_value("--guard", serde_json::json!({"security_guards": guards}));
         let config = GatewayConfig::from_document(&doc, "")?;
         Self::from_config(env, config, Path::new(""), None)
     }

@@ -310,6 +310,7 @@ impl Editor {
             expect: self.expect.clone(),
             // The editor runs one case on the page's instances, never as a scenario step.
             scenario: None,
+            label: None,
         })
     }
 

@@ -69,6 +69,8 @@ impl RunArgs {
                 case.config.clear();
             }
         }
+        // A corpus case's label is shown with its decision; `run` does not judge it.
+        let labels: Vec<Option<String>> = file.cases.iter_mut().map(|c| c.label.take()).collect();
         // Core's suite run: overrides checked per case, scenarios on fresh instances.
         let results = runner.run_cases(&file).results;
         // Exit 1 when a case was denied, or refused before it ran.
@@ -80,8 +82,11 @@ impl RunArgs {
         if self.json {
             print_json(&results)?;
         } else {
-            for r in &results {
-                crate::outln!("case: {}", r.name);
+            for (r, label) in results.iter().zip(&labels) {
+                match label {
+                    Some(label) => crate::outln!("case: {} [{label}]", r.name),
+                    None => crate::outln!("case: {}", r.name),
+                }
                 if let Some(eval) = &r.evaluation {
                     crate::out!("{}", render::evaluation(eval));
                 }

@@ -33,6 +33,9 @@ impl TestArgs {
         let (mut passed, mut failed) = (0, 0);
         for suite in &self.suites {
             let (file, gateway_path, inline) = read_case_file(suite)?;
+            if let Err(problem) = file.check_testable() {
+                bail!("{}: {problem}", suite.display());
+            }
             let runner = match (self.config.as_ref().or(gateway_path.as_ref()), inline) {
                 (Some(path), _) => Runner::from_file(&rt.env(), path)?,
                 (None, Some(cfg)) => {
