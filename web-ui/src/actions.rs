@@ -10,7 +10,7 @@ use guardhouse_core::inspect::sha256_hex;
 use crate::exec;
 use crate::js;
 use crate::loader::{self, Stage};
-use crate::model::{case_file, size};
+use crate::model::{Workbench, case_file, size};
 use crate::share;
 use crate::state::{AppState, RunView, Suite};
 
@@ -93,6 +93,10 @@ async fn add_module(state: AppState, path: &str, bytes: Vec<u8>) {
             let id = m.file_name().trim_end_matches(".wasm").to_string();
             state.bench.update(|b| b.add_module(m));
             state.selected.set(Some(id));
+            // A chain pinning this guard to another hash refuses it, as at load natively.
+            if let Err(e) = state.bench.with_untracked(Workbench::check_pins) {
+                state.error(e);
+            }
         }
         Err(e) => state.error(e),
     }
@@ -109,9 +113,7 @@ pub fn import_case(state: AppState, name: &str, text: &str) {
     if let Some(GatewaySource::Inline(cfg)) = &file.gateway {
         state.bench.update(|b| b.set_chain(cfg.clone(), None));
     }
-    if let Some(first) = file.cases.first() {
-        state.editor.update(|e| e.load_case(first));
-    }
+    state.editor.update(|e| e.load_cases(&file.cases));
     state.suites.update(|s| {
         s.retain(|x| x.name != name);
         s.push(Suite {
@@ -123,11 +125,46 @@ pub fn import_case(state: AppState, name: &str, text: &str) {
     state.info(format!("imported {name}"));
 }
 
-/// The edited case with the chain inline, as a case file.
+/// The edited case (or scenario) with the chain inline, as a case file.
 fn current_file(state: AppState) -> Result<CaseFile, String> {
     let bench = state.bench.get_untracked();
-    let case = state.editor.with_untracked(|e| e.to_case(&bench))?;
-    Ok(case_file(&bench, case))
+    let cases = state.editor.with_untracked(|e| e.to_cases(&bench))?;
+    Ok(case_file(&bench, cases))
+}
+
+/// Appends the edited case to the scenario as its next step.
+pub fn add_step(state: AppState) {
+    let bench = state.bench.get_untracked();
+    let mut result = Ok(());
+    state.editor.update(|e| result = e.add_step(&bench));
+    if let Err(e) = result {
+        state.error(format!("cannot add the step: {e}"));
+    }
+}
+
+/// Runs the scenario's steps in order on fresh guard instances, as `guardhouse test`
+/// does; the results show as a suite report, one row per step.
+pub fn run_scenario(state: AppState) {
+    if state.busy.get_untracked() {
+        return;
+    }
+    let file = match current_file(state) {
+        Ok(f) => f,
+        Err(e) => return state.error(format!("cannot run: {e}")),
+    };
+    let bench = state.bench.get_untracked();
+    state.busy.set(true);
+    spawn_local(async move {
+        match exec::run_file(&bench, &file).await {
+            Ok(mut report) => {
+                report.name = file.name.clone().map(|n| format!("scenario: {n}"));
+                state.suite_report.set(Some(report));
+            }
+            Err(e) => state.error(format!("cannot run: {e}")),
+        }
+        state.busy.set(false);
+        state.runs.update(|n| *n += 1);
+    });
 }
 
 /// Saves the edited case as YAML `guardhouse test` runs unchanged.
@@ -189,9 +226,7 @@ pub async fn open_link(state: AppState, fragment: &str) {
     if let Some(GatewaySource::Inline(cfg)) = &shared.file.gateway {
         state.bench.update(|b| b.set_chain(cfg.clone(), None));
     }
-    if let Some(first) = shared.file.cases.first() {
-        state.editor.update(|e| e.load_case(first));
-    }
+    state.editor.update(|e| e.load_cases(&shared.file.cases));
     let complete = needed.is_empty();
     state.needed.set(needed);
     if complete {

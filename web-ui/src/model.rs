@@ -151,6 +151,18 @@ impl Workbench {
         self.module_for(g).map(|m| m.info.sha256.clone())
     }
 
+    /// Each guard's `sha256:` pin against the module the page has for it, as every host
+    /// checks at load: the first mismatch, naming both hashes.
+    pub fn check_pins(&self) -> Result<(), String> {
+        for g in &self.gateway.security_guards {
+            if let Some(m) = self.module_for(g) {
+                g.check_pin(&m.info.sha256)
+                    .map_err(|e| format!("module failed to load: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// The settings checks of every guard, in chain config order, after checking each
     /// guard's configured settings against its schema, as every host does at load: a
     /// chain with refused settings does not run.
@@ -188,8 +200,10 @@ pub struct PageGateway<'w> {
 }
 
 impl<'w> PageGateway<'w> {
-    /// The workbench's chain, or why its settings are refused.
+    /// The workbench's chain, or why it cannot run (a pin its module breaks, settings
+    /// its schema refuses).
     pub fn new(bench: &'w Workbench) -> Result<Self, String> {
+        bench.check_pins()?;
         let infos = bench
             .gateway
             .security_guards
@@ -249,6 +263,11 @@ pub struct Editor {
     /// Only these guards run (empty: the whole chain).
     pub only: Vec<String>,
     pub expect: Option<Expect>,
+    /// The scenario's name, when [`Editor::steps`] holds steps.
+    pub scenario: String,
+    /// A scenario's steps, in order (empty: the editor holds one case). Steps run on one
+    /// fresh set of guard instances, as in `guardhouse test`.
+    pub steps: Vec<Case>,
 }
 
 /// Index of a phase in [`Editor::payloads`].
@@ -314,6 +333,64 @@ impl Editor {
         })
     }
 
+    /// Appends the edited case to the scenario as its next step.
+    pub fn add_step(&mut self, bench: &Workbench) -> Result<(), String> {
+        let step = self.to_case(bench)?;
+        if self.steps.iter().any(|s| s.name == step.name) {
+            return Err(format!(
+                "the scenario already has a step `{}`: name this one differently",
+                step.name
+            ));
+        }
+        self.steps.push(step);
+        Ok(())
+    }
+
+    /// The cases a run, an export or a link carries: the scenario's steps (each named
+    /// `<scenario> / <step>`, as core expands a case file's `steps:`), or the edited case.
+    pub fn to_cases(&self, bench: &Workbench) -> Result<Vec<Case>, String> {
+        if self.steps.is_empty() {
+            return Ok(vec![self.to_case(bench)?]);
+        }
+        let name = self.scenario.trim();
+        if name.is_empty() {
+            return Err("the scenario needs a name".into());
+        }
+        Ok(self
+            .steps
+            .iter()
+            .map(|step| Case {
+                name: format!("{name} / {}", step.name),
+                scenario: Some(name.to_string()),
+                ..step.clone()
+            })
+            .collect())
+    }
+
+    /// Takes a file's first case into the editor, or, when it begins a scenario, the whole
+    /// scenario: its steps, with the first one in the editor.
+    pub fn load_cases(&mut self, cases: &[Case]) {
+        let Some(first) = cases.first() else { return };
+        self.steps.clear();
+        if let Some(scenario) = &first.scenario {
+            let prefix = format!("{scenario} / ");
+            self.scenario = scenario.clone();
+            self.steps = cases
+                .iter()
+                .take_while(|c| c.scenario.as_ref() == Some(scenario))
+                .map(|c| Case {
+                    name: c.name.strip_prefix(&prefix).unwrap_or(&c.name).to_string(),
+                    scenario: None,
+                    ..c.clone()
+                })
+                .collect();
+            let step = self.steps[0].clone();
+            self.load_case(&step);
+        } else {
+            self.load_case(first);
+        }
+    }
+
     /// Takes a case into the editor (its payload goes to its phase's tab).
     pub fn load_case(&mut self, case: &Case) {
         self.name = case.name.clone();
@@ -334,12 +411,16 @@ impl Editor {
     }
 }
 
-/// A case file carrying `case` and the page's whole chain inline.
-pub fn case_file(bench: &Workbench, case: Case) -> CaseFile {
+/// A case file carrying `cases` (one case, or a scenario's steps) and the page's whole
+/// chain inline.
+pub fn case_file(bench: &Workbench, cases: Vec<Case>) -> CaseFile {
+    let name = cases
+        .first()
+        .map(|c| c.scenario.clone().unwrap_or_else(|| c.name.clone()));
     CaseFile {
         format: guardhouse_core::case::CASE_FORMAT.into(),
-        name: Some(case.name.clone()),
+        name,
         gateway: Some(GatewaySource::Inline(bench.gateway.clone())),
-        cases: vec![case],
+        cases,
     }
 }

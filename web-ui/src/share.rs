@@ -188,7 +188,7 @@ mod tests {
         .unwrap()
         .cases
         .remove(0);
-        crate::model::case_file(bench, case)
+        crate::model::case_file(bench, vec![case])
     }
 
     #[test]
@@ -229,5 +229,49 @@ mod tests {
         let packed = miniz_oxide::deflate::compress_to_vec(b"\x02\0\0\0{}", 9);
         let link = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(packed));
         assert!(decode(&link).unwrap_err().contains("header"));
+    }
+
+    #[test]
+    fn a_scenario_travels_in_a_link_and_back_into_the_editor() {
+        use guardhouse_core::case::Case;
+        let bench = bench_with(b"module bytes");
+        let text = "format: guardhouse.case/v1\ncases:\n  - name: drift\n    guards: [g]\n    steps:\n      - {name: pin, phase: tools_list, payload: {tools: [{name: a}]}, expect: {decision: allow}}\n      - {name: change, phase: tools_list, payload: {tools: [{name: a, description: x}]}, expect: {decision: deny}}\n";
+        let parsed = CaseFile::parse("s.yaml", text).unwrap();
+        let mut editor = crate::state::default_editor();
+        editor.load_cases(&parsed.cases);
+        assert_eq!(editor.scenario, "drift");
+        let names: Vec<_> = editor.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["pin", "change"]);
+        // The editor shows the first step; the file it makes is the scenario again.
+        assert_eq!(editor.name, "pin");
+        let file = crate::model::case_file(&bench, editor.to_cases(&bench).unwrap());
+        let shared = decode(&encode(&bench, &file, MAX_EMBED_BYTES).unwrap()).unwrap();
+        let cases = &shared.file.cases;
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[1].name, "drift / change");
+        assert_eq!(cases[1].scenario.as_deref(), Some("drift"));
+        assert!(Case::starts_scenario(cases, 0) && !Case::starts_scenario(cases, 1));
+        // A step with a name the scenario has is refused.
+        assert!(
+            editor
+                .add_step(&bench)
+                .unwrap_err()
+                .contains("already has a step `pin`")
+        );
+    }
+
+    #[test]
+    fn a_pin_the_module_breaks_stops_the_chain_naming_both_hashes() {
+        let mut bench = bench_with(b"module bytes");
+        assert_eq!(bench.check_pins(), Ok(()));
+        let have = sha256_hex(b"module bytes");
+        bench.gateway.security_guards[0].sha256 = Some("ab".repeat(32));
+        let err = bench.check_pins().unwrap_err();
+        assert!(err.starts_with("module failed to load: "), "{err}");
+        assert!(
+            err.contains(&"ab".repeat(32)) && err.contains(&have),
+            "{err}"
+        );
+        assert!(crate::model::PageGateway::new(&bench).is_err());
     }
 }

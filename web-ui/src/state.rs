@@ -142,7 +142,7 @@ impl Default for AppState {
     }
 }
 
-fn default_editor() -> Editor {
+pub fn default_editor() -> Editor {
     let mut payloads: [String; 4] = Default::default();
     for ex in crate::examples::EXAMPLES.iter().filter(|e| !e.malicious) {
         payloads[crate::model::phase_index(ex.phase)] = ex.payload.to_string();
@@ -155,5 +155,7 @@ fn default_editor() -> Editor {
         overrides: "{}".into(),
         only: Vec::new(),
         expect: None,
+        scenario: "scenario".into(),
+        steps: Vec::new(),
     }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use guardhouse_core::Phase;
 
+use crate::actions;
 use crate::examples::EXAMPLES;
 use crate::model::{PHASES, phase_index};
 use crate::state::AppState;
@@ -63,6 +64,53 @@ pub fn PayloadEditor() -> impl IntoView {
                 on:input=move |e| { let v = event_target_value(&e); ed.update(|x| { let i = phase_index(x.phase); x.payloads[i] = v; }) }>
             </textarea>
             <ContextForm/>
+            <ScenarioSteps/>
+        </div>
+    }
+}
+
+/// The scenario being built: steps added from the editor, run in order on fresh guard
+/// instances; a link or an exported file carries all of them.
+#[component]
+fn ScenarioSteps() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let ed = state.editor;
+    let steps = move || {
+        ed.with(|e| e.steps.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| {
+                view! {
+                    <li data-testid="scenario-step" data-step=name.clone()>
+                        <button class="link" title="edit this step: load it into the editor"
+                            on:click=move |_| ed.update(|e| { let s = e.steps[i].clone(); e.load_case(&s); })>{name.clone()}</button>
+                        <button class="small" title="remove this step" data-testid="remove-step"
+                            on:click=move |_| ed.update(|e| { e.steps.remove(i); })>"×"</button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let count = move || ed.with(|e| e.steps.len());
+    view! {
+        <div class="scenario" data-testid="scenario">
+            <label>"scenario " <input data-testid="scenario-name" prop:value=move || ed.with(|e| e.scenario.clone())
+                on:input=move |e| { let v = event_target_value(&e); ed.update(|x| x.scenario = v) }/></label>
+            <label>"step name " <input data-testid="step-name" prop:value=move || ed.with(|e| e.name.clone())
+                on:input=move |e| { let v = event_target_value(&e); ed.update(|x| x.name = v) }/></label>
+            <button data-testid="add-step" title="append the case above to the scenario"
+                on:click=move |_| actions::add_step(state)>"Add as step"</button>
+            <button data-testid="run-scenario" disabled=move || count() == 0 || state.busy.get()
+                title="run every step in order on fresh guard instances"
+                on:click=move |_| actions::run_scenario(state)>"Run scenario"</button>
+            <button class="small" data-testid="clear-scenario" disabled=move || count() == 0
+                on:click=move |_| ed.update(|e| e.steps.clear())>"Clear"</button>
+            <ol class="steps">{steps}</ol>
+            <p class="hint">{move || if count() == 0 {
+                "no steps: links and exports carry the case above".to_string()
+            } else {
+                format!("{} step(s): links and exports carry the scenario", count())
+            }}</p>
         </div>
     }
 }

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use guardhouse_core::case::Case;
+
 use crate::actions;
 use crate::state::AppState;
 
@@ -26,13 +28,21 @@ pub fn SuiteRunner() -> impl IntoView {
     let open_case = move |i: usize| {
         let name = current();
         state.suites.with_untracked(|s| {
-            if let Some(case) = s
-                .iter()
-                .find(|x| x.name == name)
-                .and_then(|x| x.file.cases.get(i))
-            {
-                state.editor.update(|e| e.load_case(case));
+            let Some(cases) = s.iter().find(|x| x.name == name).map(|x| &x.file.cases) else {
+                return;
+            };
+            let Some(case) = cases.get(i) else { return };
+            if case.scenario.is_none() {
+                return state
+                    .editor
+                    .update(|e| e.load_cases(std::slice::from_ref(case)));
             }
+            // A scenario's step opens the whole scenario, from its first step.
+            let mut start = i;
+            while !Case::starts_scenario(cases, start) {
+                start -= 1;
+            }
+            state.editor.update(|e| e.load_cases(&cases[start..]));
         });
     };
     view! {
