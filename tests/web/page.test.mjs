@@ -403,6 +403,26 @@ test('the settings form comes from the guard schema, is prefilled, and validates
   assertNoConsoleErrors(browser);
 });
 
+test("the settings form honours a schema's x-ui groups, order, sliders and help text", async () => {
+  const { page } = browser;
+  await page.goto(server.url);
+  await waitLoaded(page);
+  const card = '[data-testid=guard-card][data-guard=server-spoofing]';
+  await page.click(`${card} .guard-head`);
+  const groups = await page.$$eval(`${card} [data-testid=config-group]`, (els) => els.map((e) => [e.dataset.group, e.querySelector('legend').textContent]));
+  assert.deepEqual(groups, [['servers', 'Known servers'], ['policy', 'Policy']]);
+  const policy = await page.$$eval(`${card} [data-group=policy] [data-testid=config-field]`, (els) => els.map((e) => [e.dataset.key, e.dataset.kind]));
+  assert.deepEqual(policy, [['unknown_server', 'enum'], ['max_edit_distance', 'range']]);
+  const slider = `${card} [data-key=max_edit_distance] input[type=range]`;
+  assert.deepEqual(await page.$eval(slider, (e) => [e.min, e.max, e.value]), ['0', '8', '2']);
+  const help = await page.$$eval(`${card} [data-testid=config-help]`, (els) => els.map((e) => e.textContent));
+  assert.ok(help.some((h) => h.includes('typos away')), help.join(' | '));
+  // Moving the slider sets the setting the guard runs with.
+  await page.$eval(slider, (e) => { e.value = '3'; e.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.waitForFunction((sel) => document.querySelector(sel).textContent === '3', `${card} [data-testid=range-value]`);
+  assertNoConsoleErrors(browser);
+});
+
 test('a WASI guard runs in the page with nothing granted, as natively', async () => {
   const { page } = browser;
   await page.goto(server.url);

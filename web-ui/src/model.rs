@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use guardhouse_core::Phase;
 use guardhouse_core::case::{Case, CaseContext, CaseFile, Expect, GatewaySource, GuardRef};
 use guardhouse_core::config::{GatewayConfig, GuardConfig};
+use guardhouse_core::contract::RunsOn;
 use guardhouse_core::host::{GatewayInfo, GuardSettings};
 use guardhouse_core::inspect::ComponentInfo;
 
@@ -135,12 +136,16 @@ impl Workbench {
                 .map(|g| g.priority)
                 .max()
                 .map_or(10, |p| p + 10);
-            self.gateway.security_guards.push(new_guard(
+            let mut g = new_guard(
                 &id,
                 &module.path,
                 priority,
                 module.defaults.clone().unwrap_or_default(),
-            ));
+            );
+            if let Some(runs_on) = default_runs_on(module.schema.as_deref()) {
+                g.runs_on = runs_on;
+            }
+            self.gateway.security_guards.push(g);
         }
         self.modules.push(module);
     }
@@ -176,6 +181,16 @@ impl Workbench {
             })
             .collect()
     }
+}
+
+/// The `runs_on` a guard's schema suggests (`x-guard-meta.defaultRunsOn`), when it names
+/// phases the config format knows.
+fn default_runs_on(schema: Option<&str>) -> Option<Vec<RunsOn>> {
+    let schema: Value = serde_json::from_str(schema?).ok()?;
+    let phases = schema.pointer("/x-guard-meta/defaultRunsOn")?.clone();
+    serde_json::from_value::<Vec<RunsOn>>(phases)
+        .ok()
+        .filter(|p| !p.is_empty())
 }
 
 /// A gateway entry for a newly added module, with the config file's defaults.

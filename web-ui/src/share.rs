@@ -274,4 +274,21 @@ mod tests {
         );
         assert!(crate::model::PageGateway::new(&bench).is_err());
     }
+
+    #[test]
+    fn a_dropped_guard_runs_where_its_schema_suggests() {
+        let mut bench = Workbench::default();
+        let mut module = bench_with(b"m").modules.remove(0);
+        module.path = "dist/spoof.wasm".into();
+        module.schema = Some(r#"{"x-guard-meta": {"defaultRunsOn": ["connection"]}}"#.into());
+        bench.add_module(module);
+        let g = &bench.gateway.security_guards[0];
+        assert_eq!(g.runs_on, [guardhouse_core::contract::RunsOn::Connection]);
+        // Without the hint (or with phases the format does not know) every phase.
+        let mut other = bench_with(b"n").modules.remove(0);
+        other.path = "dist/other.wasm".into();
+        other.schema = Some(r#"{"x-guard-meta": {"defaultRunsOn": ["everything"]}}"#.into());
+        bench.add_module(other);
+        assert_eq!(bench.gateway.security_guards[1].runs_on.len(), 4);
+    }
 }

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 /// Default `max_edit_distance`.
 pub const DEFAULT_MAX_EDIT_DISTANCE: u64 = 2;
+/// Largest `max_edit_distance` the schema allows: past it most short names match.
+pub const MAX_EDIT_DISTANCE: u64 = 8;
 
 /// One allowlisted server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,10 +101,17 @@ impl Settings {
             "title": "server-spoofing settings",
             "type": "object",
             "additionalProperties": false,
+            // Form hints for UIs (the page honours them); validation ignores `x-` keys.
+            "x-ui-groups": [
+                {"id": "servers", "title": "Known servers"},
+                {"id": "policy", "title": "Policy"},
+            ],
+            "x-guard-meta": {"defaultRunsOn": ["connection"]},
             "properties": {
                 "allowed_servers": {
                     "type": "array",
                     "default": [],
+                    "x-ui": {"group": "servers", "order": 1, "helpText": "One server per entry; give {name, url} to also pin its URL host."},
                     "description": "Allowlisted servers: a name, or {name, url} to also pin the URL host.",
                     "items": {
                         "anyOf": [
@@ -122,11 +131,14 @@ impl Settings {
                 "max_edit_distance": {
                     "type": "integer",
                     "minimum": 0,
+                    "maximum": MAX_EDIT_DISTANCE,
+                    "x-ui": {"component": "slider", "group": "policy", "order": 2, "helpText": "0 catches exact look-alikes only; higher values also flag names a few typos away."},
                     "default": DEFAULT_MAX_EDIT_DISTANCE,
                     "description": "Largest edit distance (insertions, deletions, substitutions, adjacent swaps, after folding look-alike characters) at which a name counts as a typosquat of an allowed name. Names of up to 3 characters allow no typos, 4-5 characters at most 1.",
                 },
                 "unknown_server": {
                     "type": "string",
+                    "x-ui": {"group": "policy", "order": 1},
                     "enum": UnknownPolicy::NAMES,
                     "default": "warn",
                     "description": "What to do with a server that is not allowlisted and resembles none that is: allow, warn, or deny (code server_unknown).",

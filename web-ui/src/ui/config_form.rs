@@ -9,24 +9,43 @@ use guardhouse_core::settings::SettingsSchema;
 
 use crate::state::AppState;
 
-/// One field the schema describes.
-#[derive(Clone)]
+/// One field the schema describes, with the form hints guards in the wild give in
+/// `x-ui` (`component`, `order`, `group`, `helpText`, `placeholder`).
+#[derive(Clone, Debug, PartialEq)]
 struct Field {
     key: String,
     kind: &'static str,
     choices: Vec<String>,
     description: String,
-    /// The schema's default, shown while the key is not set.
-    default: String,
+    /// `x-ui.helpText`, shown under the input.
+    help: String,
+    /// `x-ui.placeholder`, else the schema's default, shown while the key is not set.
+    placeholder: String,
+    /// `x-ui.order` (fields without one keep the schema's order, after those with one).
+    order: Option<i64>,
+    /// `x-ui.group`: the `x-ui-groups` entry the field is shown in.
+    group: Option<String>,
+    /// A slider's bounds (`x-ui.component: slider` on a number with minimum and maximum).
+    range: Option<(f64, f64)>,
+}
+
+/// A group of fields (`x-ui-groups`: a list of `{id, title}`, or a mapping id → `{title}`;
+/// `label` is read as a title too).
+#[derive(Clone, Debug, PartialEq)]
+struct Group {
+    id: String,
+    title: String,
 }
 
 fn fields(schema: &Value) -> Vec<Field> {
     let Some(props) = schema.get("properties").and_then(Value::as_object) else {
         return Vec::new();
     };
-    props
+    let mut out: Vec<Field> = props
         .iter()
         .map(|(key, p)| {
+            let ui = p.get("x-ui").cloned().unwrap_or(Value::Null);
+            let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
             let ty = p.get("type").and_then(Value::as_str).unwrap_or("");
             let items = p.pointer("/items/type").and_then(Value::as_str);
             let choices: Vec<String> = p
@@ -38,7 +57,13 @@ fn fields(schema: &Value) -> Vec<Field> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let bounds = p
+                .get("minimum")
+                .and_then(Value::as_f64)
+                .zip(p.get("maximum").and_then(Value::as_f64));
+            let slider = text(&ui, "component").as_deref() == Some("slider");
             let kind = match (ty, items) {
+                ("integer" | "number", _) if slider && bounds.is_some() => "range",
                 ("boolean", _) => "bool",
                 ("integer", _) => "int",
                 ("number", _) => "number",
@@ -51,15 +76,62 @@ fn fields(schema: &Value) -> Vec<Field> {
                 key: key.clone(),
                 kind,
                 choices,
-                default: shown(kind, p.get("default")),
-                description: p
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                placeholder: text(&ui, "placeholder")
+                    .unwrap_or_else(|| shown(kind, p.get("default"))),
+                description: text(p, "description").unwrap_or_default(),
+                help: text(&ui, "helpText").unwrap_or_default(),
+                order: ui.get("order").and_then(Value::as_i64),
+                group: text(&ui, "group"),
+                range: (kind == "range").then_some(bounds).flatten(),
             }
         })
-        .collect()
+        .collect();
+    // Ordered fields first by their order; the rest keep the schema's order (stable sort).
+    out.sort_by_key(|f| f.order.map_or((1, 0), |o| (0, o)));
+    out
+}
+
+/// The groups of `schema`'s `x-ui-groups`, in order, plus any group a field names that
+/// the list leaves out (titled by its id).
+fn groups(schema: &Value, fields: &[Field]) -> Vec<Group> {
+    let title = |id: &str, v: &Value| {
+        v.get("title")
+            .or_else(|| v.get("label"))
+            .and_then(Value::as_str)
+            .unwrap_or(id)
+            .to_string()
+    };
+    let mut out: Vec<Group> = match schema.get("x-ui-groups") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(|g| {
+                let id = g.get("id").and_then(Value::as_str)?;
+                Some(Group {
+                    id: id.into(),
+                    title: title(id, g),
+                })
+            })
+            .collect(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(id, g)| Group {
+                id: id.clone(),
+                title: title(id, g),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    for f in fields {
+        if let Some(id) = &f.group
+            && !out.iter().any(|g| &g.id == id)
+        {
+            out.push(Group {
+                id: id.clone(),
+                title: id.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// The text a field shows for `value`.
@@ -158,17 +230,33 @@ fn SettingField(id: String, field: Field) -> impl IntoView {
         "enum" => view! { <select prop:value=current on:change=move |e| on_text(event_target_value(&e))>
                 {field.choices.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
             </select> }.into_any(),
-        "lines" | "json" => view! { <textarea rows="3" placeholder=field.default.clone() prop:value=current
+        "lines" | "json" => view! { <textarea rows="3" placeholder=field.placeholder.clone() prop:value=current
                 on:input=move |e| on_text(event_target_value(&e))></textarea> }.into_any(),
+        "range" => {
+            let (min, max) = field.range.unwrap_or_default();
+            let shown_value = current.clone();
+            let value = move || {
+                let v = current();
+                if v.is_empty() { field.placeholder.clone() } else { v }
+            };
+            view! { <span class="range">
+                <input type="range" min=min.to_string() max=max.to_string() step="1" prop:value=value
+                    on:input=move |e| on_text(event_target_value(&e))/>
+                <output data-testid="range-value">{shown_value}</output>
+            </span> }.into_any()
+        }
         _ => view! { <input type=if matches!(kind, "int" | "number") { "number" } else { "text" }
-                placeholder=field.default.clone() prop:value=current
+                placeholder=field.placeholder.clone() prop:value=current
                 on:input=move |e| on_text(event_target_value(&e))/> }.into_any(),
     };
+    let help = (!field.help.is_empty())
+        .then(|| view! { <p class="help" data-testid="config-help">{field.help.clone()}</p> });
     view! {
-        <div class="field" data-testid="config-field" data-key=field.key.clone()>
+        <div class="field" data-testid="config-field" data-key=field.key.clone() data-kind=kind>
             <label title=field.description.clone()>{field.key.clone()}
                 {if kind == "lines" { " (one per line)" } else { "" }}</label>
             {input}
+            {help}
         </div>
     }
 }
@@ -200,10 +288,28 @@ pub fn ConfigForm(id: String) -> impl IntoView {
                 .collect(),
         }
     };
-    let rows = fields(&schema)
-        .into_iter()
-        .map(|field| view! { <SettingField id=id.clone() field/> })
+    let all = fields(&schema);
+    let grouped = groups(&schema, &all);
+    let row = |field: Field| view! { <SettingField id=id.clone() field/> };
+    let loose = all
+        .iter()
+        .filter(|f| f.group.is_none())
+        .cloned()
+        .map(row)
         .collect_view();
+    let sets = grouped
+        .into_iter()
+        .map(|g| {
+            let members = all
+                .iter()
+                .filter(|f| f.group.as_deref() == Some(g.id.as_str()))
+                .cloned()
+                .map(row)
+                .collect_view();
+            view! { <fieldset data-testid="config-group" data-group=g.id.clone()><legend>{g.title.clone()}</legend>{members}</fieldset> }
+        })
+        .collect_view();
+    let rows = view! { {loose} {sets} };
     view! {
         <form class="config" data-testid="config-form" on:submit=|e| e.prevent_default()>
             {no_schema.then(|| view! { <p class="hint">"This guard has no settings schema (minimal contract): its config is passed through unchecked."</p> })}
@@ -239,5 +345,68 @@ fn RawConfig(id: String) -> impl IntoView {
                 }></textarea>
             <p class="error-text">{move || raw_error.get()}</p>
         </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn schema() -> Value {
+        json!({
+            "x-ui-groups": [{"id": "policy", "title": "Policy"}, {"id": "servers", "label": "Servers"}],
+            "properties": {
+                "a_plain": {"type": "string"},
+                "distance": {"type": "integer", "minimum": 0, "maximum": 8, "default": 2,
+                    "x-ui": {"component": "slider", "group": "policy", "order": 2, "helpText": "how far"}},
+                "mode": {"type": "string", "enum": ["warn", "deny"], "x-ui": {"group": "policy", "order": 1}},
+                "names": {"type": "array", "items": {"type": "string"},
+                    "x-ui": {"group": "servers", "placeholder": "one per line"}},
+                "unbounded": {"type": "integer", "minimum": 0, "x-ui": {"component": "slider"}},
+                "elsewhere": {"type": "boolean", "x-ui": {"group": "extra"}},
+            }
+        })
+    }
+
+    #[test]
+    fn x_ui_orders_groups_and_picks_inputs() {
+        let f = fields(&schema());
+        let keys: Vec<&str> = f.iter().map(|f| f.key.as_str()).collect();
+        // Ordered fields first, then the schema's (serde_json: alphabetical) order.
+        assert_eq!(
+            keys,
+            [
+                "mode",
+                "distance",
+                "a_plain",
+                "elsewhere",
+                "names",
+                "unbounded"
+            ]
+        );
+        let distance = &f[1];
+        assert_eq!((distance.kind, distance.range), ("range", Some((0.0, 8.0))));
+        assert_eq!(
+            (distance.help.as_str(), distance.placeholder.as_str()),
+            ("how far", "2")
+        );
+        // A slider needs both bounds: without them the number stays a number box.
+        assert_eq!(f[5].kind, "int");
+        assert_eq!(f[4].placeholder, "one per line");
+        let g = groups(&schema(), &f);
+        let titles: Vec<(&str, &str)> = g
+            .iter()
+            .map(|g| (g.id.as_str(), g.title.as_str()))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                ("policy", "Policy"),
+                ("servers", "Servers"),
+                ("extra", "extra")
+            ]
+        );
     }
 }
