@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::case::CaseFile;
-use crate::config::{FailureMode, GuardConfig, InstanceMode};
+use crate::config::{FailureMode, GuardConfig, InstanceMode, StatePlacement};
 use crate::contract::RunsOn;
 use crate::inspect::ComponentInfo;
 use crate::source::Document;
@@ -29,6 +29,10 @@ pub struct GuardSummary {
     pub timeout_ms: u64,
     pub runs_on: Vec<RunsOn>,
     pub instance: InstanceMode,
+    /// Where a persistent guard's state lives (`isolate`, `durable_object`); absent for
+    /// `per_call` guards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StatePlacement>,
     #[serde(flatten)]
     pub component: ComponentInfo,
 }
@@ -43,6 +47,7 @@ impl GuardSummary {
             timeout_ms: config.effective_timeout_ms(),
             runs_on: config.runs_on.clone(),
             instance: config.instance,
+            state: (config.instance == InstanceMode::Persistent).then(|| config.state_placement()),
             component: component.clone(),
         }
     }

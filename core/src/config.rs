@@ -79,6 +79,37 @@ pub enum OnStateLoss {
     FailClosed,
 }
 
+/// Where a `persistent` guard's instance, and so its state, lives. Native and the page
+/// run in one process, so there both places are the same; a Worker runs in many isolates
+/// and locations, each with instances of its own.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StatePlacement {
+    /// In the host process (on the edge: one instance per isolate).
+    #[default]
+    Isolate,
+    /// On the edge, in a Durable Object per key ([`StateKey`]): every isolate and
+    /// location calls the same instance. Elsewhere the same as `isolate`.
+    DurableObject,
+}
+
+/// Which Durable Object holds a `state: durable_object` guard's instance, besides the
+/// guard: one per MCP server, or one per server and MCP session.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StateKey {
+    /// The guard context's `server-name`: every client of a server shares the state.
+    #[default]
+    Server,
+    /// The server name and the MCP session (`metadata.mcp.session_id`): each session has
+    /// its own; screenings without a session share one per server.
+    Session,
+}
+
 /// Whether a guard's decisions take effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -144,6 +175,12 @@ pub struct GuardConfig {
     /// Only for `instance: persistent` (default `reset`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_state_loss: Option<OnStateLoss>,
+    /// Only for `instance: persistent` (default `isolate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StatePlacement>,
+    /// Only for `state: durable_object` (default `server`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_key: Option<StateKey>,
 }
 
 fn yes() -> bool {
@@ -182,6 +219,11 @@ impl GuardConfig {
             )),
             _ => Ok(()),
         }
+    }
+
+    /// Where this guard's instance lives (`isolate` unless `state:` says otherwise).
+    pub fn state_placement(&self) -> StatePlacement {
+        self.state.unwrap_or_default()
     }
 
     /// The wall-clock budget of one call: the smaller of `timeout_ms` and
@@ -327,6 +369,24 @@ impl GatewayConfig {
                     ..doc.error(
                         &at("on_state_loss"),
                         "on_state_loss applies only to instance: persistent (a per_call guard keeps no state)",
+                    )
+                });
+            }
+            if g.state.is_some() && g.instance != InstanceMode::Persistent {
+                return Err(SourceError {
+                    hint: Some("set instance: persistent, or remove state".into()),
+                    ..doc.error(
+                        &at("state"),
+                        "state applies only to instance: persistent (a per_call guard keeps no state to place)",
+                    )
+                });
+            }
+            if g.state_key.is_some() && g.state_placement() != StatePlacement::DurableObject {
+                return Err(SourceError {
+                    hint: Some("set state: durable_object, or remove state_key".into()),
+                    ..doc.error(
+                        &at("state_key"),
+                        "state_key applies only to state: durable_object (it chooses the Durable Object that holds the state)",
                     )
                 });
             }

@@ -7,6 +7,8 @@
 //! behave identically on wasmtime, in a Worker and in a page, and so do the API handlers'
 //! bodies ([`guard_summaries`], [`evaluate_request`], [`test_request`]).
 
+use std::task::{Context, Poll, Waker};
+
 use serde_json::{Map, Value};
 
 use crate::api::{self, ApiError, GuardSummary};
@@ -96,7 +98,8 @@ pub trait GatewayInfo {
     fn guard_settings(&self, index: usize) -> &GuardSettings;
 }
 
-/// A loaded gateway whose host calls guards synchronously (wasmtime, a Worker).
+/// A loaded gateway whose host can call its guards synchronously (wasmtime, a Worker's
+/// own instances).
 pub trait LoadedGateway: GatewayInfo {
     /// Runs the chain over one screening.
     fn evaluate(&self, screening: Screening) -> Evaluation;
@@ -150,6 +153,20 @@ pub fn suite_run<'f>(gateway: &impl GatewayInfo, file: &'f CaseFile) -> SuiteRun
 /// Runs a case file's cases against the gateway and judges them; each scenario runs on
 /// fresh instances of its own.
 pub fn run_cases<G: LoadedGateway>(gateway: &G, file: &CaseFile) -> SuiteReport {
+    ready_now(run_cases_with(gateway, file, |screening| {
+        std::future::ready(gateway.evaluate(screening))
+    }))
+}
+
+/// [`run_cases`] for a host that calls some guards asynchronously: cases run through
+/// `evaluate` (the edge's, which calls `state: durable_object` guards in their Durable
+/// Objects); scenarios run on `gateway.fresh()`, whose instances are all the host's own.
+pub async fn run_cases_with<G, F, R>(gateway: &G, file: &CaseFile, evaluate: F) -> SuiteReport
+where
+    G: LoadedGateway,
+    F: Fn(Screening) -> R,
+    R: Future<Output = Evaluation>,
+{
     let mut run = suite_run(gateway, file);
     let mut fresh: Option<Result<G, String>> = None;
     while let Some((index, screening)) = run.next_case() {
@@ -157,13 +174,29 @@ pub fn run_cases<G: LoadedGateway>(gateway: &G, file: &CaseFile) -> SuiteReport 
             fresh = Some(gateway.fresh());
         }
         let evaluation = match &fresh {
-            None => Ok(gateway.evaluate(screening)),
+            None => Ok(evaluate(screening).await),
             Some(Ok(fresh)) => Ok(fresh.evaluate(screening)),
             Some(Err(e)) => Err(format!("fresh guard instances for the scenario: {e}")),
         };
         run.record(index, evaluation);
     }
     run.finish()
+}
+
+/// The output of a future that never waits (a synchronous host driving code written for
+/// asynchronous ones, e.g. [`run_cases`] through [`run_cases_with`]).
+///
+/// # Panics
+/// If `future` is not ready at its first poll: a caller passed one that waits.
+pub fn ready_now<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("ready_now: the future waited, so it needs an executor"),
+    }
 }
 
 /// `GET /v1/guards`: every configured guard, in config order.
@@ -176,8 +209,26 @@ pub fn guard_summaries(gateway: &impl GatewayInfo) -> Vec<GuardSummary> {
 
 /// `POST /v1/evaluate`: the request body's one case, run and judged.
 pub fn evaluate_request(gateway: &impl LoadedGateway, body: &[u8]) -> Result<CaseResult, ApiError> {
+    ready_now(evaluate_request_with(gateway, body, |screening| {
+        std::future::ready(gateway.evaluate(screening))
+    }))
+}
+
+/// [`evaluate_request`] for a host that calls some guards asynchronously (see
+/// [`run_cases_with`]).
+pub async fn evaluate_request_with<G, F, R>(
+    gateway: &G,
+    body: &[u8],
+    evaluate: F,
+) -> Result<CaseResult, ApiError>
+where
+    G: LoadedGateway,
+    F: Fn(Screening) -> R,
+    R: Future<Output = Evaluation>,
+{
     let file = api::parse_single_case(body)?;
-    run_cases(gateway, &file)
+    run_cases_with(gateway, &file, evaluate)
+        .await
         .results
         .into_iter()
         .next()

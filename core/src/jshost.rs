@@ -358,6 +358,9 @@ pub enum JsReply {
     TimedOut,
     /// The runtime threw or its transport failed (a crashed worker): the host's fault.
     Failed(String),
+    /// The runtime holding the instance (a Durable Object, for `state: durable_object`)
+    /// could not be reached, threw, or did not answer in time.
+    Unreachable(String),
 }
 
 impl From<Result<String, String>> for JsReply {
@@ -427,6 +430,7 @@ impl JsGuard {
                 limit_ms: self.config.effective_timeout_ms(),
             })),
             JsReply::Failed(e) => Err(failed(GuardFailure::Host(e))),
+            JsReply::Unreachable(e) => Err(failed(GuardFailure::Unreachable(e))),
         }
     }
 
@@ -470,6 +474,7 @@ impl JsGuard {
                 wall_us,
             ),
             JsReply::Failed(e) => GuardOutcome::failed(GuardFailure::Host(e), wall_us),
+            JsReply::Unreachable(e) => GuardOutcome::failed(GuardFailure::Unreachable(e), wall_us),
         };
         if outcome.duration_us == 0 {
             outcome.duration_us = wall_us;

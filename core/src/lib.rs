@@ -28,6 +28,7 @@ pub mod trace;
 pub use chain::{ChainRun, Denial, Evaluation, Screening, Verdict, Warning, evaluate_chain};
 pub use config::{
     FailureMode, GatewayConfig, GuardConfig, GuardMode, InstanceMode, Limits, OnStateLoss,
+    StateKey, StatePlacement,
 };
 pub use contract::{ContractVersion, Decision, DenyReason, GuardContext, Phase, RunsOn, Tool};
 pub use payload::{HookArgs, Payload, ToolSpec};

@@ -12,7 +12,10 @@
 
 use std::sync::Mutex;
 
-use crate::config::{GatewayConfig, GuardConfig, InstanceMode, OnStateLoss};
+use serde_json::{Value, json};
+
+use crate::config::{GatewayConfig, GuardConfig, InstanceMode, OnStateLoss, StateKey};
+use crate::contract::GuardContext;
 use crate::trace::GuardFailure;
 
 /// Per guard of one loaded gateway (config order): why its state was lost, if it was.
@@ -108,6 +111,78 @@ pub fn reset_warning(reason: &str) -> String {
     format!(
         "lost its persistent state and started over (on_state_loss: reset): {reason}; what it kept before (pins, counters) is gone"
     )
+}
+
+/// Whose persistent state a set of instances holds. Hosts keep live traffic's instances
+/// (`/mcp`) apart from the API's (`/v1/evaluate`), so an API caller can neither read nor
+/// reset the state that screens live traffic; a Durable Object's name carries the scope
+/// for the same reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateScope {
+    /// The instances that screen live traffic (`/mcp`).
+    Live,
+    /// `/v1/evaluate`'s instances.
+    Api,
+}
+
+impl StateScope {
+    /// `live` or `api`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateScope::Live => "live",
+            StateScope::Api => "api",
+        }
+    }
+}
+
+/// How long a host waits for a Durable Object's answer beyond the call's own time
+/// budget: an object runs one call at a time, so a call may wait behind others for the
+/// same key, and an object that was not in memory starts first (instantiating its guard).
+pub const DURABLE_OBJECT_GRACE_MS: u64 = 5_000;
+
+/// The longest a host waits for the Durable Object holding `guard` to answer a call.
+pub fn durable_object_wait_ms(guard: &GuardConfig) -> u64 {
+    guard
+        .effective_timeout_ms()
+        .saturating_add(DURABLE_OBJECT_GRACE_MS)
+}
+
+/// Why a call got no answer within [`durable_object_wait_ms`].
+pub fn durable_object_timeout(wait_ms: u64) -> String {
+    format!(
+        "it took longer than {wait_ms} ms (the call's timeout_ms plus {DURABLE_OBJECT_GRACE_MS} ms for queueing and start-up)"
+    )
+}
+
+/// The name of the Durable Object that holds `state: durable_object` guard `guard`'s
+/// instance for a screening in `context`: a JSON array of the scope, the guard id, the
+/// server name and, with `state_key: session`, the MCP session id (`null` without one).
+/// JSON keeps it unambiguous whatever the names contain; a Worker derives the object's
+/// id from it, so every isolate and location reaches the same object.
+pub fn durable_object_name(
+    scope: StateScope,
+    guard: &GuardConfig,
+    context: &GuardContext,
+) -> String {
+    let mut name = vec![
+        json!(scope.as_str()),
+        json!(guard.id),
+        json!(context.server_name),
+    ];
+    if guard.state_key.unwrap_or_default() == StateKey::Session {
+        name.push(session_id(context).map_or(Value::Null, Value::String));
+    }
+    Value::Array(name).to_string()
+}
+
+/// The MCP session of a screening: `metadata.mcp.session_id` (the proxy puts the
+/// `mcp-session-id` header there; a case may set it in its context).
+fn session_id(context: &GuardContext) -> Option<String> {
+    let metadata: Value = serde_json::from_str(&context.metadata).ok()?;
+    metadata
+        .pointer("/mcp/session_id")?
+        .as_str()
+        .map(str::to_string)
 }
 
 #[cfg(test)]

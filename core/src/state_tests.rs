@@ -3,10 +3,12 @@
 use serde_json::Map;
 
 use crate::chain::{ChainRun, Evaluation, Screening, Verdict, evaluate_chain};
-use crate::config::GatewayConfig;
+use crate::config::{GatewayConfig, StateKey, StatePlacement};
 use crate::contract::{Decision, GuardContext, Phase};
 use crate::payload::Payload;
-use crate::state::StateLedger;
+use crate::state::{
+    DURABLE_OBJECT_GRACE_MS, StateLedger, StateScope, durable_object_name, durable_object_wait_ms,
+};
 use crate::trace::{GuardFailure, GuardOutcome, Resource};
 
 fn gateway(extra: &str) -> GatewayConfig {
@@ -136,4 +138,109 @@ fn on_state_loss_needs_a_persistent_instance() {
         "{e}"
     );
     assert!(e.contains("t.yaml:2"), "located: {e}");
+}
+
+#[test]
+fn state_placement_needs_a_persistent_instance_and_state_key_a_durable_object() {
+    let refused = |entry: &str| {
+        let yaml = format!("security_guards:\n  - id: g\n    module_path: x.wasm\n{entry}");
+        GatewayConfig::parse("gateway.yaml", &yaml)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        refused("    state: durable_object\n"),
+        "gateway.yaml:4:5: security_guards[0].state: state applies only to instance: persistent (a per_call guard keeps no state to place) (hint: set instance: persistent, or remove state)"
+    );
+    assert_eq!(
+        refused("    instance: persistent\n    state_key: session\n"),
+        "gateway.yaml:5:5: security_guards[0].state_key: state_key applies only to state: durable_object (it chooses the Durable Object that holds the state) (hint: set state: durable_object, or remove state_key)"
+    );
+    assert_eq!(
+        refused("    instance: persistent\n    state: global\n"),
+        "gateway.yaml:5:5: security_guards[0].state: unknown variant `global`, expected `isolate` or `durable_object`"
+    );
+}
+
+#[test]
+fn state_placement_defaults_to_the_isolate() {
+    let yaml = "security_guards:\n  - {id: a, module_path: x.wasm, instance: persistent}\n  - {id: b, module_path: x.wasm, instance: persistent, state: durable_object, state_key: session}\n";
+    let cfg = GatewayConfig::parse("t.yaml", yaml).unwrap();
+    let [a, b] = &cfg.security_guards[..] else {
+        panic!("two guards")
+    };
+    assert_eq!(a.state_placement(), StatePlacement::Isolate);
+    assert_eq!(b.state_placement(), StatePlacement::DurableObject);
+    assert_eq!(b.state_key, Some(StateKey::Session));
+    // Written back only when set, so configs without it serialize as before.
+    assert!(!serde_json::to_string(a).unwrap().contains("state"));
+    let info = crate::inspect::ComponentInfo {
+        sha256: String::new(),
+        size: 0,
+        contract: crate::contract::ContractVersion::Canonical,
+        exports: Vec::new(),
+        imports: Vec::new(),
+        wasi: false,
+        wasi_version: None,
+        producers: Vec::new(),
+    };
+    let summary = crate::api::GuardSummary::new(b, &info);
+    assert_eq!(
+        serde_json::to_value(&summary).unwrap()["state"],
+        "durable_object"
+    );
+}
+
+#[test]
+fn durable_object_names_carry_scope_guard_server_and_session() {
+    let yaml = "security_guards:\n  - {id: pins, module_path: x.wasm, instance: persistent, state: durable_object}\n  - {id: \"per/session\", module_path: x.wasm, instance: persistent, state: durable_object, state_key: session}\n";
+    let cfg = GatewayConfig::parse("t.yaml", yaml).unwrap();
+    let [server, session] = &cfg.security_guards[..] else {
+        panic!("two guards")
+    };
+    let context = |metadata: &str| GuardContext {
+        server_name: "files".into(),
+        metadata: metadata.into(),
+        ..GuardContext::default()
+    };
+    let with_session = context(r#"{"mcp": {"session_id": "s-1"}}"#);
+    assert_eq!(
+        durable_object_name(StateScope::Live, server, &with_session),
+        r#"["live","pins","files"]"#
+    );
+    assert_eq!(
+        durable_object_name(StateScope::Api, server, &with_session),
+        r#"["api","pins","files"]"#
+    );
+    assert_eq!(
+        durable_object_name(StateScope::Live, session, &with_session),
+        r#"["live","per/session","files","s-1"]"#
+    );
+    assert_eq!(
+        durable_object_name(StateScope::Live, session, &context("{}")),
+        r#"["live","per/session","files",null]"#
+    );
+    assert_eq!(
+        durable_object_wait_ms(server),
+        100 + DURABLE_OBJECT_GRACE_MS
+    );
+}
+
+#[test]
+fn an_unreachable_durable_object_is_the_guards_failure_mode() {
+    let cfg = gateway("");
+    let ledger = StateLedger::new(&cfg);
+    let cause = r#"Worker "guardhouse-edge" not found."#;
+    let (e, _) = evaluate(&cfg, &ledger, Err(GuardFailure::Unreachable(cause.into())));
+    assert_eq!(e.decision, Verdict::Warn, "fail_open");
+    assert_eq!(e.trace[0].failure.as_ref().unwrap().kind, "unreachable");
+    assert_eq!(
+        e.warnings[0].message,
+        format!(
+            "failed open: guard unreachable: `pins` keeps its state in a Durable Object, which did not answer the call: {cause} (hint: check the Worker's Durable Object binding and the object's logs)"
+        )
+    );
+    // Not a state loss: the object's instance was never touched.
+    let (e, _) = evaluate(&cfg, &ledger, Ok(Some(Decision::Allow)));
+    assert_eq!(e.decision, Verdict::Allow);
 }

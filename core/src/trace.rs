@@ -115,6 +115,9 @@ pub enum GuardFailure {
     InvalidDecision(String),
     /// The host could not instantiate or call the guard.
     Host(String),
+    /// The guard's instance lives elsewhere (a Durable Object, `state: durable_object`)
+    /// and the host could not reach it, or it failed to answer (this cause).
+    Unreachable(String),
     /// A persistent guard lost its state earlier (this reason) and its
     /// `on_state_loss: fail_closed` refuses every call since.
     StateLost(String),
@@ -155,6 +158,9 @@ impl GuardFailure {
                 "invalid decision returned: `{guard}`: {e} (hint: modify must carry JSON of the payload's shape and deny details must be JSON)"
             ),
             GuardFailure::Host(e) => format!("module failed to load: `{guard}`: {e}"),
+            GuardFailure::Unreachable(e) => format!(
+                "guard unreachable: `{guard}` keeps its state in a Durable Object, which did not answer the call: {e} (hint: check the Worker's Durable Object binding and the object's logs)"
+            ),
             GuardFailure::StateLost(reason) => format!(
                 "state lost: `{guard}` lost its persistent state earlier and refuses every call until the gateway reloads (on_state_loss: fail_closed); the loss: {reason} (hint: find out why it failed, then reload)"
             ),
@@ -170,6 +176,7 @@ impl GuardFailure {
             GuardFailure::ResourceLimit { .. } => "resource_limit",
             GuardFailure::InvalidDecision(_) => "invalid_decision",
             GuardFailure::Host(_) => "host",
+            GuardFailure::Unreachable(_) => "unreachable",
             GuardFailure::StateLost(_) => "state_lost",
         }
     }

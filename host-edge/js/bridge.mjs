@@ -44,3 +44,13 @@ function moduleOf(sha256) {
 export function newPool() {
   return new GuardPool(moduleOf);
 }
+
+/**
+ * Carries one guard call to the `GuardState` Durable Object named `name` in namespace
+ * `ns` (the Worker's GUARDHOUSE_STATE binding); resolves to the runtime's result JSON,
+ * rejects when the object cannot be reached or throws.
+ */
+export async function callDurable(ns, name, guard, sha256, mode, hook, args, settings, limits) {
+  const stub = ns.get(ns.idFromName(name));
+  return await stub.callGuard(guard, sha256, mode, hook, args, settings, limits);
+}

@@ -6,6 +6,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import * as exports from "../build/index.js";
 
+// The Durable Object class `state: durable_object` guards run in (wrangler.toml binds it).
+export { GuardState } from "./state.mjs";
+
 const initState = exports.__worker_init_state();
 
 // A Rust panic or a wasm trap in the Worker itself (not in a guard: guards run in their

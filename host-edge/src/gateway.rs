@@ -2,7 +2,8 @@
 //!
 //! Worker state is per isolate: every isolate (and every Cloudflare location) loads the
 //! gateway itself, and `persistent` guard instances are shared by the requests one
-//! isolate serves, never across isolates.
+//! isolate serves, never across isolates — except for guards with
+//! `state: durable_object`, whose instance a Durable Object holds (`crate::state`).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -10,13 +11,17 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
-use guardhouse_core::host::{GatewayInfo, GuardSettings, LoadedGateway};
+use guardhouse_core::host::{GatewayInfo, GuardSettings, LoadedGateway, ready_now};
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::jshost::ArgsText;
-use guardhouse_core::{ChainRun, Document, Evaluation, GatewayConfig, Screening, StateLedger};
+use guardhouse_core::mcp::Screener;
+use guardhouse_core::{
+    ChainRun, Document, Evaluation, GatewayConfig, Screening, StateLedger, StatePlacement,
+};
 
 use crate::guard::{EdgeGuard, GuardLoadError};
 use crate::js::{self, GuardPool};
+use crate::state::{self, DurableState};
 
 /// A gateway of the registry.
 #[derive(Debug, Deserialize)]
@@ -39,8 +44,10 @@ pub struct EdgeGateway {
 
 impl EdgeGateway {
     /// Loads gateway `name`: parses its YAML with core, prepares every guard, runs the
-    /// settings hooks and checks the configured settings. Errors are located in the YAML.
-    pub fn load(name: &str) -> Result<Self, String> {
+    /// settings hooks and checks the configured settings; a `state: durable_object` guard
+    /// needs the Worker's Durable Object binding (`state_bound`). Errors are located in
+    /// the YAML.
+    pub fn load(name: &str, state_bound: bool) -> Result<Self, String> {
         let entry: GatewayEntry = serde_json::from_str(&js::gateway_json(name)?)
             .map_err(|e| format!("registry gateway `{name}`: {e}"))?;
         let doc = Document::parse(&entry.path, &entry.yaml).map_err(|e| e.to_string())?;
@@ -60,6 +67,16 @@ impl EdgeGateway {
                     ),
                 ));
             };
+            if g.state_placement() == StatePlacement::DurableObject && !state_bound {
+                return Err(located(
+                    "state",
+                    format!(
+                        "guard `{}` keeps its state in a Durable Object, but the Worker has no `{}` binding (hint: bind the GuardState class as in host-edge/wrangler.toml, with its migration)",
+                        g.id,
+                        state::BINDING
+                    ),
+                ));
+            }
             // gh-transpile checked it at build time; the registry could have been edited since.
             g.check_pin(sha)
                 .map_err(|e| located("sha256", format!("module failed to load: {e}")))?;
@@ -102,19 +119,11 @@ impl GatewayInfo for EdgeGateway {
 }
 
 impl LoadedGateway for EdgeGateway {
-    /// Drives core's chain run; the payload's argument JSON is reused by every guard
-    /// until one modifies the payload.
+    /// The chain with every guard in this gateway's own instances, `state:
+    /// durable_object` ones included (suites and scenarios run on fresh copies).
     fn evaluate(&self, screening: Screening) -> Evaluation {
-        let mut run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
-        let mut text = ArgsText::default();
-        while let Some(index) = run.next_guard() {
-            let settings = run.settings(index);
-            let guard = &self.guards[index];
-            let outcome = guard.call(&self.pool, &settings, run.args(), run.context(), &mut text);
-            text.after(&outcome);
-            run.record(index, outcome);
-        }
-        run.finish()
+        // Without Durable Objects nothing is awaited.
+        ready_now(self.evaluate_with(screening, None))
     }
 
     fn fresh(&self) -> Result<Self, String> {
@@ -123,6 +132,34 @@ impl LoadedGateway for EdgeGateway {
 }
 
 impl EdgeGateway {
+    /// Drives core's chain run; `state: durable_object` guards are called in their
+    /// Durable Objects when `state` is given. The payload's argument JSON is reused by
+    /// every guard until one modifies the payload.
+    pub async fn evaluate_with(
+        &self,
+        screening: Screening,
+        state: Option<&DurableState>,
+    ) -> Evaluation {
+        let mut run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
+        let mut text = ArgsText::default();
+        while let Some(index) = run.next_guard() {
+            let settings = run.settings(index);
+            let guard = &self.guards[index];
+            let (args, context) = (run.args(), run.context());
+            let outcome = match state.filter(|_| guard.durable()) {
+                Some(state) => {
+                    guard
+                        .call_durable(state, &settings, args, context, &mut text)
+                        .await
+                }
+                None => guard.call(&self.pool, &settings, args, context, &mut text),
+            };
+            text.after(&outcome);
+            run.record(index, outcome);
+        }
+        run.finish()
+    }
+
     /// The same gateway with instances (and a state-loss record) of its own.
     pub fn isolated(&self) -> Result<Self, String> {
         Ok(Self {
@@ -149,8 +186,8 @@ thread_local! {
 }
 
 /// The isolate's gateway `name` with `/v1/evaluate`'s own instances, made on first use.
-pub fn api_gateway(name: &str) -> Loaded {
-    let live = isolate_gateway(name)?;
+pub fn api_gateway(name: &str, state_bound: bool) -> Loaded {
+    let live = isolate_gateway(name, state_bound)?;
     API.with_borrow_mut(|slot| match slot {
         Some((kept, gateway)) if kept == name => Ok(gateway.clone()),
         _ => {
@@ -163,16 +200,29 @@ pub fn api_gateway(name: &str) -> Loaded {
 
 /// The isolate's gateway `name`, loaded on first use. A failed load is kept too: it is
 /// deterministic, and retrying it on every request would only repeat the work.
-pub fn isolate_gateway(name: &str) -> Loaded {
+pub fn isolate_gateway(name: &str, state_bound: bool) -> Loaded {
     LOADED.with(|slot| {
         let mut slot = slot.borrow_mut();
         match &*slot {
             Some((loaded, result)) if loaded == name => result.clone(),
             _ => {
-                let result = EdgeGateway::load(name).map(Rc::new);
+                let result = EdgeGateway::load(name, state_bound).map(Rc::new);
                 *slot = Some((name.to_string(), result.clone()));
                 result
             }
         }
     })
+}
+
+/// Screens `/mcp` traffic on the live gateway, calling `state: durable_object` guards in
+/// their Durable Objects (scope `live`).
+pub struct EdgeScreener {
+    pub gateway: Rc<EdgeGateway>,
+    pub state: Option<DurableState>,
+}
+
+impl Screener for EdgeScreener {
+    fn screen(&self, screening: Screening) -> impl Future<Output = Evaluation> {
+        self.gateway.evaluate_with(screening, self.state.as_ref())
+    }
 }

@@ -1,6 +1,7 @@
 //! One guard at the edge: core's [`JsGuard`] (the whole adapter) plus its checked
-//! settings. Calls are carried
-//! synchronously to the runtime's instance table ([`GuardPool`]), which the gateway owns.
+//! settings. Calls are carried synchronously to the runtime's instance table
+//! ([`GuardPool`]), which the gateway owns, or, for `state: durable_object` guards, by
+//! RPC to the Durable Object that holds the instance ([`DurableState`]).
 
 use std::rc::Rc;
 
@@ -11,9 +12,11 @@ use guardhouse_core::contract::{GET_DEFAULT_CONFIG, GET_SETTINGS_SCHEMA};
 use guardhouse_core::host::GuardSettings;
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::jshost::{ArgsText, JsCall, JsGuard, JsHost, JsReply};
-use guardhouse_core::{GuardConfig, GuardContext, GuardOutcome, HookArgs};
+use guardhouse_core::state::{durable_object_name, durable_object_wait_ms};
+use guardhouse_core::{GuardConfig, GuardContext, GuardOutcome, HookArgs, StatePlacement};
 
 use crate::js::{self, GuardPool};
+use crate::state::DurableState;
 
 /// What the registry says about a module.
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,11 @@ impl EdgeGuard {
         &self.settings
     }
 
+    /// Whether this guard's instance lives in a Durable Object.
+    pub fn durable(&self) -> bool {
+        self.js.config.state_placement() == StatePlacement::DurableObject
+    }
+
     /// Runs the hook for `args`' phase in `pool`; `text` holds the arguments' JSON for
     /// the chain run's current payload.
     pub fn call(
@@ -88,6 +96,31 @@ impl EdgeGuard {
             Some(call) => self.js.finish(carry(pool, &call), 0),
             None => GuardOutcome::not_applicable(),
         }
+    }
+
+    /// Runs the hook for `args`' phase like [`Self::call`], in the Durable Object that
+    /// holds this guard's instance for `context`; the outcome's duration is the round
+    /// trip when the runtime measured none.
+    pub async fn call_durable(
+        &self,
+        state: &DurableState,
+        settings: &Map<String, Value>,
+        args: &HookArgs,
+        context: &GuardContext,
+        text: &mut ArgsText,
+    ) -> GuardOutcome {
+        let config = &self.js.config;
+        let name = durable_object_name(state.scope, config, context);
+        let Some(call) = self.js.call(settings, args, context, text) else {
+            return GuardOutcome::not_applicable();
+        };
+        // The clock advances across I/O, so the round trip is measurable here.
+        let started = js_sys::Date::now();
+        let reply = state
+            .call(&name, &call, durable_object_wait_ms(config))
+            .await;
+        let wall_us = ((js_sys::Date::now() - started) * 1000.0) as u64;
+        self.js.finish(reply, wall_us)
     }
 }
 

@@ -45,6 +45,22 @@ extern "C" {
         settings: &str,
         limits: &str,
     ) -> Result<String, JsValue>;
+
+    /// Carries a call to the `GuardState` Durable Object `name` of namespace `ns`
+    /// (`js/state.mjs`, by RPC); resolves to the runtime's result JSON.
+    #[wasm_bindgen(catch, js_name = callDurable)]
+    #[allow(clippy::too_many_arguments)]
+    async fn call_durable_js(
+        ns: &JsValue,
+        name: &str,
+        guard: &str,
+        sha256: &str,
+        mode: &str,
+        hook: &str,
+        args: &str,
+        settings: &str,
+        limits: &str,
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// A thrown JS value as a message.
@@ -84,4 +100,25 @@ impl GuardPool {
         )
         .map_err(message)
     }
+}
+
+/// Carries `call` to the `GuardState` Durable Object `name` of namespace `ns`: its result
+/// JSON, or why the object could not be reached or threw.
+pub async fn call_durable(ns: &JsValue, name: &str, call: &JsCall<'_>) -> Result<String, String> {
+    let answer = call_durable_js(
+        ns,
+        name,
+        call.guard,
+        call.sha256,
+        call.mode,
+        call.hook,
+        call.args,
+        &call.settings,
+        call.limits,
+    )
+    .await
+    .map_err(message)?;
+    answer
+        .as_string()
+        .ok_or_else(|| format!("the Durable Object answered {answer:?}, not the result JSON"))
 }

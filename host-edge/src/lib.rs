@@ -8,6 +8,7 @@ mod guard;
 mod js;
 mod proxy;
 mod routes;
+mod state;
 
 use worker::{Context, Env, Request, Response, event};
 

@@ -3,12 +3,13 @@
 
 use guardhouse_core::api::{Health, MAX_BODY_BYTES};
 use guardhouse_core::host;
-use guardhouse_core::mcp::GatewayScreener;
+use guardhouse_core::state::StateScope;
 use worker::{Env, Request, Response};
 
 use crate::error::AppError;
-use crate::gateway::{EdgeGateway, api_gateway, isolate_gateway};
+use crate::gateway::{EdgeGateway, EdgeScreener, api_gateway, isolate_gateway};
 use crate::proxy;
+use crate::state::DurableState;
 
 /// The `GATEWAY` var when wrangler.toml sets none.
 pub const DEFAULT_GATEWAY: &str = "default";
@@ -25,7 +26,7 @@ fn gateway_name(env: &Env) -> String {
 
 /// The gateway this Worker serves, loaded once per isolate (`/mcp` traffic runs on it).
 pub fn gateway(env: &Env) -> Result<std::rc::Rc<EdgeGateway>, AppError> {
-    isolate_gateway(&gateway_name(env)).map_err(AppError::Load)
+    isolate_gateway(&gateway_name(env), DurableState::bound(env)).map_err(AppError::Load)
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<Response, AppError> {
@@ -67,9 +68,14 @@ async fn body(req: &mut Request) -> Result<Vec<u8>, AppError> {
 /// `POST /v1/evaluate`: one case.
 pub async fn handle_evaluate(mut req: Request, env: &Env) -> Result<Response, AppError> {
     let body = body(&mut req).await?;
-    // The live gateway with instances of its own (native `serve` does the same).
-    let gateway = api_gateway(&gateway_name(env)).map_err(AppError::Load)?;
-    json(&host::evaluate_request(&*gateway, &body)?)
+    // The live gateway with instances of its own (native `serve` does the same), and
+    // Durable Objects of its own for `state: durable_object` guards (scope `api`).
+    let gateway =
+        api_gateway(&gateway_name(env), DurableState::bound(env)).map_err(AppError::Load)?;
+    let state = DurableState::new(env, StateScope::Api);
+    let (gateway, state) = (&*gateway, state.as_ref());
+    let evaluate = |screening| gateway.evaluate_with(screening, state);
+    json(&host::evaluate_request_with(gateway, &body, evaluate).await?)
 }
 
 /// `POST /v1/test`: a suite.
@@ -85,6 +91,9 @@ pub async fn handle_mcp(req: Request, env: &Env) -> Result<Response, AppError> {
     let Some(config) = proxy::config(env) else {
         return Err(AppError::ProxyOff);
     };
-    let gateway = gateway(env)?;
-    Ok(proxy::handle(req, config, GatewayScreener(gateway)).await?)
+    let screener = EdgeScreener {
+        gateway: gateway(env)?,
+        state: DurableState::new(env, StateScope::Live),
+    };
+    Ok(proxy::handle(req, config, screener).await?)
 }

@@ -23,6 +23,7 @@ export const GATEWAYS = {
   features: path.join(ROOT, 'tests/configs/features.yaml'),
   bench: path.join(ROOT, 'tests/edge/bench-gateway.yaml'),
   guests: path.join(ROOT, 'guards/gateway-guests.yaml'),
+  state: path.join(ROOT, 'tests/edge/state-gateway.yaml'),
 };
 
 /** The example suites (guards/suites) written for `gatewayFile` (their `gateway:` line). */
@@ -47,15 +48,18 @@ export const WRANGLER_ENV = {
   GUARDHOUSE_EDGE_PREBUILT: '1',
 };
 
-/** Spawns a server and waits until `base`/health answers; resolves to {name, base, health, stop, log}. */
-async function launch(name, cmd, args, options, base) {
+/**
+ * Spawns a server and waits until `base`/health answers (`accept(probe)`: by default a
+ * 2xx); resolves to {name, base, health, stop, log}.
+ */
+async function launch(name, cmd, args, options, base, accept = (probe) => probe.ok) {
   let last = 'not polled yet';
   const p = spawnGroup(cmd, args, options, {
     name,
     ready: async () => {
       const probe = await probeHealth(base);
       last = probe.detail;
-      return probe.ok ? probe.json : null;
+      return accept(probe) ? (probe.json ?? probe.detail) : null;
     },
     status: () => last,
     fatal: /Build failed|Address already in use/,
@@ -65,16 +69,22 @@ async function launch(name, cmd, args, options, base) {
   return { name, base, health, stop: p.stop, log: p.log };
 }
 
-/** The Worker under `wrangler dev`, serving registry gateway `gateway`; `vars` (name → value) go in as `--var`s. */
-export async function startEdge(gateway = 'default', vars = {}) {
+/**
+ * The Worker under `wrangler dev`, serving registry gateway `gateway`; `vars` (name →
+ * value) go in as `--var`s. `config` is another wrangler config file (default:
+ * host-edge/wrangler.toml), `env` adds to the environment (e.g. WRANGLER_REGISTRY_PATH),
+ * and `accept` says which /health probe means started (default: a 2xx).
+ */
+export async function startEdge(gateway = 'default', vars = {}, { config, env = {}, name, accept } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   const extra = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-    '--var', `GATEWAY:${gateway}`, ...extra, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  const args = ['dev', ...(config ? ['-c', config] : []), '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspector), '--var', `GATEWAY:${gateway}`, ...extra,
+    '--show-interactive-dev-session=false', '--log-level', 'warn'];
   const wrangler = path.join(ROOT, 'node_modules/.bin/wrangler');
-  const options = { cwd: path.join(ROOT, 'host-edge'), env: WRANGLER_ENV };
-  return launch(`edge (${gateway})`, wrangler, args, options, `http://127.0.0.1:${port}`);
+  const options = { cwd: path.join(ROOT, 'host-edge'), env: { ...WRANGLER_ENV, ...env } };
+  return launch(name ?? `edge (${gateway})`, wrangler, args, options, `http://127.0.0.1:${port}`, accept);
 }
 
 /** Native `guardhouse serve` on the YAML registry gateway `gateway` was built from. */
