@@ -50,3 +50,8 @@ if ! command -v g++ >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq g++ >/dev/null
 fi
+
+# External corpora for `guardhouse eval` (host-native/tests/external_corpora.rs, README
+# "Guard quality"): pinned agentdojo and spikee from PyPI in target/venv-corpora,
+# converted into target/corpora/.
+scripts/corpora.sh
