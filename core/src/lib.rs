@@ -23,6 +23,7 @@ pub mod settings;
 pub mod source;
 pub mod state;
 pub mod suite;
+pub mod telemetry;
 pub mod trace;
 
 pub use chain::{ChainRun, Denial, Evaluation, Screening, Verdict, Warning, evaluate_chain};

@@ -52,7 +52,7 @@ pub fn run(inputs: &BenchInputs, engine: &Engine, linkers: &Linkers) -> Result<S
         linkers,
         cache: None,
     };
-    let runner = Runner::from_config(&env, config, std::path::Path::new(""), None)?;
+    let runner = Runner::from_config(&env, config, std::path::Path::new(""))?;
     let guards = runner.guards.len();
     let live = Live::new(runner);
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -19,3 +19,4 @@ pub mod runner;
 pub mod server;
 pub mod state;
 pub mod static_site;
+pub mod telemetry;

@@ -17,11 +17,13 @@ use axum::routing::post;
 use guardhouse_core::api::ApiError;
 use guardhouse_core::mcp::{self, Pending, PostOutcome, ProxyConfig, Reply, RequestInfo, Screener};
 use guardhouse_core::metrics::{self as core_metrics, ExchangeOutcome};
+use guardhouse_core::telemetry::{AttrValue, ExchangeInfo, attr};
 use guardhouse_core::{Evaluation, Screening};
 
 use crate::metrics::Metrics;
 use crate::runner::Runner;
 use crate::server::Live;
+use crate::telemetry::{self, ExchangeSpan, Telemetry};
 
 /// Where the proxy serves MCP.
 pub const MCP_PATH: &str = "/mcp";
@@ -74,16 +76,28 @@ struct Exchange {
     denied: AtomicBool,
     /// How the exchange ended as far as the proxy goes; unset: the client went away.
     ended: OnceLock<ExchangeOutcome>,
+    /// Its span, with `--otlp-endpoint`.
+    span: Option<Arc<ExchangeSpan>>,
 }
 
 impl Exchange {
-    fn start(proxy: &Proxy, http_method: Method, mcp_method: &'static str) -> Arc<Self> {
+    /// An exchange that starts with `body` (a POST's) from a client that sent `headers`.
+    fn start(proxy: &Proxy, http_method: Method, headers: &HeaderMap, body: &[u8]) -> Arc<Self> {
+        let mcp_method = match http_method {
+            Method::POST => core_metrics::mcp_method_label(body),
+            _ => "",
+        };
+        let span = proxy.telemetry.as_ref().map(|t| {
+            let session = request_info(headers).session_id;
+            t.mcp_exchange(&ExchangeInfo::from_message(body), session.as_deref())
+        });
         Arc::new(Self {
             metrics: proxy.live.metrics().clone(),
             http_method,
             mcp_method,
             denied: AtomicBool::new(false),
             ended: OnceLock::new(),
+            span,
         })
     }
 
@@ -101,6 +115,12 @@ impl Drop for Exchange {
         let http_method = self.http_method.as_str();
         let observation = core_metrics::exchange(http_method, self.mcp_method, outcome);
         self.metrics.record(&[observation]);
+        if let Some(span) = &self.span {
+            span.end(vec![(
+                attr::PROXY_OUTCOME,
+                AttrValue::Str(outcome.as_str().into()),
+            )]);
+        }
     }
 }
 
@@ -125,7 +145,9 @@ impl Screener for Native {
         let exchange = self.exchange.clone();
         // Guards run synchronously (with their own timeouts); keep the reactor free.
         async move {
-            let evaluation = tokio::task::block_in_place(|| runner.evaluate(screening));
+            let span = exchange.span.clone();
+            let run = async { tokio::task::block_in_place(|| runner.evaluate(screening)) };
+            let evaluation = telemetry::within(span, run).await;
             if evaluation.deny.is_some() {
                 exchange.denied.store(true, Ordering::Relaxed);
             }
@@ -138,13 +160,16 @@ impl Screener for Native {
 struct Proxy {
     live: Arc<Live>,
     upstream: Arc<Upstream>,
+    telemetry: Option<Arc<Telemetry>>,
 }
 
-/// The MCP endpoint's routes, to merge into the API router.
-pub fn routes(live: Arc<Live>, upstream: Upstream) -> Router {
+/// The MCP endpoint's routes, to merge into the API router; with `telemetry`, a span
+/// per exchange.
+pub fn routes(live: Arc<Live>, upstream: Upstream, telemetry: Option<Arc<Telemetry>>) -> Router {
     let state = Proxy {
         live,
         upstream: Arc::new(upstream),
+        telemetry,
     };
     Router::new()
         .route(
@@ -164,7 +189,7 @@ fn request_info(headers: &HeaderMap) -> RequestInfo {
 }
 
 async fn handle_post(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes) -> Response {
-    let exchange = Exchange::start(&proxy, Method::POST, core_metrics::mcp_method_label(&body));
+    let exchange = Exchange::start(&proxy, Method::POST, &headers, &body);
     let screener = Native::new(&proxy, &exchange);
     let info = request_info(&headers);
     let config = &proxy.upstream.config;
@@ -184,7 +209,7 @@ async fn handle_post(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes
 /// GET (the server's event stream) and DELETE (end the session): forwarded; whatever
 /// comes back is screened like any answer.
 async fn handle_stream(State(proxy): State<Proxy>, method: Method, headers: HeaderMap) -> Response {
-    let exchange = Exchange::start(&proxy, method.clone(), "");
+    let exchange = Exchange::start(&proxy, method.clone(), &headers, b"");
     let screener = Native::new(&proxy, &exchange);
     let pending = Pending::new(&proxy.upstream.config, &request_info(&headers));
     let sent = send(&proxy.upstream, method, &headers, None).await;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
@@ -55,33 +56,45 @@ impl Runner {
         let doc = Document::parse(&path.display().to_string(), &text)?;
         let config = GatewayConfig::from_document(&doc, "")?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let mut runner = Self::from_config(env, config, base, Some(&doc))?;
+        let mut runner = Self::load(env, config, base, Some((&doc, "")))?;
         runner.source = Some(path.to_path_buf());
         Ok(runner)
     }
 
     /// Loads the guards of a parsed config; module paths are relative to `base_dir`.
-    /// With `doc`, load errors point at the guard's `module_path` or `config` line.
-    pub fn from_config(
+    pub fn from_config(env: &RunnerEnv, config: GatewayConfig, base_dir: &Path) -> Result<Self> {
+        Self::load(env, config, base_dir, None)
+    }
+
+    /// Loads the gateway a case file writes inline; load errors point at the guard's
+    /// line in the case file, as they do in a gateway file.
+    pub fn from_inline(env: &RunnerEnv, inline: &InlineGateway, base_dir: &Path) -> Result<Self> {
+        let located = Some((&inline.doc, INLINE_GATEWAY_PREFIX));
+        Self::load(env, inline.config.clone(), base_dir, located)
+    }
+
+    /// Loads the guards of a parsed config. With a document and the config's path in it,
+    /// load errors point at the guard's `module_path`, `config` or `sha256` line.
+    fn load(
         env: &RunnerEnv,
         config: GatewayConfig,
         base_dir: &Path,
-        doc: Option<&Document>,
+        located: Option<(&Document, &str)>,
     ) -> Result<Self> {
         let mut guards = Vec::with_capacity(config.security_guards.len());
         for (i, g) in config.security_guards.iter().enumerate() {
             let module_path = base_dir.join(&g.module_path);
             let loaded =
                 LoadedGuard::load(env.engine, env.linkers, env.cache, g.clone(), module_path);
-            match (loaded, doc) {
+            match (loaded, located) {
                 (Ok(guard), _) => guards.push(guard),
-                (Err(e), Some(doc)) => {
+                (Err(e), Some((doc, prefix))) => {
                     let key = match e {
                         LoadError::Settings { .. } => "config",
                         LoadError::Pinned { .. } => "sha256",
                         _ => "module_path",
                     };
-                    let path = GatewayConfig::path_of(i, key);
+                    let path = format!("{prefix}{}", GatewayConfig::path_of(i, key));
                     return Err(LocatedLoadError(doc.error(&path, e.to_string())).into());
                 }
                 (Err(e), None) => return Err(e.into()),
@@ -143,18 +156,24 @@ impl Runner {
             .collect();
         let doc = Document::from_value("--guard", serde_json::json!({"security_guards": guards}));
         let config = GatewayConfig::from_document(&doc, "")?;
-        Self::from_config(env, config, Path::new(""), None)
+        Self::from_config(env, config, Path::new(""))
     }
 
     /// Runs the chain over one screening: every evaluation of the native host (the
-    /// CLI, the API, the MCP proxy) ends here, and is counted here.
+    /// CLI, the API, the MCP proxy) ends here, and is counted here (and traced, within
+    /// an exchange span: `crate::telemetry`).
     pub fn evaluate(&self, screening: Screening) -> Evaluation {
+        // Without --otlp-endpoint there is never a span: this is one task-local read.
+        let traced = crate::telemetry::current().map(|span| (span, SystemTime::now()));
         let run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
         let evaluation = evaluate_chain(run, |i, settings, args, context| {
             self.guards[i].call(settings, args, context)
         });
         if let Some(observer) = &self.observer {
             observer.metrics.evaluation(observer.source, &evaluation);
+        }
+        if let Some((span, started)) = traced {
+            span.evaluation(started, &evaluation);
         }
         evaluation
     }
@@ -198,15 +217,32 @@ impl LoadedGateway for Runner {
     }
 }
 
+/// Where a case file's inline gateway sits in it.
+const INLINE_GATEWAY_PREFIX: &str = "gateway.";
+
+/// A gateway written inline in a case file, with the file (to locate load errors).
+pub struct InlineGateway {
+    pub config: GatewayConfig,
+    doc: Document,
+}
+
 /// Reads a case file and resolves the gateway config it names (relative to the file).
-pub fn read_case_file(path: &Path) -> Result<(CaseFile, Option<PathBuf>, Option<GatewayConfig>)> {
+pub fn read_case_file(path: &Path) -> Result<(CaseFile, Option<PathBuf>, Option<InlineGateway>)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read case file {}", path.display()))?;
-    let file = CaseFile::parse(&path.display().to_string(), &text)?;
+    let origin = path.display().to_string();
+    let file = CaseFile::parse(&origin, &text)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let (gateway_path, inline) = match &file.gateway {
         Some(GatewaySource::Path(p)) => (Some(base.join(p)), None),
-        Some(GatewaySource::Inline(cfg)) => (None, Some(cfg.clone())),
+        Some(GatewaySource::Inline(cfg)) => {
+            let doc = Document::parse(&origin, &text)?;
+            let inline = InlineGateway {
+                config: cfg.clone(),
+                doc,
+            };
+            (None, Some(inline))
+        }
         None => (None, None),
     };
     Ok((file, gateway_path, inline))

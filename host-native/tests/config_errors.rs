@@ -287,3 +287,45 @@ fn malformed_wat_guards_are_refused_with_their_location() {
         "{err}"
     );
 }
+
+#[test]
+fn an_inline_gateway_refused_at_load_names_the_case_file_line_and_column() {
+    let module = component("guards/dist/simple-pattern.wasm");
+    let dir = root().join("target/test-configs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = dir.join("inline-gateway-case.yaml");
+    let text = format!(
+        "format: guardhouse.case/v1\nname: inline\ngateway:\n  security_guards:\n    - id: sp\n      module_path: {}\n      config: {{patterns: 5}}\n    - id: gone\n      module_path: missing.wasm\ncases:\n  - {{name: a, phase: connection, expect: {{decision: allow}}}}\n",
+        module.display()
+    );
+    std::fs::write(&case, &text).unwrap();
+    for command in ["test", "run"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_guardhouse"))
+            .args([command, "--no-cache"])
+            .arg(&case)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        // 3: a module or its settings failed to load, as with a gateway file.
+        assert_eq!(out.status.code(), Some(3), "{command}: {err}");
+        let want = format!(
+            "error: {}:7:7: gateway.security_guards[0].config: invalid config for guard `sp`: at /patterns:",
+            case.display()
+        );
+        assert!(err.starts_with(&want), "{command}: {err}");
+    }
+    // A module that cannot load points at its module_path line.
+    let text = text.replace("config: {patterns: 5}", "config: {}");
+    std::fs::write(&case, &text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_guardhouse"))
+        .args(["test", "--no-cache"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!(
+        "error: {}:9:7: gateway.security_guards[1].module_path:",
+        case.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+}

@@ -37,7 +37,7 @@ fn guest_load(yaml: &str) -> Result<Runner, String> {
         cache: Some(cache),
     };
     let config = GatewayConfig::parse("test.yaml", yaml).unwrap_or_else(|e| panic!("{e}"));
-    Runner::from_config(&env, config, &root(), None).map_err(|e| format!("{e:#}"))
+    Runner::from_config(&env, config, &root()).map_err(|e| format!("{e:#}"))
 }
 
 fn python(instance: &str, config: &str) -> Runner {

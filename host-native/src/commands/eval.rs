@@ -75,8 +75,8 @@ impl EvalArgs {
                 Selection::Ids(ids) => {
                     let runner = match (self.config.as_ref().or(gateway_path.as_ref()), inline) {
                         (Some(path), _) => cached(&mut gateways, &rt, path)?,
-                        (None, Some(cfg)) => {
-                            own = Runner::from_config(&rt.env(), cfg, parent(corpus), None)?;
+                        (None, Some(inline)) => {
+                            own = Runner::from_inline(&rt.env(), &inline, parent(corpus))?;
                             &own
                         }
                         (None, None) => bail!(

@@ -47,9 +47,9 @@ impl RunArgs {
             Runner::single(&rt.env(), guard, settings)?
         } else if let Some(path) = self.config.as_ref().or(gateway_path.as_ref()) {
             Runner::from_file(&rt.env(), path)?
-        } else if let Some(cfg) = inline {
+        } else if let Some(inline) = inline {
             let base = self.case.parent().unwrap_or(std::path::Path::new("."));
-            Runner::from_config(&rt.env(), cfg, base, None)?
+            Runner::from_inline(&rt.env(), &inline, base)?
         } else {
             bail!(
                 "no gateway config: pass --config or --guard, or set `gateway:` in the case file"

@@ -12,6 +12,7 @@ use super::{RuntimeArgs, code, exit};
 use crate::logging::LogFormat;
 use crate::runner::Runner;
 use crate::server::{ConnectionLimits, Live, router, serve_app, watch};
+use crate::telemetry::Telemetry;
 
 /// Serve POST /v1/evaluate, POST /v1/test, GET /v1/guards, GET /health and GET /metrics;
 /// reload the config when it or a module changes.
@@ -58,6 +59,11 @@ pub struct ServeArgs {
     /// How log lines on stderr are written (the level comes from RUST_LOG, default warn).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Export OpenTelemetry traces over OTLP/HTTP (protobuf) to this collector (base URL,
+    /// e.g. http://127.0.0.1:4318; /v1/traces is added): a span per API request and MCP
+    /// exchange, one per guard call. Default: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if set.
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -94,6 +100,8 @@ impl ServeArgs {
             )?),
             None => None,
         };
+        // Before the async runtime: the exporter builds a blocking HTTP client.
+        let telemetry = Telemetry::new(self.otlp_endpoint.as_deref())?;
         if !self.no_reload {
             let runtime = self.runtime.clone();
             watch(live.clone(), self.config.clone(), move || runtime.runtime());
@@ -101,9 +109,13 @@ impl ServeArgs {
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
+        let api = match &telemetry {
+            Some(t) => crate::telemetry::traced(router(live.clone()), t.clone()),
+            None => router(live.clone()),
+        };
         let api = match upstream {
-            Some(upstream) => router(live.clone()).merge(crate::proxy::routes(live, upstream)),
-            None => router(live),
+            Some(upstream) => api.merge(crate::proxy::routes(live, upstream, telemetry.clone())),
+            None => api,
         };
         let app = match &self.static_dir {
             Some(dir) if !dir.join("index.html").is_file() => bail!(
@@ -119,7 +131,19 @@ impl ServeArgs {
             max_connections: self.max_connections.max(1),
             header_timeout: std::time::Duration::from_millis(self.header_timeout_ms.max(1)),
         };
-        tokio.block_on(serve_app(app, self.listen, limits))?;
+        let Some(telemetry) = telemetry else {
+            tokio.block_on(serve_app(app, self.listen, limits))?;
+            return Ok(code(exit::OK));
+        };
+        // With traces, SIGINT or SIGTERM ends the server cleanly so the last batch is sent.
+        let served = tokio.block_on(async {
+            tokio::select! {
+                served = serve_app(app, self.listen, limits) => served,
+                () = stopped() => Ok(()),
+            }
+        });
+        telemetry.shutdown();
+        served?;
         Ok(code(exit::OK))
     }
 
@@ -137,4 +161,22 @@ impl ServeArgs {
             .map(Some)
             .map_err(|e| anyhow::anyhow!("guardhouse's token: {e}"))
     }
+}
+
+/// Resolves when the process is asked to stop (SIGINT, or SIGTERM on unix).
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -38,9 +38,9 @@ impl TestArgs {
             }
             let runner = match (self.config.as_ref().or(gateway_path.as_ref()), inline) {
                 (Some(path), _) => Runner::from_file(&rt.env(), path)?,
-                (None, Some(cfg)) => {
+                (None, Some(inline)) => {
                     let base = suite.parent().unwrap_or(std::path::Path::new("."));
-                    Runner::from_config(&rt.env(), cfg, base, None)?
+                    Runner::from_inline(&rt.env(), &inline, base)?
                 }
                 (None, None) => bail!(
                     "{}: no gateway config: pass --config or set `gateway:` in the file",

@@ -56,7 +56,7 @@ pub fn env() -> RunnerEnv<'static> {
 /// A runner from inline gateway YAML whose module paths are relative to the repo root.
 pub fn runner(yaml: &str) -> Runner {
     let config = GatewayConfig::parse("test.yaml", yaml).unwrap_or_else(|e| panic!("{e}"));
-    Runner::from_config(&env(), config, &root(), None).unwrap_or_else(|e| panic!("{e:#}"))
+    Runner::from_config(&env(), config, &root()).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 /// Loads a gateway YAML and returns the error message.
