@@ -152,11 +152,17 @@ fn host_imports_get_config_and_log() {
         "{:?}",
         e.trace[0].logs
     );
-    // Without config the guard falls back to its defaults ("" from get-config).
+    // Without config the guard falls back to its defaults ("" from get-config), which
+    // block destructive tools such as drop_db but not ordinary ones such as delete_x.
     let d =
         runner("security_guards:\n  - {id: sp, module_path: guards/dist/simple-pattern.wasm}\n");
-    assert_eq!(
+    assert!(
         eval(&d, &tools_case("sp", "[{name: delete_x}]"))
+            .deny
+            .is_none()
+    );
+    assert_eq!(
+        eval(&d, &tools_case("sp", "[{name: drop_db}]"))
             .deny
             .unwrap()
             .code,

@@ -72,10 +72,26 @@ pub struct Normalized {
     /// Byte ranges in the *original* text of base64-looking runs (at least
     /// [`BASE64_MIN_RUN`] characters of `A-Za-z0-9+/=_-`, with upper- and lowercase letters).
     pub base64_runs: Vec<(usize, usize)>,
+    /// Byte ranges in the original text of runs of at least [`HEX_MIN_RUN`] hex digits.
+    pub hex_runs: Vec<(usize, usize)>,
+    /// Where each sentence after the first starts: (index of its first word, byte offset
+    /// in `lower` of the break). A break is a newline, or `.` `!` `?` before whitespace.
+    pub breaks: Vec<(u32, u32)>,
+    /// A `.` `!` or `?` was the last character: a break if whitespace follows.
+    punct_pending: bool,
+    /// How many `%`, `\\` and `&` the text holds (escapes and entities need them).
+    pub escape_chars: [u32; 3],
+    /// Words that begin a clause: the first of the text or of a sentence, or one after a
+    /// colon, a semicolon or a newline — where an imperative verb gives an order.
+    pub clause_starts: Vec<u32>,
+    /// The next word begins a clause.
+    clause_pending: bool,
 }
 
 /// Shortest run of base64 alphabet characters recorded in [`Normalized::base64_runs`].
 pub const BASE64_MIN_RUN: usize = 20;
+/// Shortest run of hex digits recorded in [`Normalized::hex_runs`].
+pub const HEX_MIN_RUN: usize = 24;
 
 impl Normalized {
     /// Normalises `text` into fresh buffers.
@@ -93,9 +109,14 @@ impl Normalized {
         self.word_text.clear();
         self.words.clear();
         self.hidden = Default::default();
+        self.breaks.clear();
+        self.punct_pending = false;
+        self.clause_starts.clear();
+        self.clause_pending = true;
+        self.escape_chars = [0; 3];
         self.lower.reserve(text.len());
         self.word_text.reserve(text.len());
-        base64_runs(text.as_bytes(), &mut self.base64_runs);
+        base64_runs(text.as_bytes(), &mut self.base64_runs, &mut self.hex_runs);
         let bytes = text.as_bytes();
         let mut word_start: Option<usize> = None;
         let mut in_tags = false;
@@ -149,10 +170,15 @@ impl Normalized {
             let j = from + j;
             if b.is_ascii_alphanumeric() {
                 if word_start.is_none() {
+                    // Only a word start can follow punctuation: clear it here, not per byte.
+                    self.punct_pending = false;
                     if !self.word_text.is_empty() {
                         self.word_text.push(' ');
                     }
                     *word_start = Some(self.word_text.len());
+                    if std::mem::take(&mut self.clause_pending) {
+                        self.clause_starts.push(self.words.len() as u32);
+                    }
                 }
                 segment.get_or_insert(j);
                 continue;
@@ -164,7 +190,21 @@ impl Normalized {
                 && let Some(start) = word_start.take()
             {
                 self.words.push((start, self.word_text.len()));
+                self.clause_pending |= self.transparent_clause_word();
             }
+            match b {
+                b'%' => self.escape_chars[0] += 1,
+                b'\\' => self.escape_chars[1] += 1,
+                b'&' => self.escape_chars[2] += 1,
+                _ => {}
+            }
+            self.clause_pending |= note_break(
+                &mut self.breaks,
+                &mut self.punct_pending,
+                self.words.len(),
+                b,
+                j,
+            ) || matches!(b, b':' | b';' | b'\n');
         }
         if let Some(seg) = segment {
             self.word_text.push_str(&self.lower[seg..]);
@@ -179,17 +219,95 @@ impl Normalized {
                     self.word_text.push(' ');
                 }
                 *word_start = Some(self.word_text.len());
+                if std::mem::take(&mut self.clause_pending) {
+                    self.clause_starts.push(self.words.len() as u32);
+                }
             }
             self.word_text.push(c);
+            self.punct_pending = false;
         } else if !(is_apostrophe(c) && word_start.is_some()) {
             self.end_word(word_start);
+            let at = self.lower.len() - c.len_utf8();
+            let b = match c {
+                c if c.is_ascii() => c as u8,
+                '\u{2028}' | '\u{2029}' => b'\n',
+                c if c.is_whitespace() => b' ',
+                _ => 0,
+            };
+            self.clause_pending |= note_break(
+                &mut self.breaks,
+                &mut self.punct_pending,
+                self.words.len(),
+                b,
+                at,
+            ) || matches!(b, b':' | b';' | b'\n');
         }
+    }
+
+    /// The sentence holding word `i` (0 for the first sentence).
+    pub fn sentence_of_word(&self, i: usize) -> usize {
+        self.breaks.partition_point(|&(w, _)| w as usize <= i)
+    }
+
+    /// The sentence holding byte `at` of `lower`.
+    pub fn sentence_of_byte(&self, at: usize) -> usize {
+        self.breaks.partition_point(|&(_, b)| b as usize <= at)
+    }
+
+    /// Whether word `i` begins a clause (see [`Normalized::clause_starts`]).
+    pub fn begins_clause(&self, i: usize) -> bool {
+        self.clause_starts.binary_search(&(i as u32)).is_ok()
+    }
+
+    /// The byte range of sentence `i` in `lower`.
+    pub fn sentence_range(&self, i: usize) -> (usize, usize) {
+        let start = i.checked_sub(1).map_or(0, |p| self.breaks[p].1 as usize);
+        let end = self
+            .breaks
+            .get(i)
+            .map_or(self.lower.len(), |b| b.1 as usize);
+        (start, end)
+    }
+
+    /// Number of sentences (at least 1).
+    pub fn sentences(&self) -> usize {
+        self.breaks.len() + 1
     }
 
     fn end_word(&mut self, word_start: &mut Option<usize>) {
         if let Some(start) = word_start.take() {
             self.words.push((start, self.word_text.len()));
+            self.clause_pending |= self.transparent_clause_word();
         }
+    }
+
+    /// Whether the last word began a clause and is one an order may start with ("please
+    /// delete", "then send", "now run"): the clause then begins again after it.
+    fn transparent_clause_word(&self) -> bool {
+        const WORDS: &[&str] = &[
+            "please",
+            "kindly",
+            "now",
+            "then",
+            "also",
+            "first",
+            "just",
+            "immediately",
+            "next",
+            "finally",
+            "additionally",
+            "and",
+            "so",
+            "instead",
+            "simply",
+            "quickly",
+            "quietly",
+            "silently",
+            "secretly",
+            "afterwards",
+        ];
+        let last = self.words.len() - 1;
+        self.clause_starts.last() == Some(&(last as u32)) && WORDS.contains(&self.word(last))
     }
 
     /// The `i`-th word.
@@ -212,6 +330,25 @@ impl Normalized {
     }
 }
 
+/// Notes a sentence break at byte `at` of `lower` before word `word` when `b` (a
+/// non-word byte; 0 for other symbols) ends a sentence: a newline, or whitespace after
+/// `.` `!` `?` (not `;`: clauses joined by it still make one instruction).
+/// Returns whether a sentence ends here.
+fn note_break(
+    breaks: &mut Vec<(u32, u32)>,
+    pending: &mut bool,
+    word: usize,
+    b: u8,
+    at: usize,
+) -> bool {
+    let ends = b == b'\n' || (*pending && b.is_ascii_whitespace());
+    *pending = matches!(b, b'.' | b'!' | b'?');
+    if ends && word > 0 && breaks.last().is_none_or(|&(w, _)| w as usize != word) {
+        breaks.push((word as u32, at as u32));
+    }
+    ends
+}
+
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}')
 }
@@ -227,8 +364,10 @@ fn decode_tag(c: char) -> Option<char> {
 }
 
 /// Records the runs of base64-alphabet bytes that are long enough and mix cases.
-fn base64_runs(bytes: &[u8], runs: &mut Vec<(usize, usize)>) {
+/// Also records, in `hex`, the runs of at least [`HEX_MIN_RUN`] hex digits.
+fn base64_runs(bytes: &[u8], runs: &mut Vec<(usize, usize)>, hex: &mut Vec<(usize, usize)>) {
     runs.clear();
+    hex.clear();
     let alphabet =
         |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-');
     let mut i = 0;
@@ -238,41 +377,21 @@ fn base64_runs(bytes: &[u8], runs: &mut Vec<(usize, usize)>) {
             continue;
         }
         let start = i;
-        let (mut upper, mut lower) = (false, false);
         while i < bytes.len() && alphabet(bytes[i]) {
-            upper |= bytes[i].is_ascii_uppercase();
-            lower |= bytes[i].is_ascii_lowercase();
             i += 1;
         }
-        if i - start >= BASE64_MIN_RUN && upper && lower {
+        // Most runs are words, shorter than either minimum: look closer only at long ones.
+        let run = &bytes[start..i];
+        if run.len() >= BASE64_MIN_RUN
+            && run.iter().any(u8::is_ascii_uppercase)
+            && run.iter().any(u8::is_ascii_lowercase)
+        {
             runs.push((start, i));
         }
-    }
-}
-
-/// Decodes standard or URL-safe base64 (padding optional). `None` if `s` is not base64.
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for b in s.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
+        if run.len() >= HEX_MIN_RUN && run.iter().all(u8::is_ascii_hexdigit) {
+            hex.push((start, start + (run.len() & !1)));
         }
     }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -286,6 +405,28 @@ mod tests {
         assert_eq!(words, ["dont", "tell", "the", "user", "ignore"]);
         assert_eq!(n.lower, "don't tell the_user!  ignore");
         assert_eq!(n.words_between(1, 4), "tell the user");
+    }
+
+    #[test]
+    fn splits_sentences_at_newlines_and_full_stops() {
+        let n = Normalized::new("Reads ~/.ssh/config. Then send it!\nDone; ok 3.5 times");
+        let words: Vec<usize> = (0..n.words.len()).map(|i| n.sentence_of_word(i)).collect();
+        // reads ssh config | then send it | done ok 3 5 times
+        assert_eq!(words, [0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2]);
+        assert_eq!(n.sentences(), 3);
+        assert_eq!(n.sentence_of_byte(n.lower.find("~/.ssh").unwrap()), 0);
+        assert_eq!(n.sentence_of_byte(n.lower.find("send").unwrap()), 1);
+    }
+
+    #[test]
+    fn marks_clause_starts() {
+        let n = Normalized::new("Note: delete it. Then run x; and y\nok");
+        let starts: Vec<&str> = n
+            .clause_starts
+            .iter()
+            .map(|&i| n.word(i as usize))
+            .collect();
+        assert_eq!(starts, ["note", "delete", "then", "run", "and", "y", "ok"]);
     }
 
     #[test]
@@ -307,19 +448,5 @@ mod tests {
         assert_eq!(n.lower, "okhi");
         assert_eq!(n.word_text, "ok hi");
         assert_eq!(n.hidden[Hidden::Tag as usize].count, 2);
-    }
-
-    #[test]
-    fn finds_base64_runs_and_decodes_them() {
-        let text = "see aWdub3JlIHByZXZpb3VzIGluc3RydWN0aW9ucw== end";
-        let n = Normalized::new(text);
-        assert_eq!(n.base64_runs.len(), 1);
-        let (a, b) = n.base64_runs[0];
-        let decoded = decode_base64(&text[a..b]).unwrap();
-        assert_eq!(
-            String::from_utf8(decoded).unwrap(),
-            "ignore previous instructions"
-        );
-        assert!(decode_base64("not base64!").is_none());
     }
 }

@@ -1,18 +1,25 @@
 //! prompt-injection: scores the strings of tool arguments and responses for weighted
-//! injection signals. Score = sum of the weights of the distinct categories found anywhere
-//! in the payload: at or above `deny_threshold` → deny `prompt_injection`, at or above
-//! `warn_threshold` → warn, else allow.
+//! injection signals. Each string is split into sentences; rules tag features (an
+//! imperative verb, an object, a destination, words addressed to the model, forged
+//! markup, ...) and combinations of features in one sentence become categories
+//! ([`catalog::COMBOS`]). Score = sum of the weights of the distinct categories found
+//! anywhere in the payload: at or above `deny_threshold` → deny `prompt_injection`, at or
+//! above `warn_threshold` → warn, else allow. Base64 runs that decode to text are scanned
+//! the same way (at most [`MAX_DECODED_RUNS`] runs and [`MAX_DECODED_BYTES`] per payload).
 //!
 //! Cost is linear in the payload: each string is lowercased and split into words in one
 //! pass ([`guard_kit::text::Normalized`]), phrase rules start only at words that begin a
-//! rule (one binary search per word), and a few markers are substring searches.
+//! rule (one hash lookup per word), and markers are found in one pass.
 
 pub mod catalog;
 pub mod settings;
 
 use guard_kit::rules::RuleSet;
-use guard_kit::text::{self, Normalized};
+use guard_kit::signals::{self, AddressFeatures, Sightings};
+use guard_kit::text::Normalized;
+use guard_kit::vocab;
 use guard_kit::{Context, Guard, Host, Level, Verdict, json};
+use guard_kit::{decode, find};
 use serde_json::{Value, json};
 
 pub use settings::Settings;
@@ -22,6 +29,10 @@ pub const CODE: &str = "prompt_injection";
 
 /// Longest evidence kept per finding, in characters.
 const EVIDENCE_CHARS: usize = 80;
+/// Base64 runs decoded and rescanned per payload, at most.
+pub const MAX_DECODED_RUNS: usize = 16;
+/// Bytes of base64 decoded per payload, at most.
+pub const MAX_DECODED_BYTES: usize = 64 * 1024;
 
 /// The first sighting of one category.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +62,9 @@ pub struct Scanner<'s> {
     rules: RuleSet,
     norm: Normalized,
     decoded: Normalized,
+    sightings: Sightings,
+    /// Base64 runs and bytes decoded so far in this payload.
+    decoded_budget: (usize, usize),
     report: Report,
 }
 
@@ -62,6 +76,8 @@ impl<'s> Scanner<'s> {
             rules: catalog::rule_set(),
             norm: Normalized::default(),
             decoded: Normalized::default(),
+            sightings: Sightings::default(),
+            decoded_budget: (0, 0),
             report: Report::default(),
         }
     }
@@ -69,6 +85,7 @@ impl<'s> Scanner<'s> {
     /// Scans every string of a JSON document; text that is not JSON is scanned as one string.
     pub fn scan_json(&mut self, text: &str) -> Report {
         self.report = Report::default();
+        self.decoded_budget = (0, 0);
         match serde_json::from_str::<Value>(text) {
             Ok(value) => {
                 json::for_each_string(&value, &mut |visit, s| self.string(visit.pointer, s))
@@ -81,6 +98,7 @@ impl<'s> Scanner<'s> {
     /// Scans one piece of text.
     pub fn scan_text(&mut self, text: &str) -> Report {
         self.report = Report::default();
+        self.decoded_budget = (0, 0);
         self.string("", text);
         std::mem::take(&mut self.report)
     }
@@ -91,27 +109,51 @@ impl<'s> Scanner<'s> {
             self.add(catalog::HIDDEN_UNICODE, path, h.evidence());
         }
         let mut hits = Vec::new();
-        self.rules.scan(&self.norm, &mut |hit| {
-            hits.push((hit.category, hit.evidence))
+        combine(&self.rules, &self.norm, &mut self.sightings, &mut |c, e| {
+            hits.push((c, e))
         });
         if let Some(evidence) = markdown_image_exfiltration(&self.norm.lower) {
             hits.push((catalog::DATA_EXFILTRATION, evidence));
         }
+        let mut decoded: Vec<(&str, String)> = Vec::new();
         for &(start, end) in &self.norm.base64_runs {
-            if let Some(decoded) =
-                text::decode_base64(&s[start..end]).filter(|d| mostly_printable(d))
+            let (runs, bytes) = self.decoded_budget;
+            if runs >= MAX_DECODED_RUNS || bytes + (end - start) > MAX_DECODED_BYTES {
+                break;
+            }
+            self.decoded_budget = (runs + 1, bytes + (end - start));
+            if let Some(text) =
+                decode::decode_base64(&s[start..end]).filter(|d| mostly_printable(d))
             {
-                self.decoded.reset(&String::from_utf8_lossy(&decoded));
-                let before = hits.len();
-                self.rules.scan(&self.decoded, &mut |hit| {
-                    hits.push((hit.category, format!("base64: {}", hit.evidence)))
-                });
-                if hits.len() > before {
-                    hits.push((
-                        catalog::ENCODED_PAYLOAD,
-                        format!("base64 text: {}", self.decoded.word_text),
-                    ));
-                }
+                decoded.push(("base64", String::from_utf8_lossy(&text).into_owned()));
+            }
+        }
+        let (runs, bytes) = self.decoded_budget;
+        if runs < MAX_DECODED_RUNS {
+            let hints = decode::DecodeHints {
+                rot13: self.sightings.all() & (1 << catalog::ROT13_HINT) != 0,
+                reversed: self.sightings.all() & (1 << catalog::REVERSED_HINT) != 0,
+            };
+            let others =
+                decode::decode_obfuscations(s, &self.norm, MAX_DECODED_BYTES - bytes, hints);
+            let taken = others.len().min(MAX_DECODED_RUNS - runs);
+            self.decoded_budget = (runs + taken, bytes + s.len() * usize::from(taken > 0));
+            decoded.extend(others.into_iter().take(taken));
+        }
+        for (kind, text) in decoded {
+            self.decoded.reset(&text);
+            let before = hits.len();
+            combine(
+                &self.rules,
+                &self.decoded,
+                &mut self.sightings,
+                &mut |c, e| hits.push((c, format!("{kind}: {e}"))),
+            );
+            if hits.len() > before {
+                hits.push((
+                    catalog::ENCODED_PAYLOAD,
+                    format!("{kind} text: {}", self.decoded.word_text),
+                ));
             }
         }
         for (category, evidence) in hits {
@@ -134,6 +176,42 @@ impl<'s> Scanner<'s> {
             evidence,
         });
     }
+}
+
+/// Runs the rules over one normalized text and reports each category its feature
+/// combinations reach, with evidence.
+fn combine(
+    rules: &RuleSet,
+    norm: &Normalized,
+    sightings: &mut Sightings,
+    on_match: &mut dyn FnMut(usize, String),
+) {
+    sightings.clear();
+    rules.scan(norm, &mut |hit| {
+        sightings.add(hit.sentence, hit.category, &hit.evidence);
+        if hit.clause_start && catalog::VERBS & (1 << hit.category) != 0 {
+            sightings.add(hit.sentence, catalog::IMPERATIVE, &hit.evidence);
+        }
+    });
+    let ids = AddressFeatures {
+        email: catalog::EMAIL,
+        host: catalog::URL,
+        ident: catalog::IDENT,
+        named_tool: catalog::NAMED_TOOL,
+    };
+    signals::add_addresses(norm, sightings, catalog::NEEDS_ADDRESSES, ids);
+    sightings.demote(catalog::META_FEATURE, catalog::QUOTABLE, catalog::QUOTED);
+    let lower = &norm.lower;
+    for (from, to) in find::urls(lower) {
+        let url = &lower[from..to];
+        if vocab::url_carries_data(url) {
+            sightings.add(norm.sentence_of_byte(from), catalog::URL_DATA, url);
+        }
+        if vocab::url_has_query_placeholder(url) {
+            sightings.add(norm.sentence_of_byte(from), catalog::URL_PLACEHOLDER, url);
+        }
+    }
+    sightings.combine(catalog::COMBOS, catalog::STICKY, on_match);
 }
 
 /// A markdown image whose URL carries a query string (`![x](https://evil/?d=...)`), the
@@ -267,3 +345,6 @@ guard_kit::export_guard!(crate::PromptInjection);
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod examples;

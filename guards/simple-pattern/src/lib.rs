@@ -1,5 +1,9 @@
 //! simple-pattern: denies tools whose name (or description) contains a configured
-//! pattern, case-insensitively. The seed's example guard and the `guardhouse new` template.
+//! pattern, case-insensitively and on word boundaries: `eval` matches `eval_js`,
+//! `evalScript` and "run eval on", never "retrieval" or "browser_evaluate". In a pattern,
+//! a space stands for any one of space, `_` and `-`, so `drop db` matches `drop_db`.
+//! `match: substring` restores plain substring matching. The seed's example guard and the
+//! `guardhouse new` template.
 //!
 //! The logic is plain Rust (tested natively with `cargo test`); `component.rs` binds it to
 //! the `security-guard` world when compiled for wasm32.
@@ -9,8 +13,19 @@ mod component;
 
 use serde_json::{Value, json};
 
-/// Patterns used when `patterns` is not configured.
-pub const DEFAULT_PATTERNS: &[&str] = &["delete", "drop", "eval", "exec", "rm -rf", "shutdown"];
+/// Patterns used when `patterns` is not configured: clearly destructive operations only.
+/// Ordinary tools that delete a file, drop a table or execute a query are legitimate, so
+/// `delete`, `drop` or `exec` belong in a gateway's own list, not in the defaults.
+pub const DEFAULT_PATTERNS: &[&str] = &[
+    "rm -rf",
+    "mkfs",
+    "format disk",
+    "wipe disk",
+    "drop database",
+    "drop db",
+    "delete everything",
+    "shutdown",
+];
 
 /// Deny code for a pattern found in a tool name.
 pub const CODE_NAME: &str = "pattern_blocked";
@@ -46,20 +61,44 @@ pub enum Verdict {
     Deny(DenyReason),
 }
 
+/// How patterns are matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchMode {
+    /// On word boundaries; a space in a pattern stands for space, `_` or `-` (default).
+    Word,
+    /// Anywhere, as a plain case-insensitive substring (the guard's first behaviour).
+    Substring,
+}
+
+impl MatchMode {
+    fn name(self) -> &'static str {
+        match self {
+            MatchMode::Word => "word",
+            MatchMode::Substring => "substring",
+        }
+    }
+}
+
 /// The guard's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    /// Substrings to block, matched case-insensitively.
+    /// Patterns to block, matched case-insensitively.
     pub patterns: Vec<String>,
+    /// Whether tool names (in tools/list and in calls) are checked.
+    pub check_names: bool,
     /// Whether tool descriptions are checked too.
     pub check_descriptions: bool,
+    /// Word-boundary or substring matching.
+    pub match_mode: MatchMode,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             patterns: DEFAULT_PATTERNS.iter().map(|p| p.to_string()).collect(),
+            check_names: true,
             check_descriptions: true,
+            match_mode: MatchMode::Word,
         }
     }
 }
@@ -80,18 +119,35 @@ impl Settings {
                 })
                 .ok_or("setting `patterns` must be a list of strings")?;
         }
+        if let Some(value) = read(&get_config, "check_names")? {
+            settings.check_names = value
+                .as_bool()
+                .ok_or("setting `check_names` must be a boolean")?;
+        }
         if let Some(value) = read(&get_config, "check_descriptions")? {
             settings.check_descriptions = value
                 .as_bool()
                 .ok_or("setting `check_descriptions` must be a boolean")?;
+        }
+        if let Some(value) = read(&get_config, "match")? {
+            settings.match_mode = match value.as_str() {
+                Some("word") => MatchMode::Word,
+                Some("substring") => MatchMode::Substring,
+                _ => return Err("setting `match` must be \"word\" or \"substring\"".into()),
+            };
         }
         Ok(settings)
     }
 
     /// The settings as JSON (the default config is `Settings::default().to_json()`).
     pub fn to_json(&self) -> String {
-        json!({"patterns": self.patterns, "check_descriptions": self.check_descriptions})
-            .to_string()
+        json!({
+            "patterns": self.patterns,
+            "check_names": self.check_names,
+            "check_descriptions": self.check_descriptions,
+            "match": self.match_mode.name(),
+        })
+        .to_string()
     }
 
     /// The JSON Schema (draft 2020-12) of the settings.
@@ -104,14 +160,25 @@ impl Settings {
             "properties": {
                 "patterns": {
                     "type": "array",
-                    "description": "Substrings that block a tool when found in its name (or description), case-insensitively.",
+                    "description": "Patterns that block a tool when found in its name (or description), case-insensitively; with match: word, on word boundaries (snake_case, kebab-case and camelCase parts count as words), a space standing for space, _ or -.",
                     "items": {"type": "string", "minLength": 1},
                     "default": DEFAULT_PATTERNS,
                 },
+                "check_names": {
+                    "type": "boolean",
+                    "description": "Block tools (in tools/list and in calls) whose name matches a pattern.",
+                    "default": true,
+                },
                 "check_descriptions": {
                     "type": "boolean",
-                    "description": "Also block tools whose description contains a pattern.",
+                    "description": "Also block tools whose description matches a pattern.",
                     "default": true,
+                },
+                "match": {
+                    "type": "string",
+                    "enum": ["word", "substring"],
+                    "description": "word: a pattern matches whole words only (eval matches eval_js, not retrieval); substring: anywhere.",
+                    "default": "word",
                 },
             },
         })
@@ -129,51 +196,107 @@ fn read(get_config: &impl Fn(&str) -> String, key: &str) -> Result<Option<Value>
         .map_err(|e| format!("setting `{key}` is not valid JSON: {e}"))
 }
 
-/// The configured patterns, lowercased once per call, with a first-byte index so a text
-/// is scanned once for all patterns instead of once per pattern.
+/// The configured patterns, folded once per call, with a first-byte index so a text is
+/// scanned once for all patterns instead of once per pattern.
 struct Matcher<'a> {
-    /// Lowercased, non-empty patterns paired with the pattern as configured.
+    /// Folded, non-empty patterns paired with the pattern as configured.
     patterns: Vec<(String, &'a str)>,
-    /// For each byte, the patterns (as bits) whose lowercase ASCII form starts with it,
-    /// in either case. Used only when there are at most 64 patterns.
+    /// For each byte, the patterns (as bits) whose folded ASCII form starts with it, in
+    /// either case. Used only when there are at most 64 patterns.
     first: Option<Box<[u64; 256]>>,
+    mode: MatchMode,
+}
+
+/// Folds one character for matching: lowercase, and in word mode `_` and `-` as spaces.
+fn fold_char(c: char, mode: MatchMode) -> char {
+    match c {
+        '_' | '-' if mode == MatchMode::Word => ' ',
+        c => c,
+    }
+}
+
+fn fold(text: &str, mode: MatchMode) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| fold_char(c, mode))
+        .collect()
+}
+
+fn fold_byte(b: u8, mode: MatchMode) -> u8 {
+    fold_char(b.to_ascii_lowercase() as char, mode) as u8
+}
+
+/// Whether a word may end between `before` and `after` (characters of the original
+/// text): one of them is not a letter or digit, or a lowercase letter meets an uppercase
+/// one (`evalScript`).
+fn boundary(before: Option<char>, after: Option<char>) -> bool {
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            !b.is_alphanumeric() || !a.is_alphanumeric() || (b.is_lowercase() && a.is_uppercase())
+        }
+        _ => true,
+    }
 }
 
 impl<'a> Matcher<'a> {
     fn new(settings: &'a Settings) -> Self {
+        let mode = settings.match_mode;
         let patterns: Vec<(String, &str)> = settings
             .patterns
             .iter()
             .filter(|p| !p.is_empty())
-            .map(|p| (p.to_lowercase(), p.as_str()))
+            .map(|p| (fold(p, mode), p.as_str()))
             .collect();
         let first = (patterns.len() <= 64).then(|| {
             let mut table = Box::new([0u64; 256]);
-            for (i, (lower, _)) in patterns.iter().enumerate() {
-                if lower.is_ascii() {
-                    let b = lower.as_bytes()[0];
+            for (i, (folded, _)) in patterns.iter().enumerate() {
+                if folded.is_ascii() {
+                    let b = folded.as_bytes()[0];
                     table[b as usize] |= 1 << i;
                     table[b.to_ascii_uppercase() as usize] |= 1 << i;
+                    if b == b' ' && mode == MatchMode::Word {
+                        table[b'_' as usize] |= 1 << i;
+                        table[b'-' as usize] |= 1 << i;
+                    }
                 }
             }
             table
         });
-        Self { patterns, first }
+        Self {
+            patterns,
+            first,
+            mode,
+        }
     }
 
     /// The first configured pattern (in configuration order) that occurs in `text`,
-    /// ignoring case.
+    /// ignoring case (and, in word mode, only as whole words).
     fn first_match(&self, text: &str) -> Option<&'a str> {
-        // An ASCII text lowercases to ASCII, so only ASCII patterns can occur in it and
+        // An ASCII text folds to ASCII, so only ASCII patterns can occur in it and
         // comparing bytes in place gives the same answer as the Unicode path.
         if let (true, Some(first)) = (text.is_ascii(), &self.first) {
             let found = self.scan_ascii(text.as_bytes(), first);
             return (found != 0).then(|| self.patterns[found.trailing_zeros() as usize].1);
         }
-        let text = text.to_lowercase();
+        self.first_match_unicode(text)
+    }
+
+    /// The Unicode path: fold the text, then look for each pattern in turn. Boundaries
+    /// are judged on the folded text (letters and digits), so camelCase is not split.
+    fn first_match_unicode(&self, text: &str) -> Option<&'a str> {
+        let folded = fold(text, self.mode);
         self.patterns
             .iter()
-            .find(|(lower, _)| text.contains(lower.as_str()))
+            .find(|(pattern, _)| {
+                folded.match_indices(pattern.as_str()).any(|(at, m)| {
+                    self.mode == MatchMode::Substring
+                        || (boundary(folded[..at].chars().next_back(), m.chars().next())
+                            && boundary(
+                                m.chars().next_back(),
+                                folded[at + m.len()..].chars().next(),
+                            ))
+                })
+            })
             .map(|(_, p)| *p)
     }
 
@@ -185,14 +308,7 @@ impl<'a> Matcher<'a> {
             while candidates != 0 {
                 let j = candidates.trailing_zeros() as usize;
                 candidates &= candidates - 1;
-                let needle = self.patterns[j].0.as_bytes();
-                let rest = &hay[i..];
-                if rest.len() >= needle.len()
-                    && rest[1..needle.len()]
-                        .iter()
-                        .zip(&needle[1..])
-                        .all(|(h, n)| h.to_ascii_lowercase() == *n)
-                {
+                if self.matches_at(hay, i, self.patterns[j].0.as_bytes()) {
                     found |= 1 << j;
                 }
             }
@@ -201,6 +317,29 @@ impl<'a> Matcher<'a> {
             }
         }
         found
+    }
+
+    /// Whether the folded `needle` occurs in `hay` at `i` (and, in word mode, on word
+    /// boundaries of the original bytes).
+    fn matches_at(&self, hay: &[u8], i: usize, needle: &[u8]) -> bool {
+        let end = i + needle.len();
+        if end > hay.len()
+            || !hay[i..end]
+                .iter()
+                .zip(needle)
+                .all(|(&h, &n)| fold_byte(h, self.mode) == n)
+        {
+            return false;
+        }
+        if self.mode == MatchMode::Substring {
+            return true;
+        }
+        let at = |k: usize| hay.get(k).map(|&b| b as char);
+        let starts =
+            !needle[0].is_ascii_alphanumeric() || boundary(i.checked_sub(1).and_then(at), at(i));
+        let ends =
+            !needle[needle.len() - 1].is_ascii_alphanumeric() || boundary(at(end - 1), at(end));
+        starts && ends
     }
 }
 
@@ -212,12 +351,14 @@ fn deny(code: &str, message: String, tool: &str, pattern: &str) -> Verdict {
     })
 }
 
-/// Phase `tools_list`: denies on the first tool whose name (then description) contains
+/// Phase `tools_list`: denies on the first tool whose name (then description) matches
 /// a pattern.
 pub fn evaluate_tools_list(tools: &[ToolRef<'_>], settings: &Settings) -> Verdict {
     let matcher = Matcher::new(settings);
     for tool in tools {
-        if let Some(pattern) = matcher.first_match(tool.name) {
+        if settings.check_names
+            && let Some(pattern) = matcher.first_match(tool.name)
+        {
             let message = format!("Tool '{}' matches blocked pattern '{pattern}'", tool.name);
             return deny(CODE_NAME, message, tool.name, pattern);
         }
@@ -235,8 +376,11 @@ pub fn evaluate_tools_list(tools: &[ToolRef<'_>], settings: &Settings) -> Verdic
     Verdict::Allow
 }
 
-/// Phase `tool_invoke`: denies a call to a tool whose name contains a pattern.
+/// Phase `tool_invoke`: denies a call to a tool whose name matches a pattern.
 pub fn evaluate_tool_invoke(tool_name: &str, settings: &Settings) -> Verdict {
+    if !settings.check_names {
+        return Verdict::Allow;
+    }
     match Matcher::new(settings).first_match(tool_name) {
         Some(pattern) => deny(
             CODE_NAME,

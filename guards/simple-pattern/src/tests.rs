@@ -45,13 +45,20 @@ fn fifty_benign_tools_pass() {
     );
 }
 
+fn patterns(list: &[&str]) -> Settings {
+    Settings {
+        patterns: list.iter().map(|p| p.to_string()).collect(),
+        ..Settings::default()
+    }
+}
+
 #[test]
 fn name_match_is_case_insensitive_with_details() {
     let tools = [
         tool("read_file", "Read"),
         tool("Delete_User", "Remove a user"),
     ];
-    let Verdict::Deny(reason) = evaluate_tools_list(&tools, &Settings::default()) else {
+    let Verdict::Deny(reason) = evaluate_tools_list(&tools, &patterns(&["delete"])) else {
         panic!("expected deny");
     };
     assert_eq!(reason.code, CODE_NAME);
@@ -90,18 +97,120 @@ fn configured_patterns_replace_the_defaults() {
 fn tool_invoke_checks_the_name() {
     let settings = Settings::default();
     assert_eq!(
-        code(&evaluate_tool_invoke("shell_exec", &settings)),
+        code(&evaluate_tool_invoke("drop_db", &settings)),
         Some(CODE_NAME)
     );
     assert_eq!(evaluate_tool_invoke("read_file", &settings), Verdict::Allow);
+    let names_off = Settings {
+        check_names: false,
+        ..Settings::default()
+    };
+    assert_eq!(evaluate_tool_invoke("drop_db", &names_off), Verdict::Allow);
+}
+
+#[test]
+fn patterns_match_whole_words_only() {
+    let settings = patterns(&["eval"]);
+    for name in [
+        "eval",
+        "eval_js",
+        "js-eval",
+        "evalScript",
+        "run_EVAL",
+        "py.eval",
+    ] {
+        assert_eq!(
+            code(&evaluate_tool_invoke(name, &settings)),
+            Some(CODE_NAME),
+            "{name}"
+        );
+    }
+    for name in [
+        "retrieval",
+        "browser_evaluate",
+        "evaluation",
+        "medieval_map",
+        "evals",
+    ] {
+        assert_eq!(
+            evaluate_tool_invoke(name, &settings),
+            Verdict::Allow,
+            "{name}"
+        );
+    }
+    let description = [tool("search", "Semantic retrieval over your documents")];
+    assert_eq!(evaluate_tools_list(&description, &settings), Verdict::Allow);
+}
+
+#[test]
+fn a_space_in_a_pattern_stands_for_space_underscore_or_hyphen() {
+    let settings = patterns(&["drop db"]);
+    for name in ["drop_db", "DROP-DB", "drop db now", "admin_drop_db"] {
+        assert_eq!(
+            code(&evaluate_tool_invoke(name, &settings)),
+            Some(CODE_NAME),
+            "{name}"
+        );
+    }
+    assert_eq!(evaluate_tool_invoke("drop_dbs", &settings), Verdict::Allow);
+}
+
+#[test]
+fn substring_mode_keeps_the_first_behaviour() {
+    let settings = Settings {
+        match_mode: MatchMode::Substring,
+        ..patterns(&["eval"])
+    };
+    assert_eq!(
+        code(&evaluate_tool_invoke("retrieval", &settings)),
+        Some(CODE_NAME)
+    );
+    let from_config = Settings::from_config(config(json!({"match": "substring"}))).unwrap();
+    assert_eq!(from_config.match_mode, MatchMode::Substring);
+}
+
+#[test]
+fn defaults_deny_destructive_tools_not_common_ones() {
+    let settings = Settings::default();
+    let benign = [
+        ("delete_file", "Delete a file."),
+        ("delete_branch", "Delete a branch from the repository."),
+        ("drop_table", "Drop a table from the database."),
+        ("execute_query", "Execute a SQL query and return rows."),
+        ("pods_exec", "Execute a command in a Kubernetes pod."),
+        ("browser_evaluate", "Evaluate JavaScript on the page."),
+        ("kill_process", "Terminate a process by PID."),
+        ("write_query", "Run an INSERT, UPDATE or DELETE statement."),
+    ];
+    for (name, description) in benign {
+        assert_eq!(
+            evaluate_tools_list(&[tool(name, description)], &settings),
+            Verdict::Allow,
+            "{name}"
+        );
+    }
+    for name in [
+        "drop_database",
+        "delete_everything",
+        "shutdown_host",
+        "format-disk",
+    ] {
+        assert_eq!(
+            code(&evaluate_tools_list(&[tool(name, "x")], &settings)),
+            Some(CODE_NAME),
+            "{name}"
+        );
+    }
+    let wipe = [tool("cleanup", "Runs `rm -rf /` on the host.")];
+    assert_eq!(
+        code(&evaluate_tools_list(&wipe, &settings)),
+        Some(CODE_DESCRIPTION)
+    );
 }
 
 #[test]
 fn empty_patterns_never_match() {
-    let settings = Settings {
-        patterns: vec![String::new()],
-        check_descriptions: true,
-    };
+    let settings = patterns(&[""]);
     assert_eq!(
         evaluate_tools_list(&[tool("anything", "at all")], &settings),
         Verdict::Allow
@@ -116,6 +225,8 @@ fn bad_settings_are_errors_and_missing_ones_default() {
     );
     assert!(Settings::from_config(config(json!({"patterns": "delete"}))).is_err());
     assert!(Settings::from_config(config(json!({"check_descriptions": 1}))).is_err());
+    assert!(Settings::from_config(config(json!({"check_names": "yes"}))).is_err());
+    assert!(Settings::from_config(config(json!({"match": "regex"}))).is_err());
     assert!(Settings::from_config(|_| "{not json".to_string()).is_err());
 }
 
@@ -138,33 +249,36 @@ fn default_config_fits_the_schema() {
 }
 
 #[test]
-fn ascii_fast_path_agrees_with_unicode_lowercasing() {
-    let settings = Settings::from_config(config(json!({
-        "patterns": ["DeLeTe", "rm -rf", "ß", "x", "Rm"],
-        "check_descriptions": true
-    })))
-    .unwrap();
-    let matcher = Matcher::new(&settings);
-    for text in [
-        "",
-        "x",
-        "safe_delet",
-        "DELETE_all",
-        "please RM -RF /",
-        "Straße",
-        "STRASSE",
-        "a\u{212A}b",
-        "ends with delete",
-        "deletedelete",
-    ] {
-        let slow = {
-            let lower = text.to_lowercase();
-            matcher
-                .patterns
-                .iter()
-                .find(|(l, _)| lower.contains(l.as_str()))
-                .map(|(_, p)| *p)
-        };
-        assert_eq!(matcher.first_match(text), slow, "text {text:?}");
+fn ascii_fast_path_agrees_with_the_unicode_path() {
+    for mode in ["word", "substring"] {
+        let settings = Settings::from_config(config(json!({
+            "patterns": ["DeLeTe", "rm -rf", "ß", "x", "Rm", "drop db"],
+            "check_descriptions": true,
+            "match": mode,
+        })))
+        .unwrap();
+        let matcher = Matcher::new(&settings);
+        // No camelCase here: only the ASCII path splits it into words.
+        for text in [
+            "",
+            "x",
+            "safe_delet",
+            "DELETE_all",
+            "please RM -RF /",
+            "Straße",
+            "STRASSE",
+            "a\u{212A}b",
+            "ends with delete",
+            "deletedelete",
+            "drop_db",
+            "drop-dbx",
+            "x_y",
+        ] {
+            assert_eq!(
+                matcher.first_match(text),
+                matcher.first_match_unicode(text),
+                "{mode}: {text:?}"
+            );
+        }
     }
 }

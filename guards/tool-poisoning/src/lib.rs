@@ -1,13 +1,19 @@
 //! tool-poisoning: finds instructions aimed at the model, and hidden Unicode, in tool
-//! names, descriptions and input schemas. Each tool's score is the sum of the weights of
-//! its distinct finding categories: at or above `threshold` → deny `tool_poisoning`,
-//! above zero → warn, zero → allow.
+//! names, descriptions and input schemas. Each string is split into sentences; rules tag
+//! features (an imperative verb, a sensitive object, a destination, a hook on the
+//! model's workflow, ...) and combinations of features in one sentence become finding
+//! categories ([`catalog::COMBOS`]). Each tool's score is the sum of the weights of its
+//! distinct categories: at or above `threshold` → deny `tool_poisoning`, at or above
+//! `warn_threshold` → warn, below → allow.
 
 pub mod catalog;
 pub mod settings;
 
+use guard_kit::find;
 use guard_kit::rules::RuleSet;
+use guard_kit::signals::{self, AddressFeatures, Sightings};
 use guard_kit::text::{Hidden, Normalized};
+use guard_kit::vocab;
 use guard_kit::{Context, Guard, Host, Level, Tool, Verdict, json};
 use serde_json::{Value, json};
 
@@ -55,6 +61,7 @@ pub fn scan_tool(
         rules,
         settings,
         norm: Normalized::default(),
+        sightings: Sightings::default(),
         findings: Vec::new(),
     };
     scanner.text("name", &tool.name);
@@ -83,6 +90,7 @@ struct Scanner<'a> {
     rules: &'a RuleSet,
     settings: &'a Settings,
     norm: Normalized,
+    sightings: Sightings,
     findings: Vec<Finding>,
 }
 
@@ -95,10 +103,40 @@ impl Scanner<'_> {
                 self.add(location, catalog::hidden_category(class), count.evidence());
             }
         }
-        let mut hits = Vec::new();
-        self.rules.scan(&self.norm, &mut |hit| hits.push(hit));
-        for hit in hits {
-            self.add(location, hit.category, hit.evidence);
+        let sightings = &mut self.sightings;
+        sightings.clear();
+        self.rules.scan(&self.norm, &mut |hit| {
+            sightings.add(hit.sentence, hit.category, &hit.evidence);
+            if hit.clause_start && catalog::VERBS & (1 << hit.category) != 0 {
+                sightings.add(hit.sentence, catalog::IMPERATIVE, &hit.evidence);
+            }
+        });
+        let ids = AddressFeatures {
+            email: catalog::EMAIL,
+            host: catalog::URL_OR_HOST,
+            ident: catalog::IDENT,
+            named_tool: catalog::IDENT,
+        };
+        signals::add_addresses(&self.norm, sightings, catalog::NEEDS_ADDRESSES, ids);
+        let lower = &self.norm.lower;
+        for (from, to) in find::urls(lower) {
+            let url = &lower[from..to];
+            let sentence = self.norm.sentence_of_byte(from);
+            if vocab::url_carries_data(url) {
+                sightings.add(sentence, catalog::URL_DATA, url);
+            }
+            if vocab::url_has_query_placeholder(url) {
+                sightings.add(sentence, catalog::URL_PLACEHOLDER, url);
+            }
+        }
+        let mut found = Vec::new();
+        sightings.combine(
+            catalog::COMBOS,
+            catalog::STICKY,
+            &mut |category, evidence| found.push((category, evidence)),
+        );
+        for (category, evidence) in found {
+            self.add(location, category, evidence);
         }
     }
 
@@ -135,7 +173,7 @@ pub fn score(findings: &[Finding]) -> f64 {
 }
 
 /// Phase `tools_list`: deny if any tool's score reaches the threshold, warn if any
-/// tool has findings, allow otherwise.
+/// reaches the warn threshold, allow otherwise.
 /// `fields[i]`, when present, holds what `tools[i]`'s record cannot carry.
 pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings) -> Verdict {
     let rules = catalog::rule_set(&settings.extra_phrases);
@@ -147,7 +185,7 @@ pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings
     for (i, tool) in tools.iter().enumerate() {
         let findings = scan_tool(tool, fields.get(i), &rules, settings);
         let tool_score = score(&findings);
-        if findings.is_empty() {
+        if findings.is_empty() || tool_score < settings.warn_threshold.min(settings.threshold) {
             continue;
         }
         let categories: Vec<&str> = findings.iter().map(|f| f.category).collect();
@@ -225,3 +263,6 @@ guard_kit::export_guard!(crate::ToolPoisoning);
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod examples;

@@ -7,12 +7,16 @@ use crate::catalog::{CATEGORIES, CATEGORY_DOCS};
 
 /// Default score at which a tool is denied.
 pub const DEFAULT_THRESHOLD: f64 = 50.0;
+/// Default score at which a tool draws a warning.
+pub const DEFAULT_WARN_THRESHOLD: f64 = 25.0;
 
 /// The guard's settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
-    /// A tool whose score reaches this is denied; a lower non-zero score warns.
+    /// A tool whose score reaches this is denied.
     pub threshold: f64,
+    /// A tool whose score reaches this (but not `threshold`) draws a warning.
+    pub warn_threshold: f64,
     /// Weight per category, in the order of [`CATEGORIES`].
     pub weights: Vec<f64>,
     /// Extra phrases (category `extra_phrase`), matched case-insensitively.
@@ -28,6 +32,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             threshold: DEFAULT_THRESHOLD,
+            warn_threshold: DEFAULT_WARN_THRESHOLD,
             weights: CATEGORIES.iter().map(|(_, w)| *w).collect(),
             extra_phrases: Vec::new(),
             scan_input_schema: true,
@@ -41,6 +46,7 @@ impl Settings {
     pub fn from_host(host: &dyn Host) -> Result<Self, String> {
         Ok(Settings {
             threshold: settings::number(host, "threshold", DEFAULT_THRESHOLD)?,
+            warn_threshold: settings::number(host, "warn_threshold", DEFAULT_WARN_THRESHOLD)?,
             weights: settings::weights(host, "weights", CATEGORIES)?,
             extra_phrases: settings::string_list(host, "extra_phrases", &[])?,
             scan_input_schema: settings::bool(host, "scan_input_schema", true)?,
@@ -52,6 +58,7 @@ impl Settings {
     pub fn to_json(&self) -> String {
         json!({
             "threshold": settings::number_json(self.threshold),
+            "warn_threshold": settings::number_json(self.warn_threshold),
             "weights": settings::weights_json(CATEGORIES, &self.weights),
             "extra_phrases": self.extra_phrases,
             "scan_input_schema": self.scan_input_schema,
@@ -72,7 +79,13 @@ impl Settings {
                     "type": "number",
                     "minimum": 0,
                     "default": DEFAULT_THRESHOLD,
-                    "description": "A tool whose score (sum of the weights of its distinct finding categories) reaches this is denied with code tool_poisoning; a lower non-zero score is a warning.",
+                    "description": "A tool whose score (sum of the weights of its distinct finding categories) reaches this is denied with code tool_poisoning.",
+                },
+                "warn_threshold": {
+                    "type": "number",
+                    "minimum": 0,
+                    "default": DEFAULT_WARN_THRESHOLD,
+                    "description": "A tool whose score reaches this, but not threshold, is let through with a warning; a lower score is allowed (weak signals such as \"must\" or \"before using\" only count in combination).",
                 },
                 "weights": settings::weights_schema(
                     "Weight per finding category; categories left out keep their default. 0 disables a category.",
