@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::{Evaluation, GuardTrace, Phase, Verdict};
+use crate::{Evaluation, GuardTrace, Payload, Phase, Screening, Verdict};
 
 /// Attribute keys: the MCP semantic conventions' where they have one, `guardhouse.*`
 /// otherwise.
@@ -217,9 +217,146 @@ pub fn guard_failed(trace: &GuardTrace) -> bool {
     trace.failure.is_some()
 }
 
+/// The `tracing` target (and the edge's `target` field) of the one structured event
+/// each evaluation writes, at level `info`.
+pub const EVALUATION_TARGET: &str = "guardhouse::evaluation";
+
+/// One evaluation as a structured log event, the same fields on every host: natively
+/// `tracing` fields of an [`EVALUATION_TARGET`] event (a JSON object per line with
+/// `--log-format json`), on the edge the same object in a JSON line for Workers Logs
+/// ([`EvaluationLog::json_line`]). Names a client or a guard chose are clipped and
+/// their control characters escaped, so no log line can be forged through them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EvaluationLog {
+    pub server: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    pub phase: &'static str,
+    pub decision: &'static str,
+    /// The denial's code and guard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<String>,
+    /// Guards that ran (not `not_applicable`), failed, and were only audited.
+    pub guards: usize,
+    pub failures: usize,
+    pub audited: usize,
+    pub warnings: usize,
+    /// The guards' wall time together, microseconds.
+    pub duration_us: u64,
+}
+
+impl EvaluationLog {
+    /// The log event of `evaluation`, which screened a payload of `server`'s (naming
+    /// `tool`, when it is a call).
+    pub fn new(server: &str, tool: Option<&str>, evaluation: &Evaluation) -> Self {
+        let ran = |t: &&GuardTrace| t.decision != "not_applicable";
+        Self {
+            server: printable(server),
+            tool: tool.map(printable),
+            phase: evaluation.phase.as_str(),
+            decision: evaluation.decision.as_str(),
+            code: evaluation.deny.as_ref().map(|d| printable(&d.code)),
+            guard: evaluation.deny.as_ref().map(|d| printable(&d.guard)),
+            guards: evaluation.trace.iter().filter(ran).count(),
+            failures: evaluation.trace.iter().filter(|t| guard_failed(t)).count(),
+            audited: evaluation.trace.iter().filter(|t| t.audit).count(),
+            warnings: evaluation.warnings.len(),
+            duration_us: evaluation.trace.iter().map(|t| t.duration_us).sum(),
+        }
+    }
+
+    /// Who an evaluation of `screening` concerns: its server and, for a call, the tool
+    /// (taken before the screening moves into the chain run).
+    pub fn subject(screening: &Screening) -> (String, Option<String>) {
+        let tool = match &screening.payload {
+            Payload::ToolInvoke { tool, .. } => Some(tool.clone()),
+            _ => None,
+        };
+        (screening.context.server_name.clone(), tool)
+    }
+
+    /// The event's message: `tools_call get_weather: deny` (`tools_list: allow`).
+    pub fn message(&self) -> String {
+        match &self.tool {
+            Some(tool) => format!("{} {tool}: {}", self.phase, self.decision),
+            None => format!("{}: {}", self.phase, self.decision),
+        }
+    }
+
+    /// The event as one JSON line in the shape of `tracing`'s JSON format (`timestamp`,
+    /// `level`, `fields` with `message`, `target`), for hosts that write their own.
+    pub fn json_line(&self, timestamp: &str) -> String {
+        let mut fields = serde_json::Map::new();
+        fields.insert("message".into(), self.message().into());
+        if let Ok(Value::Object(own)) = serde_json::to_value(self) {
+            fields.extend(own);
+        }
+        serde_json::json!({
+            "timestamp": timestamp,
+            "level": "INFO",
+            "fields": fields,
+            "target": EVALUATION_TARGET,
+        })
+        .to_string()
+    }
+}
+
+/// `s` clipped to [`MAX_NAME_CHARS`], control characters escaped.
+fn printable(s: &str) -> String {
+    s.chars()
+        .take(MAX_NAME_CHARS)
+        .flat_map(|c| {
+            let escaped = c.is_control().then(|| c.escape_default());
+            escaped
+                .into_iter()
+                .flatten()
+                .chain((!c.is_control()).then_some(c))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evaluation_logs_escape_what_clients_and_guards_name() {
+        let evaluation: Evaluation = serde_json::from_value(serde_json::json!({
+            "phase": "tool_invoke", "decision": "deny",
+            "deny": {"guard": "g\nforged", "code": "c", "message": "m"},
+            "warnings": [{"guard": "w", "message": "x"}],
+            "trace": [
+                {"guard": "g\nforged", "hook": "h", "decision": "deny", "code": "c", "duration_us": 5, "logs": []},
+                {"guard": "n", "hook": "h", "decision": "not_applicable", "duration_us": 1, "logs": []},
+            ],
+        }))
+        .unwrap();
+        let tool = format!("run\n{{\"level\":\"ERROR\"}}{}", "x".repeat(500));
+        let log = EvaluationLog::new("srv", Some(&tool), &evaluation);
+        let line = log.json_line("2026-01-01T00:00:00Z");
+        assert_eq!(line.lines().count(), 1);
+        let value: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["target"], EVALUATION_TARGET);
+        assert_eq!(value["level"], "INFO");
+        let fields = &value["fields"];
+        assert_eq!(fields["guard"], "g\\nforged");
+        assert!(fields["tool"].as_str().unwrap().starts_with("run\\n{"));
+        assert!(fields["tool"].as_str().unwrap().chars().count() <= MAX_NAME_CHARS + 1);
+        assert!(
+            fields["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("tool_invoke run\\n")
+        );
+        assert_eq!(
+            (fields["guards"].as_u64(), fields["warnings"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(fields["duration_us"], 6);
+        assert!(!log.message().contains('\n'));
+    }
 
     #[test]
     fn names_follow_the_mcp_conventions() {

@@ -5,7 +5,7 @@
 //! isolate serves, never across isolates — except for guards with
 //! `state: durable_object`, whose instance a Durable Object holds (`crate::state`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -15,6 +15,7 @@ use guardhouse_core::host::{GatewayInfo, GuardSettings, LoadedGateway, ready_now
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::jshost::ArgsText;
 use guardhouse_core::mcp::Screener;
+use guardhouse_core::telemetry::EvaluationLog;
 use guardhouse_core::{
     ChainRun, Document, Evaluation, GatewayConfig, Screening, StateLedger, StatePlacement,
 };
@@ -140,6 +141,9 @@ impl EdgeGateway {
         screening: Screening,
         state: Option<&DurableState>,
     ) -> Evaluation {
+        let logged = LOG_EVALUATIONS
+            .get()
+            .then(|| EvaluationLog::subject(&screening));
         let mut run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
         let mut text = ArgsText::default();
         while let Some(index) = run.next_guard() {
@@ -157,7 +161,13 @@ impl EdgeGateway {
             text.after(&outcome);
             run.record(index, outcome);
         }
-        run.finish()
+        let evaluation = run.finish();
+        if let Some((server, tool)) = logged {
+            let log = EvaluationLog::new(&server, tool.as_deref(), &evaluation);
+            let now = String::from(js_sys::Date::new_0().to_iso_string());
+            worker::console_log!("{}", log.json_line(&now));
+        }
+        evaluation
     }
 
     /// The same gateway with instances (and a state-loss record) of its own.
@@ -169,6 +179,18 @@ impl EdgeGateway {
             pool: GuardPool::empty(),
         })
     }
+}
+
+thread_local! {
+    /// Whether evaluations write their structured event (core's [`EvaluationLog`]) to
+    /// the console, which Workers Logs indexes: the `LOG_EVALUATIONS` var, read per
+    /// request ([`set_log_evaluations`]).
+    static LOG_EVALUATIONS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets whether this isolate's evaluations are logged (the `LOG_EVALUATIONS` var).
+pub fn set_log_evaluations(on: bool) {
+    LOG_EVALUATIONS.set(on);
 }
 
 /// A gateway load's result: the gateway, or why it failed (located in its YAML).

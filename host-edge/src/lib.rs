@@ -40,6 +40,10 @@ fn policy(env: &Env) -> Result<AccessPolicy, AppError> {
 }
 
 async fn route(req: Request, env: &Env) -> Result<Response, AppError> {
+    gateway::set_log_evaluations(
+        env.var("LOG_EVALUATIONS")
+            .is_ok_and(|v| v.to_string() == "true"),
+    );
     let path = req.path();
     let headers = req.headers();
     let values: Vec<(String, String)> = headers.entries().collect();

@@ -14,6 +14,7 @@ use guardhouse_core::config::GatewayConfig;
 use guardhouse_core::host::{self, GatewayInfo, GuardSettings, LoadedGateway};
 use guardhouse_core::inspect::ComponentInfo;
 use guardhouse_core::metrics::Source;
+use guardhouse_core::telemetry::{EVALUATION_TARGET, EvaluationLog};
 use guardhouse_core::{ChainRun, Document, Evaluation, Screening, StateLedger, evaluate_chain};
 
 use crate::cache::ArtifactCache;
@@ -165,6 +166,8 @@ impl Runner {
     pub fn evaluate(&self, screening: Screening) -> Evaluation {
         // Without --otlp-endpoint there is never a span: this is one task-local read.
         let traced = crate::telemetry::current().map(|span| (span, SystemTime::now()));
+        let logged = tracing::enabled!(target: EVALUATION_TARGET, tracing::Level::INFO)
+            .then(|| EvaluationLog::subject(&screening));
         let run = ChainRun::new(&self.config, screening).with_ledger(&self.ledger);
         let evaluation = evaluate_chain(run, |i, settings, args, context| {
             self.guards[i].call(settings, args, context)
@@ -174,6 +177,9 @@ impl Runner {
         }
         if let Some((span, started)) = traced {
             span.evaluation(started, &evaluation);
+        }
+        if let Some((server, tool)) = logged {
+            crate::logging::evaluation(&EvaluationLog::new(&server, tool.as_deref(), &evaluation));
         }
         evaluation
     }

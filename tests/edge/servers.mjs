@@ -73,26 +73,31 @@ async function launch(name, cmd, args, options, base, accept = (probe) => probe.
  * The Worker under `wrangler dev`, serving registry gateway `gateway`; `vars` (name →
  * value) go in as `--var`s. `config` is another wrangler config file (default:
  * host-edge/wrangler.toml), `env` adds to the environment (e.g. WRANGLER_REGISTRY_PATH),
- * and `accept` says which /health probe means started (default: a 2xx).
+ * `accept` says which /health probe means started (default: a 2xx), and `logLevel` is
+ * wrangler's (at `log` and below it prints the Worker's console.log lines).
  */
-export async function startEdge(gateway = 'default', vars = {}, { config, env = {}, name, accept } = {}) {
+export async function startEdge(gateway = 'default', vars = {}, { config, env = {}, name, accept, logLevel = 'warn' } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   const extra = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const args = ['dev', ...(config ? ['-c', config] : []), '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--var', `GATEWAY:${gateway}`, ...extra,
-    '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    '--show-interactive-dev-session=false', '--log-level', logLevel];
   const wrangler = path.join(ROOT, 'node_modules/.bin/wrangler');
   const options = { cwd: path.join(ROOT, 'host-edge'), env: { ...WRANGLER_ENV, ...env } };
   return launch(name ?? `edge (${gateway})`, wrangler, args, options, `http://127.0.0.1:${port}`, accept);
 }
 
-/** Native `guardhouse serve` on the YAML registry gateway `gateway` was built from. */
-export async function startNative(gateway = 'default') {
+/**
+ * Native `guardhouse serve` on the YAML registry gateway `gateway` was built from;
+ * `args` are more serve options, `env` adds to the environment (e.g. RUST_LOG).
+ */
+export async function startNative(gateway = 'default', { args: extra = [], env = {} } = {}) {
   const port = await freePort();
   const bin = path.join(ROOT, 'target/release/guardhouse');
-  const args = ['serve', '-c', GATEWAYS[gateway], '--listen', `127.0.0.1:${port}`, '--no-reload'];
-  return launch(`native (${gateway})`, bin, args, { cwd: ROOT }, `http://127.0.0.1:${port}`);
+  const args = ['serve', '-c', GATEWAYS[gateway], '--listen', `127.0.0.1:${port}`, '--no-reload', ...extra];
+  const options = { cwd: ROOT, env: { ...process.env, ...env } };
+  return launch(`native (${gateway})`, bin, args, options, `http://127.0.0.1:${port}`);
 }
 
 /** Limit for a before/after hook that starts or stops both hosts: a hang fails with a reason. */
