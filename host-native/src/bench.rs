@@ -442,12 +442,15 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
         unreachable!()
     };
     let sp_settings = simple_pattern::Settings::default();
+    let schemas: Vec<String> = specs.iter().map(|t| t.input_schema.to_string()).collect();
     let mut native_sp = || {
         let refs: Vec<simple_pattern::ToolRef> = specs
             .iter()
-            .map(|t| simple_pattern::ToolRef {
+            .zip(&schemas)
+            .map(|(t, schema)| simple_pattern::ToolRef {
                 name: &t.name,
                 description: t.description.as_deref(),
+                input_schema: schema,
             })
             .collect();
         std::hint::black_box(simple_pattern::evaluate_tools_list(&refs, &sp_settings));

@@ -13,6 +13,7 @@ export { ROOT, freePort };
 const GATEWAYS = {
   default: path.join(ROOT, 'guards/gateway.yaml'),
   filter: path.join(ROOT, 'tests/mcp/filter-gateway.yaml'),
+  audit: path.join(ROOT, 'tests/mcp/audit-gateway.yaml'),
 };
 const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_MCP_START_TIMEOUT_MS ?? 90_000);
 

@@ -9,7 +9,9 @@
 // type TYPE instead of the true one (`relabel=none`: no content type at all), and a name
 // containing "garbage" answers every request after initialize with plain text; a name
 // containing "instructions" gets INJECTION as the server's initialize instructions, and
-// one containing "titled" a clean-described tool whose `title` is POISONED_TITLE.
+// one containing "titled" a clean-described tool whose `title` is POISONED_TITLE; a name
+// containing "paged" gets tools/list in two pages (PAGES: `nextCursor`, and fields of the
+// list and of its tools that no schema knows).
 // Every session serves a resource and a prompt that carry INJECTION, and an unknown
 // resource's error echoes its URI (a reflected injection); the tool `raise_alert` sends
 // INJECTION as a log notification (server to client). GET /stats lists the
@@ -20,7 +22,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema, McpError, ErrorCode, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
 /** The classic tool-poisoning attack: instructions to the model hidden in a description. */
@@ -44,10 +46,46 @@ export const INJECTION =
 /** What lookup_user answers: an email and a phone number. */
 export const USER_RECORD = 'Alice Example <alice@example.com>, phone +1 415 555 0100';
 
+/**
+ * What a "paged" session's tools/list answers: the first page (no cursor) and the page
+ * its `nextCursor` names. Each page holds a tool a guard of tests/mcp/filter-gateway.yaml
+ * removes (`add`: tool-poisoning; `raise_alert`: simple-pattern) and fields unknown to
+ * MCP, on the list (`x-page`) and on a tool (`x-origin`).
+ */
+export const PAGES = {
+  '': {
+    tools: [
+      {
+        name: 'get_weather',
+        title: 'Weather',
+        description: 'Current weather for a city.',
+        inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        annotations: { readOnlyHint: true },
+        _meta: { 'demo/source': 'paged' },
+        'x-origin': 'page one',
+      },
+      {
+        name: 'add',
+        description: POISONED_DESCRIPTION,
+        inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } },
+      },
+    ],
+    nextCursor: 'page-2',
+    'x-page': 1,
+  },
+  'page-2': {
+    tools: [
+      { name: 'raise_alert', description: 'Send an alert log message to the client shortly after answering.', inputSchema: { type: 'object' } },
+      { name: 'echo', description: 'Repeat a message back.', inputSchema: { type: 'object', properties: { message: { type: 'string' } } }, 'x-origin': 'page two' },
+    ],
+    'x-page': 2,
+  },
+};
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (t) => ({ content: [{ type: 'text', text: t }] });
 
-function buildServer({ poisoned, instructions, titled }, calls) {
+function buildServer({ poisoned, instructions, titled, paged }, calls) {
   const mcp = new McpServer(
     { name: 'weather-demo', version: '1.0.0' },
     { capabilities: { logging: {} }, ...(instructions ? { instructions: INJECTION } : {}) },
@@ -134,6 +172,14 @@ function buildServer({ poisoned, instructions, titled }, calls) {
       return text('scheduled');
     },
   );
+  if (paged) {
+    // Replaces the SDK's own (single-page) tools/list handler; calls still reach the tools.
+    mcp.server.setRequestHandler(ListToolsRequestSchema, ({ params }) => {
+      const page = PAGES[params?.cursor ?? ''];
+      if (!page) throw new McpError(ErrorCode.InvalidParams, `unknown cursor ${params.cursor}`);
+      return page;
+    });
+  }
   return mcp;
 }
 
@@ -200,6 +246,7 @@ export async function startServer(port = 0) {
           poisoned: !client.includes('clean'),
           instructions: client.includes('instructions'),
           titled: client.includes('titled'),
+          paged: client.includes('paged'),
         };
         await buildServer(mode, calls).connect(transport);
       }

@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod export;
+pub mod filter;
 pub mod find;
 pub mod host;
 pub mod json;
@@ -17,5 +18,6 @@ pub mod text;
 pub mod types;
 pub mod vocab;
 
+pub use filter::Action;
 pub use host::{Host, Level, MapHost};
-pub use types::{Context, DenyReason, Guard, Tool, Verdict, tools_payload};
+pub use types::{Context, DenyReason, Guard, Tool, Verdict};

@@ -24,20 +24,6 @@ impl Tool {
     }
 }
 
-/// The `tools_list` payload holding `tools` (a guard's modify that filters the list):
-/// `{"tools": [{name, description, input_schema}]}`, each schema as JSON when it parses.
-pub fn tools_payload<'a>(tools: impl IntoIterator<Item = &'a Tool>) -> String {
-    let tools: Vec<serde_json::Value> = tools
-        .into_iter()
-        .map(|t| {
-            let schema = serde_json::from_str(&t.input_schema)
-                .unwrap_or_else(|_| serde_json::Value::String(t.input_schema.clone()));
-            serde_json::json!({"name": t.name, "description": t.description, "input_schema": schema})
-        })
-        .collect();
-    serde_json::json!({ "tools": tools }).to_string()
-}
-
 /// Facts about the upstream MCP server and the caller (mirror of WIT `guard-context`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {

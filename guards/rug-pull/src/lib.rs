@@ -2,7 +2,7 @@
 //! `title`, `annotations` and `outputSchema` the proxy passes in the context metadata as
 //! `mcp.tool_fields`) per server on first sight, and flags a later tools/list whose
 //! definition of a pinned tool differs: deny `tool_definition_changed` (or warn, with
-//! `on_change: warn`).
+//! `on_change: warn`; or, with `action: filter`, remove that tool and pass the rest).
 //!
 //! Pins live in the component instance, so they only outlast a call when the host keeps
 //! the instance (`instance: persistent`); with `per_call` every list is a first sight.
@@ -16,7 +16,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use guard_kit::{Context, Guard, Host, Level, Tool, Verdict, settings};
+use guard_kit::{Action, Context, Guard, Host, Level, Tool, Verdict, filter, settings};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -102,20 +102,27 @@ pub enum OnChange {
 pub struct Policy {
     pub on_change: OnChange,
     pub max_tools_per_server: usize,
+    /// With [`OnChange::Deny`], whether the tools that would deny are removed instead.
+    pub action: Action,
 }
 
 impl Policy {
-    /// `on_change` with the default cap.
+    /// `on_change` with the default cap, denying the whole list.
     pub fn new(on_change: OnChange) -> Self {
         Policy {
             on_change,
             max_tools_per_server: DEFAULT_MAX_PER_SERVER,
+            action: Action::Deny,
         }
     }
 }
 
+/// What the tools that would deny the list cause, as the schema says.
+const OFFENDING: &str = "a changed tool or one past max_tools_per_server (with on_change: deny)";
+
 /// Phase `tools_list`: pins unseen tools, compares seen ones. `fields[i]`, when present,
-/// belongs to `tools[i]`.
+/// belongs to `tools[i]`. With `on_change: deny` and `action: filter`, the changed and
+/// unpinnable tools are removed (their pins stay, so they are removed again next time).
 pub fn evaluate_tools_list(
     store: &mut PinStore,
     server: &str,
@@ -126,24 +133,33 @@ pub fn evaluate_tools_list(
     let server_key = digest64(server.as_bytes());
     let mut changed = Vec::new();
     let mut unpinned = Vec::new();
+    let mut offending = Vec::new();
     for (i, tool) in tools.iter().enumerate() {
         let current = fingerprint(tool, fields.get(i));
         let key = (server_key, digest64(tool.name.as_bytes()));
         match store.pins.get(&key) {
             Some(&pinned) if pinned != current => {
-                changed.push((tool.name.as_str(), pinned, current))
+                changed.push((tool.name.as_str(), pinned, current));
+                offending.push(i);
             }
             Some(_) => {}
             None => {
                 let count = store.per_server.entry(server_key).or_default();
                 if *count >= policy.max_tools_per_server || store.pins.len() >= MAX_PINS {
                     unpinned.push(tool.name.as_str());
+                    offending.push(i);
                 } else {
                     *count += 1;
                     store.pins.insert(key, current);
                 }
             }
         }
+    }
+    if policy.on_change == OnChange::Deny
+        && policy.action == Action::Filter
+        && let Some(filtered) = filter::without(tools, |i| offending.contains(&i))
+    {
+        return filtered;
     }
     if !changed.is_empty() {
         return on_changed(server, &changed, policy.on_change);
@@ -223,13 +239,19 @@ impl Guard for RugPull {
                     "default": DEFAULT_MAX_PER_SERVER,
                     "description": "Tools pinned per server; more are refused (or warned about), so a server cannot grow the pins until the instance traps and loses them all.",
                 },
+                "action": Action::schema(OFFENDING, "tool_definition_changed, pin_limit_reached"),
             },
         })
         .to_string()
     }
 
     fn default_config() -> String {
-        json!({"on_change": "deny", "max_tools_per_server": DEFAULT_MAX_PER_SERVER}).to_string()
+        json!({
+            "on_change": "deny",
+            "max_tools_per_server": DEFAULT_MAX_PER_SERVER,
+            "action": Action::Deny.name(),
+        })
+        .to_string()
     }
 
     fn tools_list(host: &dyn Host, tools: &[Tool], ctx: &Context) -> Result<Verdict, String> {
@@ -242,6 +264,7 @@ impl Guard for RugPull {
         let policy = Policy {
             on_change,
             max_tools_per_server: usize::try_from(max).unwrap_or(MAX_PINS).clamp(1, MAX_PINS),
+            action: Action::from_host(host)?,
         };
         let fields = ctx.tool_fields();
         PINS.with_borrow_mut(|store| {

@@ -21,6 +21,7 @@ fn decision(verdict: Verdict) -> Decision {
             message: r.message,
             details: r.details,
         }),
+        Verdict::Modify(json) => Decision::Modify(json),
     }
 }
 
@@ -39,6 +40,7 @@ impl Guest for Component {
             .map(|t| ToolRef {
                 name: &t.name,
                 description: t.description.as_deref(),
+                input_schema: &t.input_schema,
             })
             .collect();
         Ok(decision(crate::evaluate_tools_list(&tools, &settings)))

@@ -2,8 +2,9 @@
 //! pattern, case-insensitively and on word boundaries: `eval` matches `eval_js`,
 //! `evalScript` and "run eval on", never "retrieval" or "browser_evaluate". In a pattern,
 //! a space stands for any one of space, `_` and `-`, so `drop db` matches `drop_db`.
-//! `match: substring` restores plain substring matching. The seed's example guard and the
-//! `guardhouse new` template.
+//! `match: substring` restores plain substring matching. With `action: filter`, the
+//! matching tools are removed from a tools/list and the rest passes. The seed's example
+//! guard and the `guardhouse new` template.
 //!
 //! The logic is plain Rust (tested natively with `cargo test`); `component.rs` binds it to
 //! the `security-guard` world when compiled for wasm32.
@@ -39,6 +40,8 @@ pub struct ToolRef<'a> {
     pub name: &'a str,
     /// Tool description, if any.
     pub description: Option<&'a str>,
+    /// The tool's input schema, as JSON text.
+    pub input_schema: &'a str,
 }
 
 /// Why a payload was refused.
@@ -52,13 +55,15 @@ pub struct DenyReason {
     pub details: Option<String>,
 }
 
-/// The guard's verdict (this guard never modifies or warns).
+/// The guard's verdict (this guard never warns).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Nothing matched.
     Allow,
     /// A pattern matched.
     Deny(DenyReason),
+    /// With `action: filter`: the tools/list without the matching tools, as JSON text.
+    Modify(String),
 }
 
 /// How patterns are matched.
@@ -90,6 +95,9 @@ pub struct Settings {
     pub check_descriptions: bool,
     /// Word-boundary or substring matching.
     pub match_mode: MatchMode,
+    /// Whether matching tools are removed from a tools/list (a modify) instead of the
+    /// whole list being denied (setting `action: deny|filter`).
+    pub filter: bool,
 }
 
 impl Default for Settings {
@@ -99,6 +107,7 @@ impl Default for Settings {
             check_names: true,
             check_descriptions: true,
             match_mode: MatchMode::Word,
+            filter: false,
         }
     }
 }
@@ -136,6 +145,13 @@ impl Settings {
                 _ => return Err("setting `match` must be \"word\" or \"substring\"".into()),
             };
         }
+        if let Some(value) = read(&get_config, "action")? {
+            settings.filter = match value.as_str() {
+                Some("deny") => false,
+                Some("filter") => true,
+                _ => return Err("setting `action` must be \"deny\" or \"filter\"".into()),
+            };
+        }
         Ok(settings)
     }
 
@@ -146,6 +162,7 @@ impl Settings {
             "check_names": self.check_names,
             "check_descriptions": self.check_descriptions,
             "match": self.match_mode.name(),
+            "action": if self.filter { "filter" } else { "deny" },
         })
         .to_string()
     }
@@ -179,6 +196,13 @@ impl Settings {
                     "enum": ["word", "substring"],
                     "description": "word: a pattern matches whole words only (eval matches eval_js, not retrieval); substring: anywhere.",
                     "default": "word",
+                },
+                // The wording every guard with this setting uses (guard-kit's `Action`).
+                "action": {
+                    "type": "string",
+                    "enum": ["deny", "filter"],
+                    "default": "deny",
+                    "description": "What a tool matching a pattern causes: deny the whole tools/list (pattern_blocked, description_pattern_blocked), or filter: remove those tools and pass the rest (a modify; the host warns naming the removed tools).",
                 },
             },
         })
@@ -351,29 +375,60 @@ fn deny(code: &str, message: String, tool: &str, pattern: &str) -> Verdict {
     })
 }
 
+/// Why `tool` is blocked, if it is: its name, then its description, matches a pattern.
+fn blocked(tool: &ToolRef<'_>, matcher: &Matcher<'_>, settings: &Settings) -> Option<Verdict> {
+    if settings.check_names
+        && let Some(pattern) = matcher.first_match(tool.name)
+    {
+        let message = format!("Tool '{}' matches blocked pattern '{pattern}'", tool.name);
+        return Some(deny(CODE_NAME, message, tool.name, pattern));
+    }
+    if settings.check_descriptions
+        && let Some(description) = tool.description
+        && let Some(pattern) = matcher.first_match(description)
+    {
+        let message = format!(
+            "Description of tool '{}' matches blocked pattern '{pattern}'",
+            tool.name
+        );
+        return Some(deny(CODE_DESCRIPTION, message, tool.name, pattern));
+    }
+    None
+}
+
 /// Phase `tools_list`: denies on the first tool whose name (then description) matches
-/// a pattern.
+/// a pattern; with `action: filter`, removes every such tool and passes the rest.
 pub fn evaluate_tools_list(tools: &[ToolRef<'_>], settings: &Settings) -> Verdict {
     let matcher = Matcher::new(settings);
-    for tool in tools {
-        if settings.check_names
-            && let Some(pattern) = matcher.first_match(tool.name)
-        {
-            let message = format!("Tool '{}' matches blocked pattern '{pattern}'", tool.name);
-            return deny(CODE_NAME, message, tool.name, pattern);
-        }
-        if settings.check_descriptions
-            && let Some(description) = tool.description
-            && let Some(pattern) = matcher.first_match(description)
-        {
-            let message = format!(
-                "Description of tool '{}' matches blocked pattern '{pattern}'",
-                tool.name
-            );
-            return deny(CODE_DESCRIPTION, message, tool.name, pattern);
-        }
+    if !settings.filter {
+        return tools
+            .iter()
+            .find_map(|tool| blocked(tool, &matcher, settings))
+            .unwrap_or(Verdict::Allow);
     }
-    Verdict::Allow
+    let kept: Vec<&ToolRef<'_>> = tools
+        .iter()
+        .filter(|tool| blocked(tool, &matcher, settings).is_none())
+        .collect();
+    if kept.len() == tools.len() {
+        return Verdict::Allow;
+    }
+    Verdict::Modify(tools_payload(&kept))
+}
+
+/// The tools_list payload holding `tools` (the host keeps each tool as the server sent
+/// it and warns naming the removed ones): `{"tools": [{name, description,
+/// input_schema}]}`, each schema as JSON when it parses, as it was otherwise.
+pub fn tools_payload(tools: &[&ToolRef<'_>]) -> String {
+    let tools: Vec<Value> = tools
+        .iter()
+        .map(|t| {
+            let schema = serde_json::from_str(t.input_schema)
+                .unwrap_or_else(|_| Value::String(t.input_schema.to_string()));
+            json!({"name": t.name, "description": t.description, "input_schema": schema})
+        })
+        .collect();
+    json!({ "tools": tools }).to_string()
 }
 
 /// Phase `tool_invoke`: denies a call to a tool whose name matches a pattern.

@@ -6,6 +6,7 @@ fn tool<'a>(name: &'a str, description: &'a str) -> ToolRef<'a> {
     ToolRef {
         name,
         description: Some(description),
+        input_schema: r#"{"type":"object"}"#,
     }
 }
 
@@ -16,7 +17,7 @@ fn config(value: Value) -> impl Fn(&str) -> String {
 fn code(verdict: &Verdict) -> Option<&str> {
     match verdict {
         Verdict::Deny(reason) => Some(&reason.code),
-        Verdict::Allow => None,
+        Verdict::Allow | Verdict::Modify(_) => None,
     }
 }
 
@@ -227,6 +228,7 @@ fn bad_settings_are_errors_and_missing_ones_default() {
     assert!(Settings::from_config(config(json!({"check_descriptions": 1}))).is_err());
     assert!(Settings::from_config(config(json!({"check_names": "yes"}))).is_err());
     assert!(Settings::from_config(config(json!({"match": "regex"}))).is_err());
+    assert!(Settings::from_config(config(json!({"action": "drop"}))).is_err());
     assert!(Settings::from_config(|_| "{not json".to_string()).is_err());
 }
 
@@ -281,4 +283,48 @@ fn ascii_fast_path_agrees_with_the_unicode_path() {
             );
         }
     }
+}
+
+#[test]
+fn filter_removes_every_matching_tool_and_keeps_the_rest_as_sent() {
+    let settings = Settings::from_config(config(json!({
+        "patterns": ["delete"],
+        "action": "filter",
+    })))
+    .unwrap();
+    assert!(settings.filter);
+    let odd = ToolRef {
+        name: "stat",
+        description: None,
+        input_schema: "not json",
+    };
+    let tools = [
+        tool("read_file", "Read a file"),
+        tool("delete_user", "Remove a user"),
+        odd,
+        tool("purge", "Delete every record"),
+    ];
+    let Verdict::Modify(text) = evaluate_tools_list(&tools, &settings) else {
+        panic!("expected a modify")
+    };
+    let payload: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        payload,
+        json!({"tools": [
+            {"name": "read_file", "description": "Read a file", "input_schema": {"type": "object"}},
+            {"name": "stat", "description": null, "input_schema": "not json"},
+        ]})
+    );
+    // Nothing matches: allow; calls are still denied by name.
+    assert_eq!(evaluate_tools_list(&tools[..1], &settings), Verdict::Allow);
+    assert_eq!(
+        code(&evaluate_tool_invoke("delete_user", &settings)),
+        Some(CODE_NAME)
+    );
+    // The default action denies the whole list.
+    let deny = Settings {
+        filter: false,
+        ..settings
+    };
+    assert_eq!(code(&evaluate_tools_list(&tools, &deny)), Some(CODE_NAME));
 }

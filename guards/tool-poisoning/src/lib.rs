@@ -9,12 +9,13 @@
 pub mod catalog;
 pub mod settings;
 
+use guard_kit::filter;
 use guard_kit::find;
 use guard_kit::rules::RuleSet;
 use guard_kit::signals::{self, AddressFeatures, Sightings};
 use guard_kit::text::{Hidden, Normalized};
 use guard_kit::vocab;
-use guard_kit::{Context, Guard, Host, Level, Tool, Verdict, json};
+use guard_kit::{Action, Context, Guard, Host, Level, Tool, Verdict, json};
 use serde_json::{Value, json};
 
 pub use settings::Settings;
@@ -209,9 +210,10 @@ pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings
         );
         all.extend(findings);
     }
-    if !denied.is_empty() && settings.filter {
-        let kept = (0..tools.len()).filter(|i| !removed.contains(i));
-        return Verdict::Modify(guard_kit::tools_payload(kept.map(|i| &tools[i])));
+    if settings.action == Action::Filter
+        && let Some(filtered) = filter::without(tools, |i| removed.contains(&i))
+    {
+        return filtered;
     }
     if !denied.is_empty() {
         let message = format!(

@@ -1,6 +1,6 @@
 //! tool-poisoning settings, their schema and defaults.
 
-use guard_kit::{Host, settings};
+use guard_kit::{Action, Host, settings};
 use serde_json::json;
 
 use crate::catalog::{CATEGORIES, CATEGORY_DOCS};
@@ -23,9 +23,9 @@ pub struct Settings {
     pub extra_phrases: Vec<String>,
     /// Whether strings inside the input schema are scanned.
     pub scan_input_schema: bool,
-    /// Whether tools at or past the threshold are removed from the list (a modify)
-    /// instead of the whole list being denied.
-    pub filter: bool,
+    /// What tools at or past the threshold cause: a deny of the whole list, or their
+    /// removal from it (a modify).
+    pub action: Action,
 }
 
 impl Default for Settings {
@@ -36,7 +36,7 @@ impl Default for Settings {
             weights: CATEGORIES.iter().map(|(_, w)| *w).collect(),
             extra_phrases: Vec::new(),
             scan_input_schema: true,
-            filter: false,
+            action: Action::Deny,
         }
     }
 }
@@ -50,7 +50,7 @@ impl Settings {
             weights: settings::weights(host, "weights", CATEGORIES)?,
             extra_phrases: settings::string_list(host, "extra_phrases", &[])?,
             scan_input_schema: settings::bool(host, "scan_input_schema", true)?,
-            filter: settings::choice(host, "action", &["deny", "filter"], "deny")? == "filter",
+            action: Action::from_host(host)?,
         })
     }
 
@@ -62,7 +62,7 @@ impl Settings {
             "weights": settings::weights_json(CATEGORIES, &self.weights),
             "extra_phrases": self.extra_phrases,
             "scan_input_schema": self.scan_input_schema,
-            "action": if self.filter { "filter" } else { "deny" },
+            "action": self.action.name(),
         })
         .to_string()
     }
@@ -103,12 +103,7 @@ impl Settings {
                     "default": true,
                     "description": "Also scan every string inside each tool's input schema (property descriptions, enums, defaults, examples).",
                 },
-                "action": {
-                    "type": "string",
-                    "enum": ["deny", "filter"],
-                    "default": "deny",
-                    "description": "What a tool at or past the threshold causes: deny the whole tools/list (tool_poisoning), or filter: remove those tools and pass the rest (a modify; the host warns naming the removed tools).",
-                },
+                "action": Action::schema("a tool at or past the threshold", "tool_poisoning"),
             },
         })
         .to_string()

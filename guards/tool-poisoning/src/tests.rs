@@ -228,7 +228,7 @@ fn title_annotations_and_output_schema_are_scanned_too() {
 #[test]
 fn filter_removes_the_poisoned_tools_and_keeps_the_rest() {
     let settings = Settings {
-        filter: true,
+        action: Action::Filter,
         ..Settings::default()
     };
     let poisoned = tool(
@@ -259,5 +259,20 @@ fn filter_removes_the_poisoned_tools_and_keeps_the_rest() {
     assert_eq!(
         evaluate_tools_list(&tools[..1], &[], &settings),
         Verdict::Allow
+    );
+}
+
+#[test]
+fn the_action_setting_is_read_documented_and_defaulted() {
+    let host = MapHost::new(json!({"action": "filter"}));
+    assert_eq!(Settings::from_host(&host).unwrap().action, Action::Filter);
+    let defaults: serde_json::Value =
+        serde_json::from_str(&ToolPoisoning::default_config()).unwrap();
+    assert_eq!(defaults["action"], "deny");
+    let schema: serde_json::Value =
+        serde_json::from_str(&ToolPoisoning::settings_schema()).unwrap();
+    assert_eq!(
+        schema["properties"]["action"],
+        Action::schema("a tool at or past the threshold", CODE)
     );
 }
