@@ -263,4 +263,48 @@ mod tests {
             "http://127.0.0.1:4318/v1/traces"
         );
     }
+
+    /// What a hostile client puts in `params._meta`: only a well-formed traceparent
+    /// becomes a remote parent; anything else starts a new trace, never an error.
+    #[test]
+    fn hostile_trace_context_starts_a_new_trace() {
+        let parent = |body: &str| {
+            let info = ExchangeInfo::from_message(body.as_bytes());
+            let cx = remote_parent(info.traceparent.as_deref(), info.tracestate.as_deref());
+            cx.span().span_context().clone()
+        };
+        let call = |meta: &str| {
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"t","_meta":{meta}}}}}"#
+            )
+        };
+        let good = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let ok = parent(&call(&format!(
+            r#"{{"traceparent":"{good}","tracestate":"a=b"}}"#
+        )));
+        assert!(ok.is_valid() && ok.is_remote());
+        assert_eq!(
+            ok.trace_id().to_string(),
+            "0af7651916cd43dd8448eb211c80319c"
+        );
+        let long = "0".repeat(1 << 20);
+        for meta in [
+            r#"{"traceparent":"garbage"}"#.to_string(),
+            r#"{"traceparent":"00-00000000000000000000000000000000-b7ad6b7169203331-01"}"#.into(),
+            r#"{"traceparent":"ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}"#.into(),
+            r#"{"traceparent":42}"#.into(),
+            r#"{"traceparent":["x"]}"#.into(),
+            format!(r#"{{"traceparent":"00-{long}"}}"#),
+            format!(r#"{{"traceparent":"{good}\n{long}"}}"#),
+            r#""not an object""#.into(),
+        ] {
+            let cx = parent(&call(&meta));
+            assert!(!cx.is_valid(), "{meta:.80} became {cx:?}");
+        }
+        // A huge tracestate is clipped, and the parent still comes from the traceparent.
+        let huge = parent(&call(&format!(
+            r#"{{"traceparent":"{good}","tracestate":"k={long}"}}"#
+        )));
+        assert!(huge.is_valid());
+    }
 }
