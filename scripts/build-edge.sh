@@ -3,16 +3,16 @@
 #   1. the guards (guards/dist, tests/fixtures/dist), when missing;
 #   2. gh-transpile → host-edge/generated/registry.mjs + transpiled, metered guards, for
 #      the gateways the Worker can serve (`default`, `hostile`, `features`, `bench`,
-#      `filter`, `state`; pick one with the GATEWAY var);
+#      `filter`, `audit`, `state`; pick one with the GATEWAY var);
 #   3. the Rust Worker for wasm32-unknown-unknown, then wasm-bindgen `--target module`
 #      into host-edge/build/ (what worker-build does, without its binary downloads).
 # wrangler bundles the rest (host-edge/js/entry.mjs is the entry; see host-edge/README.md).
 #
 #   scripts/build-edge.sh                 everything
-#   scripts/build-edge.sh --worker-only   step 3 only
+#   scripts/build-edge.sh --worker-only   step 3 only (the Worker `guardhouse edge build` copies)
 #   scripts/build-edge.sh --registry-only step 2 only
 # GUARDHOUSE_EDGE_GATEWAYS ("name=path.yaml …") picks the gateways the registry holds
-# (default: default, hostile, features, bench, filter, state); the Worker's GATEWAY var picks one.
+# (default: default, hostile, features, bench, filter, audit, state); the Worker's GATEWAY var picks one.
 # GUARDHOUSE_EDGE_PREBUILT=1 makes it a no-op: tests build once, then start several
 # `wrangler dev` (whose [build] command is this script) without rebuilding.
 set -euo pipefail
@@ -28,7 +28,7 @@ worker_only=0
 registry_only=0
 [ "${1:-}" = --worker-only ] && worker_only=1
 [ "${1:-}" = --registry-only ] && registry_only=1
-GATEWAYS=${GUARDHOUSE_EDGE_GATEWAYS:-default=guards/gateway.yaml hostile=tests/configs/hostile.yaml features=tests/configs/features.yaml bench=tests/edge/bench-gateway.yaml filter=tests/mcp/filter-gateway.yaml state=tests/edge/state-gateway.yaml}
+GATEWAYS=${GUARDHOUSE_EDGE_GATEWAYS:-default=guards/gateway.yaml hostile=tests/configs/hostile.yaml features=tests/configs/features.yaml bench=tests/edge/bench-gateway.yaml filter=tests/mcp/filter-gateway.yaml audit=tests/mcp/audit-gateway.yaml state=tests/edge/state-gateway.yaml}
 
 if [ "$worker_only" = 0 ]; then
   if [ ! -f guards/dist/simple-pattern.wasm ] || [ ! -f tests/fixtures/dist/hostile.wasm ] \

@@ -3,7 +3,9 @@
 # then runs tests/edge/*.test.mjs: the Worker under `wrangler dev` on 127.0.0.1 against
 # native `guardhouse serve` (example suites case by case, /v1/evaluate, hostile guards,
 # feature guards), edge-wide state (a Durable Object shared by two `wrangler dev`
-# processes), and the dry-run bundle's size. Every server and request is bounded in time.
+# processes), the dry-run bundle's size, and `guardhouse edge build` of a gateway in a
+# folder outside the repository (its own `wrangler dev` and dry run). Every server and
+# request is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/wrangler ] || npm ci --no-audit --no-fund

@@ -3,6 +3,7 @@
 //!
 //! - `POST /v1/evaluate`: one case → [`CaseResult`]
 //! - `POST /v1/test`: a suite → [`SuiteReport`]
+//! - `POST /v1/eval?guard=ID`: a labelled corpus → [`crate::eval::EvalSummary`]
 //! - `GET /v1/guards`: → `Vec<GuardSummary>`
 //! - `GET /health`: → [`Health`]
 //! - `GET /v1/openapi.json`: this API as an OpenAPI document ([`crate::openapi`])
@@ -77,15 +78,30 @@ impl ApiError {
     }
 }
 
+/// A refusal with the HTTP status it answers with, for routes that refuse with more than
+/// 400.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub status: u16,
+    pub error: ApiError,
+}
+
+impl From<ApiError> for Refused {
+    fn from(error: ApiError) -> Self {
+        Self { status: 400, error }
+    }
+}
+
 /// The largest request body the API reads; a larger one gets a 413.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The API's routes and the one method each takes (`/mcp`, the proxy, takes several).
-pub const ROUTES: [(&str, &str); 6] = [
+pub const ROUTES: [(&str, &str); 7] = [
     ("/health", "GET"),
     ("/v1/guards", "GET"),
     ("/v1/evaluate", "POST"),
     ("/v1/test", "POST"),
+    ("/v1/eval", "POST"),
     (crate::openapi::PATH, "GET"),
     (crate::metrics::PATH, "GET"),
 ];
@@ -159,6 +175,21 @@ pub fn parse_cases(body: &[u8]) -> Result<CaseFile, ApiError> {
         )));
     }
     Ok(file)
+}
+
+/// The guards `POST /v1/eval` scores, from its query string: each `guard=ID`, in order
+/// (none: every enabled guard that screens some case's phase). Other keys are refused.
+pub fn eval_guards(query: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut guards = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if key != "guard" {
+            return Err(ApiError::new(format!(
+                "unknown query parameter `{key}` (/v1/eval takes `guard=ID`, repeated)"
+            )));
+        }
+        guards.push(value.into_owned());
+    }
+    Ok(guards)
 }
 
 /// Parses the body of `POST /v1/evaluate`: exactly one case.

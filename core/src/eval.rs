@@ -71,6 +71,8 @@ pub enum EvalError {
     Disabled { guard: String },
     #[error("fresh guard instances for the run: {0}")]
     Fresh(String),
+    #[error("no enabled guard of the gateway screens the phases of its cases")]
+    NothingToScore,
 }
 
 /// Refuses a corpus with an unlabelled case, naming the first one.
@@ -156,6 +158,26 @@ pub fn prepare(
         },
         not_screened: skipped.len(),
     })
+}
+
+/// Scores guards `guards` (none: [`default_guards`]) over corpus `file`, each alone.
+pub fn run_all<G: LoadedGateway>(
+    gateway: &G,
+    corpus: &str,
+    file: &CaseFile,
+    guards: &[String],
+) -> Result<Vec<EvalReport>, EvalError> {
+    check_labels(file)?;
+    let ids = match guards {
+        [] => default_guards(gateway.config(), file),
+        named => named.to_vec(),
+    };
+    if ids.is_empty() {
+        return Err(EvalError::NothingToScore);
+    }
+    ids.iter()
+        .map(|id| run(gateway, corpus, file, id))
+        .collect()
 }
 
 /// Scores guard `guard` over corpus `file` (named `corpus` in the report) on fresh

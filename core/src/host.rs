@@ -15,6 +15,7 @@ use crate::api::{self, ApiError, GuardSummary};
 use crate::case::{Case, CaseFile, CaseResult, SuiteReport};
 use crate::chain::{Evaluation, Screening};
 use crate::config::GatewayConfig;
+use crate::eval::{self, EvalError, EvalSummary};
 use crate::inspect::ComponentInfo;
 use crate::settings::SettingsSchema;
 use crate::suite::SuiteRun;
@@ -239,6 +240,29 @@ where
 pub fn test_request(gateway: &impl LoadedGateway, body: &[u8]) -> Result<SuiteReport, ApiError> {
     let file = api::parse_cases(body)?;
     Ok(run_cases(gateway, &file))
+}
+
+/// `POST /v1/eval`: scores `guards` (none: every guard that screens some case's phase)
+/// over the labelled corpus in `body`, each alone on fresh instances. A guard the
+/// gateway does not have (or has disabled) is a 404, other refusals a 400.
+pub fn eval_request(
+    gateway: &impl LoadedGateway,
+    body: &[u8],
+    guards: &[String],
+) -> Result<EvalSummary, api::Refused> {
+    let file = api::parse_cases(body)?;
+    let corpus = file.name.clone().unwrap_or_else(|| "<request>".into());
+    let reports = eval::run_all(gateway, &corpus, &file, guards).map_err(|e| {
+        let status = match e {
+            EvalError::UnknownGuard { .. } | EvalError::Disabled { .. } => 404,
+            _ => 400,
+        };
+        api::Refused {
+            status,
+            error: ApiError::new(e.to_string()),
+        }
+    })?;
+    Ok(EvalSummary::new(reports))
 }
 
 #[cfg(test)]

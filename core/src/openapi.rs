@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::api::{ApiError, GuardSummary, Health, MAX_BODY_BYTES, MAX_SUITE_CASES};
 use crate::case::{CASE_FORMAT, Case, CaseResult, SuiteReport};
 use crate::contract::Phase;
+use crate::eval::EvalSummary;
 use crate::metrics;
 use crate::payload::{ToolInvokeShape, ToolsListShape};
 
@@ -29,6 +30,7 @@ pub fn document() -> Value {
     let guards = schema_ref::<Vec<GuardSummary>>(&mut generator);
     let case_result = schema_ref::<CaseResult>(&mut generator);
     let suite_report = schema_ref::<SuiteReport>(&mut generator);
+    let eval_summary = schema_ref::<EvalSummary>(&mut generator);
     schema_ref::<ApiError>(&mut generator);
     schema_ref::<Case>(&mut generator);
     let payloads = [
@@ -78,6 +80,10 @@ pub fn document() -> Value {
                 operation("test", "Runs a suite from fresh guard state and judges every case", suite_report, true),
                 "#/components/schemas/TestRequest",
             )},
+            "/v1/eval": {"post": eval_operation(with_body(
+                operation("eval", "Scores guards over a labelled corpus (every case needs `label`), each alone on fresh instances", eval_summary, true),
+                "#/components/schemas/EvalRequest",
+            ))},
             PATH: {"get": operation("openapi", "This document", json!({"type": "object"}), false)},
             (metrics::PATH): {"get": metrics_operation()},
         },
@@ -135,6 +141,23 @@ fn metrics_operation() -> Value {
         "description": "This host keeps no metrics",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
     });
+    operation
+}
+
+/// `/v1/eval`'s `guard` query parameter and its 404 (a guard the gateway does not have).
+fn eval_operation(mut operation: Value) -> Value {
+    operation["responses"]["404"] = json!({
+        "description": "A `guard` the gateway does not have, or has disabled",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+    });
+    operation["parameters"] = json!([{
+        "name": "guard",
+        "in": "query",
+        "description": "A guard id to score; repeat for several (default: every enabled guard that screens some case's phase)",
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "style": "form",
+        "explode": true,
+    }]);
     operation
 }
 
@@ -268,6 +291,29 @@ fn add_case_file_schemas(schemas: &mut Map<String, Value>) {
         json!({"oneOf": [
             {"$ref": "#/components/schemas/SingleCase"},
             {"$ref": "#/components/schemas/Suite"},
+        ]}),
+    );
+    add_corpus_schemas(schemas, &suite);
+}
+
+/// `/v1/eval`'s body: a suite whose every case, and every scenario step, has a `label`.
+fn add_corpus_schemas(schemas: &mut Map<String, Value>, suite: &dyn Fn(usize, &Value) -> Value) {
+    let label = json!({"required": ["label"], "properties": {"label": {"type": "string"}}});
+    let labelled = |schema: Value| json!({"allOf": [schema, label]});
+    let mut scenario = schemas["Scenario"].clone();
+    let step = scenario["properties"]["steps"]["items"].take();
+    scenario["properties"]["steps"]["items"] = labelled(step);
+    schemas.insert("LabelledScenario".into(), scenario);
+    let item = json!({"oneOf": [
+        labelled(json!({"$ref": "#/components/schemas/Case"})),
+        {"$ref": "#/components/schemas/LabelledScenario"},
+    ]});
+    schemas.insert("Corpus".into(), suite(MAX_SUITE_CASES, &item));
+    schemas.insert(
+        "EvalRequest".into(),
+        json!({"oneOf": [
+            labelled(json!({"$ref": "#/components/schemas/SingleCase"})),
+            {"$ref": "#/components/schemas/Corpus"},
         ]}),
     );
 }

@@ -1,8 +1,18 @@
 // The Worker's bridge to the guards: the generated registry (transpiled guards whose
 // core modules are static wasm imports, compiled by wrangler at bundle time) and the one
 // JS runtime shared with the web page. Rust reaches it through host-edge/src/js.rs.
-import { modules, gateways } from "../generated/registry.mjs";
+import * as registry from "../generated/registry.mjs";
 import { GuardModule, GuardPool } from "../../core/js/guard-runtime.mjs";
+
+/**
+ * The registry format this Worker reads (`guardhouse_transpile::registry::REGISTRY_FORMAT`;
+ * `guardhouse edge build` reads this line to refuse a Worker built for another format).
+ */
+export const REGISTRY_FORMAT = 1;
+
+// A namespace import: a registry from before the format stamp has no `format`, and a
+// named import of it would fail the bundle with a message about exports, not formats.
+const { modules, gateways } = registry;
 
 // sha256 → GuardModule: prepared once per isolate, shared by every instance of it.
 const prepared = new Map();
@@ -15,6 +25,9 @@ function moduleEntry(sha256) {
 
 /** Gateway `name` as JSON: {yaml, path, guards: {id: sha256}}. */
 export function gatewayJson(name) {
+  if (registry.format !== REGISTRY_FORMAT) {
+    throw new Error(`the guard registry has format ${registry.format ?? "(none)"}, this Worker reads format ${REGISTRY_FORMAT} (hint: build the registry and the Worker from the same guardhouse: guardhouse edge build, or scripts/build-edge.sh)`);
+  }
   const g = gateways[name];
   if (!g) {
     const have = Object.keys(gateways).join(", ");

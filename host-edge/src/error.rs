@@ -28,6 +28,9 @@ pub enum AppError {
     /// Refused by the access checks (cross-site, missing token): its own status.
     #[error("{}", .0.message)]
     Refused(guardhouse_core::access::Refusal),
+    /// Refused by core with a status of its own (`/v1/eval`'s unknown guard: 404).
+    #[error("{}", .0.error.error)]
+    Api(guardhouse_core::api::Refused),
     /// The Workers runtime failed us (reading the body, building a response): 500.
     #[error("worker runtime: {0}")]
     Runtime(String),
@@ -36,6 +39,12 @@ pub enum AppError {
 impl From<ApiError> for AppError {
     fn from(e: ApiError) -> Self {
         AppError::BadRequest(e.error)
+    }
+}
+
+impl From<guardhouse_core::api::Refused> for AppError {
+    fn from(r: guardhouse_core::api::Refused) -> Self {
+        AppError::Api(r)
     }
 }
 
@@ -54,6 +63,7 @@ impl AppError {
             AppError::MethodNotAllowed { .. } => 405,
             AppError::TooLarge => 413,
             AppError::Refused(r) => r.status,
+            AppError::Api(r) => r.status,
             AppError::Load(_) | AppError::Runtime(_) => 500,
         }
     }

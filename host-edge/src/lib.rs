@@ -68,6 +68,7 @@ async fn route(req: Request, env: &Env) -> Result<Response, AppError> {
         "/v1/guards" => routes::handle_guards(env),
         "/v1/evaluate" => routes::handle_evaluate(req, env).await,
         "/v1/test" => routes::handle_test(req, env).await,
+        "/v1/eval" => routes::handle_eval(req, env).await,
         openapi::PATH => Ok(Response::from_json(&openapi::document())?),
         proxy::MCP_PATH => routes::handle_mcp(req, env).await,
         _ => Err(AppError::NotFound { method, path }),

@@ -1,7 +1,7 @@
 //! The API handlers: the same routes and JSON shapes as `guardhouse serve`, with bodies
 //! from `guardhouse_core::host` so both hosts answer alike.
 
-use guardhouse_core::api::{Health, MAX_BODY_BYTES};
+use guardhouse_core::api::{self, Health, MAX_BODY_BYTES};
 use guardhouse_core::host;
 use guardhouse_core::state::StateScope;
 use worker::{Env, Request, Response};
@@ -84,6 +84,14 @@ pub async fn handle_test(mut req: Request, env: &Env) -> Result<Response, AppErr
     // A suite starts from fresh state and leaves none behind.
     let gateway = gateway(env)?.isolated().map_err(AppError::Load)?;
     json(&host::test_request(&gateway, &body)?)
+}
+
+/// `POST /v1/eval?guard=ID`: scores guards over a labelled corpus, each on fresh
+/// instances.
+pub async fn handle_eval(mut req: Request, env: &Env) -> Result<Response, AppError> {
+    let guards = api::eval_guards(req.url()?.query())?;
+    let body = body(&mut req).await?;
+    json(&host::eval_request(&*gateway(env)?, &body, &guards)?)
 }
 
 /// `POST|GET|DELETE /mcp`: MCP proxy mode, when the `UPSTREAM` var names a server.

@@ -7,6 +7,7 @@ pub mod build;
 pub mod cache;
 pub mod commands;
 pub mod componentize;
+pub mod edge;
 pub mod engine;
 pub mod error;
 pub mod guard;

@@ -26,6 +26,7 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     New(commands::new::NewArgs),
     Build(commands::build::BuildArgs),
+    Edge(commands::edge::EdgeArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => a.execute(),
         Command::New(a) => a.execute(),
         Command::Build(a) => a.execute(),
+        Command::Edge(a) => a.execute(),
     };
     match result {
         Ok(code) => code,

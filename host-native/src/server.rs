@@ -109,6 +109,7 @@ pub fn router(live: Arc<Live>) -> Router {
         .route("/v1/guards", get(guards))
         .route("/v1/evaluate", post(evaluate))
         .route("/v1/test", post(test))
+        .route("/v1/eval", post(eval))
         .route(openapi::PATH, get(openapi_document))
         .route(core_metrics::PATH, get(metrics_text))
         .method_not_allowed_fallback(method_not_allowed)
@@ -199,6 +200,26 @@ async fn test(State(live): State<Arc<Live>>, body: Body) -> Response {
     match tokio::task::block_in_place(|| host::test_request(&runner, &body)) {
         Ok(report) => Json(report).into_response(),
         Err(e) => bad_request(e),
+    }
+}
+
+async fn eval(State(live): State<Arc<Live>>, uri: Uri, body: Body) -> Response {
+    let guards = match api::eval_guards(uri.query()) {
+        Ok(guards) => guards,
+        Err(e) => return bad_request(e),
+    };
+    let body = match read_body(body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    // Each guard is scored on fresh instances (core's eval), never the live ones.
+    let runner = live.current();
+    match tokio::task::block_in_place(|| host::eval_request(&*runner, &body, &guards)) {
+        Ok(summary) => Json(summary).into_response(),
+        Err(refused) => error(
+            StatusCode::from_u16(refused.status).unwrap_or(StatusCode::BAD_REQUEST),
+            refused.error,
+        ),
     }
 }
 

@@ -4,11 +4,16 @@
 //! rejects the same files with the same messages), runs jco's transpiler
 //! (`js-component-bindgen` 1.14) in sync instantiation mode, and instruments every core
 //! module with [`meter`] so `core/js/guard-runtime.mjs` can enforce fuel and memory
-//! limits and restore snapshots. [`registry`] writes the module the edge bundle imports.
+//! limits and restore snapshots. [`registry`] is the module the edge bundle imports;
+//! `registry_dir` writes it with the transpiled guards (`gh-transpile`,
+//! `guardhouse edge build`).
 
 pub mod glue;
 pub mod meter;
 pub mod registry;
+// Writes files and times transpiling: for the host's tools, not the page.
+#[cfg(not(target_family = "wasm"))]
+pub mod registry_dir;
 
 use anyhow::{Context, Result};
 use js_component_bindgen::{InstantiationMode, TranspileOpts};

@@ -10,8 +10,6 @@ use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use serde_json::Map;
 
-use guardhouse_core::case::CaseFile;
-use guardhouse_core::config::GatewayConfig;
 use guardhouse_core::eval::{self, EvalSummary};
 
 use super::{Runtime, RuntimeArgs, code, exit, print_json};
@@ -60,9 +58,11 @@ impl EvalArgs {
         for corpus in &self.corpora {
             let (file, gateway_path, inline) = read_case_file(corpus)?;
             let located = |e: eval::EvalError| anyhow!("{}: {e}", corpus.display());
+            // Before loading a gateway: an unlabelled corpus is refused as it is.
             eval::check_labels(&file).map_err(located)?;
             let own;
             let (runner, ids) = match &selection {
+                // Every file given is scored.
                 Selection::Files(runner) => (
                     runner,
                     runner
@@ -84,23 +84,18 @@ impl EvalArgs {
                             corpus.display()
                         ),
                     };
-                    (runner, chosen(ids, &runner.config, &file))
+                    (runner, ids.clone())
                 }
             };
-            if ids.is_empty() {
-                bail!(
-                    "{}: no enabled guard of the gateway screens the phases of its cases",
-                    corpus.display()
-                );
-            }
             let name = corpus.display().to_string();
-            for guard in &ids {
-                let started = Instant::now();
-                let report = eval::run(runner, &name, &file, guard).map_err(located)?;
-                spent += started.elapsed();
-                evaluations += report.overall.cases + report.errors.len();
-                reports.push(report);
-            }
+            let started = Instant::now();
+            let scored = eval::run_all(runner, &name, &file, &ids).map_err(located)?;
+            spent += started.elapsed();
+            evaluations += scored
+                .iter()
+                .map(|r| r.overall.cases + r.errors.len())
+                .sum::<usize>();
+            reports.extend(scored);
         }
         let summary = EvalSummary::new(reports);
         if self.json {
@@ -156,12 +151,4 @@ fn cached<'a>(
         gateways.insert(key.clone(), Runner::from_file(&rt.env(), path)?);
     }
     Ok(&gateways[&key])
-}
-
-/// The ids named, or by default the guards that screen some case of `file`.
-fn chosen(ids: &[String], config: &GatewayConfig, file: &CaseFile) -> Vec<String> {
-    match ids.is_empty() {
-        true => eval::default_guards(config, file),
-        false => ids.to_vec(),
-    }
 }

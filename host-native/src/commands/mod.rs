@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod edge;
 pub mod eval;
 pub mod inspect;
 pub mod new;
