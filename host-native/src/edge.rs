@@ -279,6 +279,9 @@ fallthrough = true
 [vars]
 # The gateway of host-edge/generated/registry.mjs this Worker serves.
 GATEWAY = "{GATEWAY_NAME}"
+# "true": one JSON line per evaluation on the console (Workers Logs), the fields native
+# `serve` logs under RUST_LOG=guardhouse::evaluation=info.
+LOG_EVALUATIONS = "false"
 "#
     );
     if durable_objects {
