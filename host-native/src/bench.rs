@@ -23,6 +23,7 @@ use guardhouse_core::{GatewayConfig, GuardContext, HookArgs, InstanceMode, Paylo
 use crate::cache::ArtifactCache;
 use crate::engine::{EngineOptions, new_engine};
 use crate::guard::{Linkers, LoadedGuard};
+use crate::runner::RunnerEnv;
 use crate::state::HostState;
 
 /// Latency percentiles of one scenario, in microseconds.
@@ -131,8 +132,17 @@ fn guard(
     let mut cfg: GatewayConfig = GatewayConfig::from_document(&doc, "")?;
     let mut g: GuardConfig = cfg.security_guards.remove(0);
     g.instance = mode;
-    LoadedGuard::load(env.0, env.1, None, g, path.to_path_buf())
+    LoadedGuard::load(&bench_env(env), g, path.to_path_buf())
         .with_context(|| format!("loading {}", path.display()))
+}
+
+/// The bench's guards load without the artifact cache.
+fn bench_env<'a>((engine, linkers): (&'a Engine, &'a Linkers)) -> RunnerEnv<'a> {
+    RunnerEnv {
+        engine,
+        linkers,
+        cache: None,
+    }
 }
 
 fn context() -> GuardContext {
@@ -290,7 +300,7 @@ fn guests(report: &mut BenchReport, env: (&Engine, &Linkers), inputs: &BenchInpu
         let load = |mode| {
             let mut g = g.clone();
             g.instance = mode;
-            LoadedGuard::load(env.0, env.1, None, g, path.clone())
+            LoadedGuard::load(&bench_env(env), g, path.clone())
                 .with_context(|| format!("loading {}", path.display()))
         };
         let (fresh, persistent) = (
@@ -406,14 +416,12 @@ fn load_times(
         "full guard load, cached (read, inspect, link, settings)",
         30,
         || {
-            LoadedGuard::load(
+            let env = RunnerEnv {
                 engine,
                 linkers,
-                Some(&cache),
-                cfg.clone(),
-                path.to_path_buf(),
-            )
-            .expect("load");
+                cache: Some(&cache),
+            };
+            LoadedGuard::load(&env, cfg.clone(), path.to_path_buf()).expect("load");
         },
     );
     report.load = vec![

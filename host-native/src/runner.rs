@@ -85,8 +85,7 @@ impl Runner {
         let mut guards = Vec::with_capacity(config.security_guards.len());
         for (i, g) in config.security_guards.iter().enumerate() {
             let module_path = base_dir.join(&g.module_path);
-            let loaded =
-                LoadedGuard::load(env.engine, env.linkers, env.cache, g.clone(), module_path);
+            let loaded = LoadedGuard::load(env, g.clone(), module_path);
             match (loaded, located) {
                 (Ok(guard), _) => guards.push(guard),
                 (Err(e), Some((doc, prefix))) => {

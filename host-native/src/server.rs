@@ -242,21 +242,13 @@ fn stamp(paths: &[PathBuf]) -> Vec<Option<SystemTime>> {
 
 /// Polls the config and module files and swaps in a new runner when they change. A
 /// config that fails to load is reported and the old runner stays.
-pub fn watch(
-    live: Arc<Live>,
-    config: PathBuf,
-    make_env: impl Fn() -> Result<crate::commands::Runtime> + Send + 'static,
-) {
+pub fn watch(live: Arc<Live>, config: PathBuf, rt: Arc<crate::commands::Runtime>) {
     // Stamped before the thread starts: a change made while it sets up is still seen.
     let mut paths = watched(&live.current());
     let mut seen = stamp(&paths);
     std::thread::Builder::new()
         .name("guardhouse-reload".into())
         .spawn(move || {
-            let rt = match make_env() {
-                Ok(rt) => rt,
-                Err(e) => return tracing::error!("config reload disabled: {e:#}"),
-            };
             loop {
                 std::thread::sleep(RELOAD_POLL);
                 let now = stamp(&paths);

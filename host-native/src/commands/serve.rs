@@ -87,7 +87,9 @@ impl ServeArgs {
             hosts: Some(vec![self.listen.to_string()]),
             token,
         };
-        let rt = self.runtime.runtime()?;
+        // One engine (pooling allocator, epoch thread), linkers and cache for the server's
+        // whole life: reloads load into it too.
+        let rt = std::sync::Arc::new(self.runtime.runtime()?);
         // Validate early: config errors appear before the server listens.
         let runner = Runner::from_file(&rt.env(), &self.config)?;
         let live = Live::new(runner);
@@ -103,8 +105,7 @@ impl ServeArgs {
         // Before the async runtime: the exporter builds a blocking HTTP client.
         let telemetry = Telemetry::new(self.otlp_endpoint.as_deref())?;
         if !self.no_reload {
-            let runtime = self.runtime.clone();
-            watch(live.clone(), self.config.clone(), move || runtime.runtime());
+            watch(live.clone(), self.config.clone(), rt);
         }
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
