@@ -166,6 +166,7 @@ impl Upstream {
         let engine = new_engine(EngineOptions {
             pooling: false,
             metering: false,
+            fuel: false,
         })?;
         let component = Component::from_file(&engine, path)?;
         Ok(Self {
@@ -270,6 +271,52 @@ fn workload(
         a.p50_us / d.p50_us,
     ));
     report.latencies.extend([a, b, c, d]);
+    Ok(())
+}
+
+/// What fuel metering costs a call: the same persistent guards on the default engine
+/// (fuel and the epoch deadline) and on one with the epoch deadline alone, same run.
+fn fuel_cost(
+    report: &mut BenchReport,
+    env: (&Engine, &Linkers),
+    inputs: &BenchInputs,
+    workloads: &[(&str, &Path, &Payload)],
+) -> Result<()> {
+    let epoch_only = new_engine(EngineOptions {
+        fuel: false,
+        ..EngineOptions::default()
+    })?;
+    let epoch_linkers = Linkers::new(&epoch_only)?;
+    let (cx, settings) = (context(), Map::new());
+    for (name, path, payload) in workloads {
+        let args = payload.hook_args();
+        let metered = guard(env, path, name, InstanceMode::Persistent)?;
+        let unmetered = guard(
+            (&epoch_only, &epoch_linkers),
+            path,
+            name,
+            InstanceMode::Persistent,
+        )?;
+        let a = measure(
+            &format!("{name}: persistent, fuel + epoch"),
+            inputs.iterations,
+            || {
+                std::hint::black_box(metered.call(&settings, &args, &cx));
+            },
+        );
+        let b = measure(
+            &format!("{name}: persistent, epoch only"),
+            inputs.iterations,
+            || {
+                std::hint::black_box(unmetered.call(&settings, &args, &cx));
+            },
+        );
+        report.ratios.push((
+            format!("{name}: fuel + epoch / epoch only"),
+            a.p50_us / b.p50_us,
+        ));
+        report.latencies.extend([a, b]);
+    }
     Ok(())
 }
 
@@ -489,6 +536,15 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
         &mut native_pi,
     )?;
 
+    fuel_cost(
+        &mut report,
+        env,
+        inputs,
+        &[
+            ("simple-pattern/50 tools", &sp, &tools),
+            ("prompt-injection/15KB", &pi, &resp),
+        ],
+    )?;
     guests(&mut report, env, inputs)?;
     breakdown(&mut report, env, inputs, &sp)?;
     load_times(&mut report, &engine, &linkers, &sp)?;

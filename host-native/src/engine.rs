@@ -48,6 +48,9 @@ pub struct EngineOptions {
     /// Fuel metering and epoch interruption (limits). Off only for the upstream-style
     /// baseline in `guardhouse bench`, which had neither.
     pub metering: bool,
+    /// With `metering`: fuel too (a guard's `max_fuel`, fuel used in traces). Off leaves
+    /// the epoch deadline alone to bound time; `guardhouse bench` measures the difference.
+    pub fuel: bool,
 }
 
 impl Default for EngineOptions {
@@ -55,6 +58,7 @@ impl Default for EngineOptions {
         Self {
             pooling: true,
             metering: true,
+            fuel: true,
         }
     }
 }
@@ -66,7 +70,7 @@ pub fn new_engine(options: EngineOptions) -> Result<Engine> {
     config
         .wasm_component_model(true)
         .cranelift_opt_level(OptLevel::Speed)
-        .consume_fuel(options.metering)
+        .consume_fuel(options.metering && options.fuel)
         .epoch_interruption(options.metering)
         .max_wasm_stack(MAX_WASM_STACK)
         .memory_init_cow(true)
