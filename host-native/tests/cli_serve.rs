@@ -445,56 +445,6 @@ fn serve_answers_only_its_own_names_same_site_requests_and_its_token() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A stand-in MCP server on loopback: answers `initialize`, and `tools/list` with a tool
-/// named `frobnicate`; hangs up on anything else without a word.
-fn fake_upstream() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let message: Value = serde_json::from_slice(&request_body(&mut s)).unwrap();
-            let result = match message["method"].as_str() {
-                Some("initialize") => serde_json::json!({"protocolVersion": "2025-06-18",
-                    "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}}),
-                Some("tools/list") => serde_json::json!({"tools": [
-                    {"name": "frobnicate", "inputSchema": {"type": "object"}}]}),
-                _ => continue,
-            };
-            let answer =
-                serde_json::json!({"jsonrpc": "2.0", "id": message["id"], "result": result})
-                    .to_string();
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{answer}",
-                answer.len()
-            );
-        }
-    });
-    port
-}
-
-/// Reads one HTTP request from `s` and returns its body (by `content-length`).
-fn request_body(s: &mut TcpStream) -> Vec<u8> {
-    let mut data = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |v| v.trim().parse().unwrap());
-            if data.len() >= end + 4 + length {
-                return data[end + 4..end + 4 + length].to_vec();
-            }
-        }
-        let n = s.read(&mut chunk).unwrap();
-        assert!(n > 0, "the proxy hung up mid-request");
-        data.extend_from_slice(&chunk[..n]);
-    }
-}
-
 /// `GET /metrics`, checked to be Prometheus text every line of which a scraper reads.
 fn scrape(port: u16, auth: (&str, &str)) -> prometheus_parse::Scrape {
     use prometheus_parse::LineInfo;

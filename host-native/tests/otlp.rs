@@ -14,33 +14,10 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
-use serde_json::Value;
 
 /// The caller's trace context, as an MCP client puts it in `params._meta`.
 const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 const PARENT_ID: &str = "b7ad6b7169203331";
-
-/// Reads one HTTP request: (request line, headers lowercased, body).
-fn read_request(s: &mut TcpStream) -> (String, String, Vec<u8>) {
-    let mut data = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .map_or(0, |v| v.trim().parse().unwrap());
-            if data.len() >= end + 4 + length {
-                let line = head.lines().next().unwrap_or("").to_string();
-                return (line, head, data[end + 4..end + 4 + length].to_vec());
-            }
-        }
-        let n = s.read(&mut chunk).unwrap();
-        assert!(n > 0, "connection closed mid-request");
-        data.extend_from_slice(&chunk[..n]);
-    }
-}
 
 /// A local OTLP/HTTP receiver: every span POSTed to /v1/traces lands in the vector.
 fn receiver() -> (u16, Arc<Mutex<Vec<Span>>>) {
@@ -70,32 +47,6 @@ fn receiver() -> (u16, Arc<Mutex<Vec<Span>>>) {
         }
     });
     (port, spans)
-}
-
-/// An MCP server that answers tools/list with a tool guards deny and tools/call with text.
-fn fake_upstream() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let message: Value = serde_json::from_slice(&read_request(&mut s).2).unwrap();
-            let result = match message["method"].as_str() {
-                Some("tools/list") => serde_json::json!({"tools": [
-                    {"name": "frobnicate", "inputSchema": {"type": "object"}}]}),
-                _ => serde_json::json!({"content": [{"type": "text", "text": "sunny"}]}),
-            };
-            let answer =
-                serde_json::json!({"jsonrpc": "2.0", "id": message["id"], "result": result})
-                    .to_string();
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{answer}",
-                answer.len()
-            );
-        }
-    });
-    port
 }
 
 /// One request with `connection: close`; returns the status and the body.

@@ -93,3 +93,61 @@ pub fn eval(runner: &Runner, case_yaml: &str) -> Evaluation {
 pub fn tools_case(guards: &str, tools: &str) -> String {
     format!("name: t\nguards: [{guards}]\nphase: tools_list\npayload: {{tools: {tools}}}\n")
 }
+
+/// Reads one HTTP request: (request line, headers lowercased, body by `content-length`).
+pub fn read_request(s: &mut std::net::TcpStream) -> (String, String, Vec<u8>) {
+    use std::io::Read;
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if data.len() >= end + 4 + length {
+                let line = head.lines().next().unwrap_or("").to_string();
+                return (line, head, data[end + 4..end + 4 + length].to_vec());
+            }
+        }
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "connection closed mid-request");
+        data.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A stand-in MCP server on loopback for the proxy's tests: answers `initialize`,
+/// `tools/list` with one tool (`frobnicate`) and `tools/call` with the text `sunny`, and
+/// hangs up on anything else without a word. Returns its port.
+pub fn fake_upstream() -> u16 {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let message: serde_json::Value =
+                serde_json::from_slice(&read_request(&mut s).2).unwrap();
+            let result = match message["method"].as_str() {
+                Some("initialize") => serde_json::json!({"protocolVersion": "2025-06-18",
+                    "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}}),
+                Some("tools/list") => serde_json::json!({"tools": [
+                    {"name": "frobnicate", "inputSchema": {"type": "object"}}]}),
+                Some("tools/call") => {
+                    serde_json::json!({"content": [{"type": "text", "text": "sunny"}]})
+                }
+                _ => continue,
+            };
+            let answer =
+                serde_json::json!({"jsonrpc": "2.0", "id": message["id"], "result": result})
+                    .to_string();
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    port
+}
