@@ -2,7 +2,7 @@
 # Builds the web page into web-ui/dist, offline: cargo (wasm32) + wasm-bindgen (the CLI
 # at Cargo.lock's version), the guard worker and the shared JS runtime
 # (core/js/guard-runtime.mjs) with jco's preview2-shim browser files, and the demo's
-# guards (examples and guests), gateways and suites. WEB_OPT=1 also runs binaryen's wasm-opt (npm).
+# guards (examples and guests), gateways, suites and labelled corpora. WEB_OPT=1 also runs binaryen's wasm-opt (npm).
 # WEB_PROFILE=size builds the app with opt-level s, LTO and one codegen unit: 41 % less
 # wasm (7.4 MB, 2.3 MB gzip) but ~100 ms slower first transpile on a cold page (see
 # web-ui/README.md); the default is the workspace's release profile.
@@ -36,7 +36,7 @@ case "${WEB_PROFILE:-release}" in
 esac
 cargo build -p guardhouse-web --target wasm32-unknown-unknown --profile "$profile" "${cfg[@]}"
 rm -rf "$OUT"
-mkdir -p "$OUT/guards/dist" "$OUT/guards/suites" "$OUT/preview2-shim"
+mkdir -p "$OUT/guards/dist" "$OUT/guards/suites" "$OUT/guards/corpora" "$OUT/preview2-shim"
 "$BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$OUT" --out-name app \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/guardhouse-web.wasm"
 # binaryen.js (npm) needs over 10 minutes for this 12 MB module on 2 cores: opt-in only.
@@ -64,10 +64,14 @@ cp node_modules/@bytecodealliance/preview2-shim/lib/browser/*.js "$OUT/preview2-
 cp guards/gateway*.yaml "$OUT/guards/"
 cp guards/dist/*.wasm "$OUT/guards/dist/"
 cp guards/suites/*.yaml "$OUT/guards/suites/"
+# The labelled corpora, for the page's eval view (`guardhouse eval` in the page).
+cp guards/corpora/*.yaml "$OUT/guards/corpora/"
 list() { ls "$@" | sed 's/.*/"&"/' | paste -sd, -; }
 gateways=$(cd "$OUT" && list guards/gateway*.yaml)
 suites=$(cd "$OUT" && list guards/suites/*.yaml)
-printf '{"gateway": "guards/gateway.yaml", "gateways": [%s], "suites": [%s]}\n' "$gateways" "$suites" > "$OUT/demo.json"
+corpora=$(cd "$OUT" && list guards/corpora/*.yaml)
+printf '{"gateway": "guards/gateway.yaml", "gateways": [%s], "suites": [%s], "corpora": [%s]}\n' \
+  "$gateways" "$suites" "$corpora" > "$OUT/demo.json"
 
 size=$(stat -c %s "$OUT/app_bg.wasm")
 echo "web-ui/dist built: app_bg.wasm $((size / 1024)) KiB"

@@ -6,11 +6,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, runs, startServer, upload, waitLoaded,
+  GUARDHOUSE, ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, runs, startServer, upload, waitLoaded,
 } from './helpers.mjs';
 import { recordSuite } from '../support/matrix.mjs';
 
@@ -502,5 +503,128 @@ test('a link to a chain with guards over the embedding limit names them by sha25
   } finally {
     await fresh.close();
   }
+  assertNoConsoleErrors(browser);
+});
+
+/** The eval table's rows as [{kind, guard, corpus, scores}], corpus paths cut to file names. */
+function evalTable(page) {
+  return page.$$eval('[data-testid=eval-table] tbody tr', (rows) => rows.map((r) => ({
+    kind: r.dataset.testid, guard: r.dataset.guard, corpus: r.dataset.corpus.replace(/^.*\//, ''),
+    scores: JSON.parse(r.dataset.scores),
+  })));
+}
+
+/** `guardhouse eval --json`'s rows in the page's layout: per guard a row per corpus it
+ * scored (per label under a corpus holding several), then its total over several. */
+function nativeTable(summary) {
+  const base = (p) => p.replace(/^.*\//, '');
+  const rows = [];
+  for (const total of summary.totals) {
+    for (const r of summary.reports.filter((x) => x.guard === total.guard && (x.overall.cases > 0 || x.errors.length))) {
+      rows.push({ kind: 'eval-row', guard: r.guard, corpus: base(r.corpus), scores: r.overall });
+      if (r.categories.length > 1) {
+        for (const { label, ...scores } of r.categories) {
+          rows.push({ kind: 'eval-category', guard: r.guard, corpus: `${base(r.corpus)} · ${label}`, scores });
+        }
+      }
+    }
+    if (total.corpora > 1) {
+      rows.push({ kind: 'eval-total', guard: total.guard, corpus: `total (${total.corpora} corpora)`, scores: total.overall });
+    }
+  }
+  return rows;
+}
+
+/** An eval summary with each corpus named by its file name (the page names bundled ones by URL). */
+function byFileName(summary) {
+  return { ...summary, reports: summary.reports.map((r) => ({ ...r, corpus: r.corpus.replace(/^.*\//, '') })) };
+}
+
+test('the eval view scores bundled and uploaded corpora as `guardhouse eval`, exports its JSON, shares a link, and refuses unlabelled corpora', async () => {
+  const { page } = browser;
+  await page.goto(server.url);
+  await waitLoaded(page);
+  const CORPORA = ['tool-poisoning-command.yaml', 'benign-tools.yaml'];
+  const bundled = await page.$$eval('[data-testid=eval-corpus]', (els) => els.map((e) => e.dataset.name));
+  const shipped = readdirSync(join(ROOT, 'guards/corpora')).filter((f) => f.endsWith('.yaml'));
+  assert.deepEqual(bundled, shipped.map((f) => `guards/corpora/${f}`), 'every corpus of guards/corpora is bundled');
+  for (const c of CORPORA) await page.check(`[data-testid=eval-corpus][data-name="guards/corpora/${c}"]`);
+  await page.check('[data-testid=eval-guard][data-name=tool-poisoning]');
+  // A corpus of one's own joins them (and travels inside the link).
+  const dir = mkdtempSync(join(tmpdir(), 'guardhouse-web-eval-'));
+  const own = join(dir, 'my-corpus.yaml');
+  cpSync(join(ROOT, 'guards/corpora/tool-poisoning-file.yaml'), own);
+  await page.setInputFiles('[data-testid=corpus-input]', [own]);
+  await page.waitForSelector('[data-testid=eval-corpus][data-name="my-corpus.yaml"]:checked');
+  await page.evaluate(() => {
+    window.__progress = new Set();
+    const node = document.querySelector('[data-testid=eval-progress]');
+    new MutationObserver(() => window.__progress.add(node.textContent)).observe(node, { subtree: true, childList: true, characterData: true });
+  });
+  await clickAndWaitRun(page, '[data-testid=run-eval]', 120000);
+  const native = cli(['eval', ...CORPORA.map((c) => join(ROOT, 'guards/corpora', c)), own,
+    '-c', join(ROOT, 'guards/gateway.yaml'), '--guard', 'tool-poisoning']);
+  const table = await evalTable(page);
+  assert.deepEqual(table, nativeTable(native));
+  assert.equal(table.filter((r) => r.kind === 'eval-row').length, 3, 'a row per corpus');
+  assert.ok(table.some((r) => r.kind === 'eval-total'), 'a total over the corpora');
+  // The cases run were counted as they ran.
+  const cases = native.reports.reduce((n, r) => n + r.overall.cases + r.errors.length, 0);
+  const seen = await page.evaluate(() => [...window.__progress]);
+  assert.ok(seen.some((s) => new RegExp(`^\\d+/${cases} cases$`).test(s)), `progress: ${seen.join(' | ')}`);
+  // The chart: one pair of bars per guard.
+  assert.deepEqual(await page.$$eval('[data-testid=eval-bar]', (els) => els.map((e) => e.dataset.guard)),
+    native.totals.map((t) => t.guard));
+  // The first 10 misses and false alarms of each report, in core's order.
+  const listed = (key) => native.reports.flatMap((r) => r[key].slice(0, 10).map((f) => f.case));
+  assert.deepEqual(await page.$$eval('[data-testid=eval-miss]', (els) => els.map((e) => e.dataset.case)), listed('misses'));
+  assert.deepEqual(await page.$$eval('[data-testid=eval-false-alarm]', (els) => els.map((e) => e.dataset.case)),
+    listed('false_alarms'));
+  // The exported JSON is `guardhouse eval --json`'s, corpus names aside.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=eval-export]')]);
+  await download.saveAs(join(dir, 'eval.json'));
+  assert.deepEqual(byFileName(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))), byFileName(native));
+
+  // The link names the bundled corpora and carries the chain: it reproduces the table.
+  await page.click('[data-testid=eval-link]');
+  const link = await page.inputValue('[data-testid=share-link]');
+  assert.match(link, /#case=/);
+  const fresh = await openBrowser();
+  try {
+    await fresh.page.goto(link);
+    // The chain's modules travel inside the link (each under the embedding limit).
+    await fresh.page.waitForFunction(() => [...document.querySelectorAll('[data-testid=info]')]
+      .some((n) => n.textContent.includes('shared eval loaded')), null, { timeout: 90000 });
+    assert.equal(await fresh.page.$$eval('[data-testid=needed-module]', (els) => els.length), 0);
+    assert.equal(await fresh.page.$$eval('[data-testid=error]', (els) => els.map((e) => e.textContent).join('\n')), '');
+    assert.deepEqual(await fresh.page.$$eval('[data-testid=eval-corpus]:checked', (els) => els.map((e) => e.dataset.name)),
+      [...CORPORA.map((c) => `guards/corpora/${c}`), 'my-corpus.yaml']);
+    assert.equal(await runs(fresh.page), 0, 'a link never runs by itself');
+    await clickAndWaitRun(fresh.page, '[data-testid=run-eval]', 120000);
+    assert.deepEqual(await evalTable(fresh.page), table);
+    assertNoConsoleErrors(fresh);
+  } finally {
+    await fresh.close();
+  }
+
+  // An unlabelled corpus and a malformed file get core's error text, as the CLI prints it.
+  writeFileSync(join(dir, 'unlabelled.yaml'), readFileSync(join(ROOT, 'guards/corpora/tool-poisoning-command.yaml'), 'utf8')
+    .replace('    label: tool_poisoning/command\n', ''));
+  writeFileSync(join(dir, 'malformed.yaml'), 'cases: [\n');
+  for (const name of ['unlabelled.yaml', 'malformed.yaml']) {
+    let stderr = '';
+    try {
+      execFileSync(GUARDHOUSE, ['eval', join(dir, name), '--guard', 'tool-poisoning'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    } catch (e) {
+      stderr = e.stderr;
+    }
+    const want = stderr.trim().replace(/^error: /, '').replace(join(dir, name), name);
+    assert.ok(want.startsWith(`${name}:`), `the CLI refused ${name}: ${stderr}`);
+    await page.setInputFiles('[data-testid=corpus-input]', [join(dir, name)]);
+    await page.waitForFunction((text) => [...document.querySelectorAll('[data-testid=error]')]
+      .some((n) => n.querySelector('span').textContent === text), want, { timeout: 10000 });
+  }
+  assert.ok((await page.textContent('[data-testid=notices]')).includes('has no `label`'));
+  assert.equal(await page.$$eval('[data-testid=eval-corpus]', (els) => els.length), shipped.length + 1, 'refused files are not added');
   assertNoConsoleErrors(browser);
 });

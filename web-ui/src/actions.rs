@@ -185,25 +185,29 @@ pub fn copy_link(state: AppState) {
     let limit = share::embed_limit(&query);
     let link = current_file(state).and_then(|file| share::encode(&bench, &file, limit));
     match link {
-        Ok(fragment) => {
-            let location = window().location();
-            let base = format!(
-                "{}{}{}",
-                location.origin().unwrap_or_default(),
-                location.pathname().unwrap_or_default(),
-                location.search().unwrap_or_default()
-            );
-            let url = format!("{base}{fragment}");
-            let _ = window().history().and_then(|h| {
-                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
-            });
-            state.link.set(url.clone());
-            spawn_local(async move {
-                let _ = js::await_promise(js::copy_text(&url)).await;
-            });
-        }
+        Ok(fragment) => show_link(state, &fragment),
         Err(e) => state.error(format!("cannot make a link: {e}")),
     }
+}
+
+/// Puts the page's URL with `fragment` in the address bar, the link row and the
+/// clipboard.
+pub fn show_link(state: AppState, fragment: &str) {
+    let location = window().location();
+    let base = format!(
+        "{}{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    let url = format!("{base}{fragment}");
+    let _ = window()
+        .history()
+        .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+    state.link.set(url.clone());
+    spawn_local(async move {
+        let _ = js::await_promise(js::copy_text(&url)).await;
+    });
 }
 
 /// What the page says once a shared link's case and modules are loaded.
@@ -226,9 +230,12 @@ pub async fn open_link(state: AppState, fragment: &str) {
     if let Some(GatewaySource::Inline(cfg)) = &shared.file.gateway {
         state.bench.update(|b| b.set_chain(cfg.clone(), None));
     }
-    state.editor.update(|e| e.load_cases(&shared.file.cases));
     let complete = needed.is_empty();
     state.needed.set(needed);
+    if let Some(link) = shared.eval {
+        return crate::eval::actions::open_link(state, link, complete).await;
+    }
+    state.editor.update(|e| e.load_cases(&shared.file.cases));
     if complete {
         state.info(LINK_LOADED);
     } else {
@@ -236,7 +243,7 @@ pub async fn open_link(state: AppState, fragment: &str) {
     }
 }
 
-/// Loads the demo: the example chain, its guards and suites. The guards of the other
+/// Loads the demo: the example chain, its guards, suites and corpora. The guards of the other
 /// gateways the demo serves load when a suite that names one runs.
 pub async fn preload_demo(state: AppState) {
     let index = match loader::load_demo().await {
@@ -264,6 +271,7 @@ pub async fn preload_demo(state: AppState) {
             Err(e) => state.error(e),
         }
     }
+    crate::eval::actions::load_bundled(state, &index.corpora).await;
 }
 
 /// Puts the gateway file at `url` on the page as the chain and loads the modules it

@@ -155,10 +155,19 @@ pub async fn evaluate(bench: &Workbench, screening: Screening) -> PageRun {
 /// does, awaiting each chain: persistent instances start fresh. Refused settings stop
 /// the run, as they stop a gateway from loading on the other hosts.
 pub async fn run_file(bench: &Workbench, file: &CaseFile) -> Result<SuiteReport, String> {
+    run_file_with(bench, file, &|_| {}).await
+}
+
+/// [`run_file`], calling `progress` with the number of cases run after each one.
+pub async fn run_file_with(
+    bench: &Workbench,
+    file: &CaseFile,
+    progress: &dyn Fn(usize),
+) -> Result<SuiteReport, String> {
     let gateway = PageGateway::new(bench)?;
     let _ = js::await_promise(js::reset_instances()).await;
     forget_losses();
-    Ok(drive(bench, &gateway, file).await.0)
+    Ok(drive(bench, &gateway, file, progress).await.0)
 }
 
 /// Runs one case (keeping persistent instances) and judges it, with its guard calls'
@@ -174,7 +183,7 @@ pub async fn run_case(
         gateway: None,
         cases: vec![case],
     };
-    let (report, timings) = drive(bench, &gateway, &file).await;
+    let (report, timings) = drive(bench, &gateway, &file, &|_| {}).await;
     let result = report.results.into_iter().next();
     Ok((result.expect("a one-case file has one result"), timings))
 }
@@ -184,9 +193,11 @@ async fn drive(
     bench: &Workbench,
     gateway: &PageGateway<'_>,
     file: &CaseFile,
+    progress: &dyn Fn(usize),
 ) -> (SuiteReport, Vec<CallTiming>) {
     let mut run = host::suite_run(gateway, file);
     let mut timings = Vec::new();
+    let mut done = 0;
     while let Some((index, screening)) = run.next_case() {
         if run.needs_fresh_state(index) {
             let _ = js::await_promise(js::reset_instances()).await;
@@ -195,6 +206,8 @@ async fn drive(
         let page = evaluate(bench, screening).await;
         timings.extend(page.timings);
         run.record(index, Ok(page.evaluation));
+        done += 1;
+        progress(done);
     }
     (run.finish(), timings)
 }

@@ -155,6 +155,9 @@ pub struct DemoIndex {
     pub gateways: Vec<String>,
     /// Example suites, relative to the page.
     pub suites: Vec<String>,
+    /// Labelled corpora (`guards/corpora`) for the eval view, relative to the page.
+    #[serde(default)]
+    pub corpora: Vec<String>,
 }
 
 impl DemoIndex {

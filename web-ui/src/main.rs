@@ -3,6 +3,7 @@
 
 mod actions;
 mod bench;
+mod eval;
 mod examples;
 mod exec;
 mod js;

@@ -16,11 +16,13 @@ use guardhouse_core::case::CaseFile;
 use guardhouse_core::inspect::sha256_hex;
 use guardhouse_core::source::Document;
 
+use crate::eval::EvalLink;
 use crate::model::Workbench;
 
-/// Largest module embedded in a link (bigger ones are requested when it is opened).
-/// The page's `?embed_kib=N` query parameter overrides it.
-pub const MAX_EMBED_BYTES: usize = 256 * 1024;
+/// Largest module embedded in a link (bigger ones are requested when it is opened): the
+/// example guards reach ~260 KB, and a link holding a 512 KiB module deflates to far
+/// less than Chromium's 2 MB URL limit. The page's `?embed_kib=N` overrides it.
+pub const MAX_EMBED_BYTES: usize = 512 * 1024;
 
 /// The embedding limit for this page: `?embed_kib=N` or [`MAX_EMBED_BYTES`].
 pub fn embed_limit(query: &str) -> usize {
@@ -50,6 +52,9 @@ pub struct LinkedModule {
 struct Header {
     case: Value,
     modules: Vec<LinkedModule>,
+    /// An eval link's corpora and guards (the case then only carries the chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    eval: Option<EvalLink>,
 }
 
 /// A decoded link.
@@ -58,10 +63,22 @@ pub struct Shared {
     pub file: CaseFile,
     /// Each module, with its bytes when the link carried them.
     pub modules: Vec<(LinkedModule, Option<Vec<u8>>)>,
+    /// What to score, for a link to an eval.
+    pub eval: Option<EvalLink>,
 }
 
 /// Encodes `file` and the modules its chain uses as a URL fragment.
 pub fn encode(bench: &Workbench, file: &CaseFile, max_embed: usize) -> Result<String, String> {
+    encode_with(bench, file, None, max_embed)
+}
+
+/// [`encode`], with an eval's corpora and guards when the link is to an eval.
+pub fn encode_with(
+    bench: &Workbench,
+    file: &CaseFile,
+    eval: Option<EvalLink>,
+    max_embed: usize,
+) -> Result<String, String> {
     let mut modules = Vec::new();
     let mut blobs: Vec<&[u8]> = Vec::new();
     for g in &bench.gateway.security_guards {
@@ -85,6 +102,7 @@ pub fn encode(bench: &Workbench, file: &CaseFile, max_embed: usize) -> Result<St
     let header = Header {
         case: serde_json::to_value(file).map_err(|e| e.to_string())?,
         modules,
+        eval,
     };
     let json = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
     let mut raw = (json.len() as u32).to_le_bytes().to_vec();
@@ -135,7 +153,11 @@ pub fn decode(fragment: &str) -> Result<Shared, String> {
         };
         modules.push((m, bytes));
     }
-    Ok(Shared { file, modules })
+    Ok(Shared {
+        file,
+        modules,
+        eval: header.eval,
+    })
 }
 
 /// The plain message for a module that is not the one a link was made with.
@@ -202,6 +224,25 @@ mod tests {
         assert!(!shared.modules[0].0.embedded);
         assert_eq!(shared.modules[0].0.sha256, sha256_hex(b"module bytes"));
         assert_eq!(shared.modules[0].1, None);
+    }
+
+    #[test]
+    fn an_eval_link_carries_its_corpora_and_guards_and_a_case_link_none() {
+        let bench = bench_with(b"module bytes");
+        let file = file_for(&bench);
+        let eval = EvalLink {
+            corpora: vec![crate::eval::LinkedCorpus {
+                name: "guards/corpora/x.yaml".into(),
+                file: None,
+            }],
+            guards: vec!["g".into()],
+        };
+        let link = encode_with(&bench, &file, Some(eval.clone()), MAX_EMBED_BYTES).unwrap();
+        let shared = decode(&link).unwrap();
+        assert_eq!(shared.eval, Some(eval));
+        assert_eq!(shared.file, file);
+        let plain = decode(&encode(&bench, &file, MAX_EMBED_BYTES).unwrap()).unwrap();
+        assert_eq!(plain.eval, None);
     }
 
     #[test]

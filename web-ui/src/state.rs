@@ -6,6 +6,9 @@ use serde_json::Value;
 use guardhouse_core::Phase;
 use guardhouse_core::case::{CaseFile, CaseResult, SuiteReport};
 
+use guardhouse_core::eval::EvalSummary;
+
+use crate::eval::{Corpus, EvalPick};
 use crate::exec::CallTiming;
 use crate::model::{Editor, Workbench};
 use crate::share::LinkedModule;
@@ -71,6 +74,13 @@ pub struct AppState {
     pub ready: RwSignal<bool>,
     /// The guard whose details are open.
     pub selected: RwSignal<Option<String>>,
+    /// Labelled corpora the page knows (bundled and given), for the eval view.
+    pub corpora: RwSignal<Vec<Corpus>>,
+    /// The corpora and guards picked for the next eval.
+    pub eval_pick: RwSignal<EvalPick>,
+    pub eval_report: RwSignal<Option<EvalSummary>>,
+    /// Cases run and to run while an eval runs.
+    pub eval_progress: RwSignal<Option<(usize, usize)>>,
 }
 
 impl AppState {
@@ -90,6 +100,10 @@ impl AppState {
             runs: RwSignal::new(0),
             ready: RwSignal::new(false),
             selected: RwSignal::new(None),
+            corpora: RwSignal::new(Vec::new()),
+            eval_pick: RwSignal::new(EvalPick::default()),
+            eval_report: RwSignal::new(None),
+            eval_progress: RwSignal::new(None),
         }
     }
 

@@ -11,10 +11,15 @@ use crate::state::AppState;
 
 use super::config_form::ConfigForm;
 
-/// Reads every file of a list, then hands them to [`actions::load_files`].
-fn read_files(state: AppState, list: FileList) {
+/// Reads every file of a list, then hands them to `then` ([`actions::load_files`] for
+/// the drop zone).
+pub(super) fn read_files(
+    state: AppState,
+    list: FileList,
+    then: fn(AppState, Vec<(String, Vec<u8>)>),
+) {
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
-    // Shown until the last file is loaded (actions::load_files clears it).
+    // Shown until the last file is loaded (`then` clears it).
     state.set_loading(Some(format!("reading {} file(s)…", files.len())));
     spawn_local(async move {
         let mut out = Vec::new();
@@ -24,7 +29,7 @@ fn read_files(state: AppState, list: FileList) {
                 Err(e) => state.error(format!("{}: {e}", f.name())),
             }
         }
-        actions::load_files(state, out);
+        then(state, out);
     });
 }
 
@@ -40,14 +45,14 @@ pub fn DropZone() -> impl IntoView {
             on:drop=move |e: DragEvent| {
                 e.prevent_default();
                 over.set(false);
-                if let Some(list) = e.data_transfer().and_then(|d| d.files()) { read_files(state, list); }
+                if let Some(list) = e.data_transfer().and_then(|d| d.files()) { read_files(state, list, actions::load_files); }
             }>
             <strong>"Drop guard components (.wasm) or case files here"</strong>
             <span class="hint">" or click to pick"</span>
             <input type="file" multiple accept=".wasm,.yaml,.yml,.json" data-testid="file-input"
                 on:change=move |e| {
                     let input: HtmlInputElement = e.target().unwrap().unchecked_into();
-                    if let Some(list) = input.files() { read_files(state, list); }
+                    if let Some(list) = input.files() { read_files(state, list, actions::load_files); }
                     input.set_value("");
                 }/>
         </label>

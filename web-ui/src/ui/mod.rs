@@ -2,6 +2,7 @@
 
 mod chain;
 mod config_form;
+mod eval;
 mod guards;
 mod payload;
 mod results;
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <suite::SuiteRunner/>
             </section>
         </main>
+        <eval::EvalPanel/>
     }
 }
 
