@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { freePort, launch, probeHealth } from '../support/process.mjs';
-import { HOOK_TIMEOUT_MS, ROOT, START_TIMEOUT_MS, WRANGLER_ENV, get, post, stopAll } from './servers.mjs';
+import { freePort } from '../support/process.mjs';
+import { HOOK_TIMEOUT_MS, ROOT, WRANGLER_ENV, get, launchServer, post, stopAll } from './servers.mjs';
 import { assertSameReport } from './compare.mjs';
 
 const GUARDHOUSE = path.join(ROOT, 'target/release/guardhouse');
@@ -157,36 +157,18 @@ function guardhouse(args, cwd = home) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `cmd` and waits for /health (`accept`: which probe means started). */
-async function start(name, cmd, args, cwd, base, accept = (probe) => probe.ok) {
-  let last = 'not polled yet';
-  const p = launch(cmd, args, { cwd, env: WRANGLER_ENV }, {
-    name,
-    ready: async () => {
-      const probe = await probeHealth(base);
-      last = probe.detail;
-      return accept(probe) ? (probe.json ?? probe.detail) : null;
-    },
-    status: () => last,
-    fatal: /Build failed|Address already in use/,
-    timeoutMs: START_TIMEOUT_MS,
-  });
-  const health = await p.started;
-  return { name, base, health, stop: p.stop, log: p.log };
-}
-
 /** `wrangler dev` in the Worker folder `dir`. */
 async function startWorker(dir, accept) {
   const port = await freePort();
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
-  return start(`edge (${path.basename(dir)})`, WRANGLER, args, dir, `http://127.0.0.1:${port}`, accept);
+  return launchServer(`edge (${path.basename(dir)})`, WRANGLER, args, { cwd: dir, env: WRANGLER_ENV }, `http://127.0.0.1:${port}`, accept);
 }
 
 async function startNative() {
   const port = await freePort();
   const args = ['serve', '-c', gatewayFile, '--listen', `127.0.0.1:${port}`, '--no-reload'];
-  return start('native', GUARDHOUSE, args, home, `http://127.0.0.1:${port}`);
+  return launchServer('native', GUARDHOUSE, args, { cwd: home, env: WRANGLER_ENV }, `http://127.0.0.1:${port}`);
 }
 
 let built;

@@ -52,7 +52,7 @@ export const WRANGLER_ENV = {
  * Spawns a server and waits until `base`/health answers (`accept(probe)`: by default a
  * 2xx); resolves to {name, base, health, stop, log}.
  */
-async function launch(name, cmd, args, options, base, accept = (probe) => probe.ok) {
+export async function launchServer(name, cmd, args, options, base, accept = (probe) => probe.ok) {
   let last = 'not polled yet';
   const p = spawnGroup(cmd, args, options, {
     name,
@@ -85,7 +85,7 @@ export async function startEdge(gateway = 'default', vars = {}, { config, env = 
     '--show-interactive-dev-session=false', '--log-level', logLevel];
   const wrangler = path.join(ROOT, 'node_modules/.bin/wrangler');
   const options = { cwd: path.join(ROOT, 'host-edge'), env: { ...WRANGLER_ENV, ...env } };
-  return launch(name ?? `edge (${gateway})`, wrangler, args, options, `http://127.0.0.1:${port}`, accept);
+  return launchServer(name ?? `edge (${gateway})`, wrangler, args, options, `http://127.0.0.1:${port}`, accept);
 }
 
 /**
@@ -97,7 +97,7 @@ export async function startNative(gateway = 'default', { args: extra = [], env =
   const bin = path.join(ROOT, 'target/release/guardhouse');
   const args = ['serve', '-c', GATEWAYS[gateway], '--listen', `127.0.0.1:${port}`, '--no-reload', ...extra];
   const options = { cwd: ROOT, env: { ...process.env, ...env } };
-  return launch(`native (${gateway})`, bin, args, options, `http://127.0.0.1:${port}`);
+  return launchServer(`native (${gateway})`, bin, args, options, `http://127.0.0.1:${port}`);
 }
 
 /** Limit for a before/after hook that starts or stops both hosts: a hang fails with a reason. */
