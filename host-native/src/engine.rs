@@ -46,10 +46,10 @@ pub struct EngineOptions {
     /// wasmtime's on-demand allocator, as upstream used.
     pub pooling: bool,
     /// Fuel metering and epoch interruption (limits). Off only for the upstream-style
-    /// baseline in `guardhouse bench`, which had neither.
+    /// baseline in `guardhouse-bench`, which had neither.
     pub metering: bool,
     /// With `metering`: fuel too (a guard's `max_fuel`, fuel used in traces). Off leaves
-    /// the epoch deadline alone to bound time; `guardhouse bench` measures the difference.
+    /// the epoch deadline alone to bound time; `guardhouse-bench` measures the difference.
     pub fuel: bool,
 }
 

@@ -75,7 +75,7 @@ try {
 }
 
 // Native: the same 50-tool list through `guardhouse run` (one process per run, so this
-// is the call as traced, not the process start), and `guardhouse bench`'s own scenarios.
+// is the call as traced, not the process start), and `guardhouse-bench`'s own scenarios.
 const dir = join(ROOT, 'bench-results');
 mkdirSync(dir, { recursive: true });
 const casePath = join(dir, 'web-bench-case.json');
@@ -86,8 +86,8 @@ writeFileSync(casePath, JSON.stringify({
 const native = [];
 for (let i = 0; i < 20; i++) native.push(cli(['run', casePath])[0].evaluation.trace[0].duration_us);
 out.native_run_per_call_us = stats(native);
-// `guardhouse bench` on the same machine, right after the browser run.
-execFileSync(join(ROOT, 'target/release/guardhouse'), ['bench', '--iterations', '2000',
+// `guardhouse-bench` on the same machine, right after the browser run.
+execFileSync(join(ROOT, 'target/release/guardhouse-bench'), ['--iterations', '2000',
   '--serve-requests', '0', '--out', join(dir, 'native-for-web.json')], { cwd: ROOT, stdio: 'ignore' });
 out.native_bench = JSON.parse(readFileSync(join(dir, 'native-for-web.json'), 'utf8')).latencies
   .filter((l) => l.scenario.startsWith('simple-pattern/50 tools'));
@@ -119,6 +119,6 @@ for (const r of out.preload) {
 }
 console.log(`  native (guardhouse run, traced call): p50 ${out.native_run_per_call_us.p50} µs over ${native.length} runs`);
 for (const l of out.native_bench) {
-  console.log(`  native (guardhouse bench) ${l.scenario.padEnd(45)} p50 ${f(l.p50_us)} µs p99 ${f(l.p99_us)} µs`);
+  console.log(`  native (guardhouse-bench) ${l.scenario.padEnd(45)} p50 ${f(l.p50_us)} µs p99 ${f(l.p99_us)} µs`);
 }
 console.log('  wrote bench-results/web.json');

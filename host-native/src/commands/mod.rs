@@ -1,6 +1,5 @@
 //! One module per subcommand: an `Args` struct (clap) and its `execute`.
 
-pub mod bench;
 pub mod build;
 pub mod edge;
 pub mod eval;

@@ -1,4 +1,4 @@
-//! `guardhouse bench`: where a guard call's time goes, measured against baselines taken
+//! Guard calls: where a call's time goes, measured against baselines taken
 //! in the same run.
 //!
 //! Per workload (simple-pattern over a 50-tool list, prompt-injection over a 15 KB
@@ -9,7 +9,7 @@
 //! argument lowering from guest code.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -20,11 +20,13 @@ use wasmtime::{Engine, Store};
 use guardhouse_core::config::GuardConfig;
 use guardhouse_core::{GatewayConfig, GuardContext, HookArgs, InstanceMode, Payload, Phase, Tool};
 
-use crate::cache::ArtifactCache;
-use crate::engine::{EngineOptions, new_engine};
-use crate::guard::{Linkers, LoadedGuard};
-use crate::runner::RunnerEnv;
-use crate::state::HostState;
+use guardhouse::cache::ArtifactCache;
+use guardhouse::engine::{EngineOptions, new_engine};
+use guardhouse::guard::{Linkers, LoadedGuard};
+use guardhouse::runner::RunnerEnv;
+use guardhouse::state::HostState;
+
+use crate::serve::ServeThroughput;
 
 /// Latency percentiles of one scenario, in microseconds.
 #[derive(Debug, Clone, Serialize)]
@@ -36,7 +38,7 @@ pub struct Latency {
     pub mean_us: f64,
 }
 
-/// Everything `guardhouse bench` measured.
+/// Everything `guardhouse-bench` measured.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct BenchReport {
     pub latencies: Vec<Latency>,
@@ -48,25 +50,12 @@ pub struct BenchReport {
     pub skipped: Vec<String>,
 }
 
-/// Serve throughput under a bounded loopback load.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServeThroughput {
-    pub guards_in_chain: usize,
-    pub connections: usize,
-    pub requests: usize,
-    pub seconds: f64,
-    pub evaluations_per_sec: f64,
-    pub p50_us: f64,
-    pub p99_us: f64,
-}
-
 /// Inputs: where the built components are.
 pub struct BenchInputs {
     pub guards_dir: PathBuf,
     pub fixtures_dir: PathBuf,
     pub guests: PathBuf,
     pub iterations: usize,
-    pub serve_requests: usize,
 }
 
 /// Times `f` `n` times after a warm-up and returns percentiles.
@@ -178,7 +167,10 @@ impl Upstream {
 
     fn call(&self, args: &HookArgs, cx: &GuardContext) -> Result<()> {
         let mut linker: Linker<HostState> = Linker::new(&self.engine);
-        crate::bindings::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |s| s)?;
+        guardhouse::bindings::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )?;
         let state = HostState::new("upstream".into(), Default::default(), u64::MAX, false);
         let mut store = Store::new(&self.engine, state);
         let instance = linker.instantiate(&mut store, &self.component)?;
@@ -548,9 +540,6 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
     guests(&mut report, env, inputs)?;
     breakdown(&mut report, env, inputs, &sp)?;
     load_times(&mut report, &engine, &linkers, &sp)?;
-    if inputs.serve_requests > 0 {
-        report.serve = Some(crate::bench_serve::run(inputs, &engine, &linkers)?);
-    }
     Ok(report)
 }
 
@@ -597,6 +586,3 @@ pub fn render(report: &BenchReport) -> String {
     }
     out
 }
-
-/// A bound on how long any one bench request may take before the load run aborts.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
