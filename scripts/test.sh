@@ -18,11 +18,15 @@ section "build"
 cargo build --release -p guardhouse
 scripts/build-guards.sh
 scripts/build-guests.sh
-section "core builds for wasm32-unknown-unknown"
-cargo build -p guardhouse-core --target wasm32-unknown-unknown
-section "lint"
+section "lint (native, and wasm32 for core, the edge, the page, the guards and fixtures)"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+# Also proves core builds for wasm32-unknown-unknown. The WASI guests (rust-wasip1/2,
+# wasi-probe) build for their own targets in build-guests-rust.sh / build-guards.sh.
+cargo clippy --target wasm32-unknown-unknown -p guardhouse-core -p guardhouse-edge \
+  -p guardhouse-web -p guard-kit -p simple-pattern -p tool-poisoning -p server-spoofing \
+  -p pii-mask -p rug-pull -p prompt-injection -p legacy-tool-count -p noop-guard -p hostile \
+  -- -D warnings
 section "unit and integration tests"
 cargo test --workspace --release --lib --bins --tests
 section "fuzz smoke run (libFuzzer on stable: every target briefly, see fuzz/README.md)"
