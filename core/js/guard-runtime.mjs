@@ -407,10 +407,13 @@ export class GuardPool {
   }
 
   /**
-   * Calls `hook` of guard `guard` (module `sha256`, instance `mode`); the inputs are
-   * core's JSON texts (core jshost `JsCall`). Returns the call result JSON.
+   * Calls `hook` of guard `guard` (module `sha256`, instance `mode`). `call` is the one
+   * object core builds (core jshost `JsCall::to_js`): `{guard, sha256, mode, hook, args,
+   * settings, limits, timeoutMs}`, where args, settings and limits are core's JSON texts
+   * and timeoutMs is for a host that can stop a call (the page). Returns the call result
+   * JSON.
    */
-  call(guard, sha256, mode, hook, args, settings, limits) {
+  call({ guard, sha256, mode, hook, args, settings, limits }) {
     const key = `${guard}\u0000${sha256}\u0000${mode}`;
     let inst = this.instances.get(key);
     if (!inst) {

@@ -5,9 +5,9 @@
 //!
 //! [`JsGuard`] is the whole adapter, free of I/O: it builds each runtime call
 //! ([`JsCall`]) and turns what came back ([`JsReply`]) into a [`GuardOutcome`]. A host
-//! only carries the call to the runtime — synchronously on the edge, by `postMessage`
-//! to a Web Worker in the page — and both drive the runtime's one instance table,
-//! `GuardPool` in `core/js/guard-runtime.mjs`.
+//! only carries the call, one JS object (`JsCall::to_js`, feature `js`), to the runtime —
+//! synchronously on the edge, by `postMessage` to a Web Worker in the page — and both
+//! drive the runtime's one instance table, `GuardPool` in `core/js/guard-runtime.mjs`.
 //!
 //! ```text
 //! ChainRun ──settings, args──▶ JsGuard::call ──JsCall──▶ (host transport) ──▶ GuardPool.call
@@ -329,8 +329,10 @@ pub fn outcome_from_js(text: &str, limits: &JsLimits, guard_id: &str) -> GuardOu
 /// engine.
 pub const INSPECT_TIMEOUT_MS: u64 = 1000;
 
-/// One call for a host to carry to the runtime:
-/// `GuardPool.call(guard, sha256, mode, hook, args, settings, limits)`.
+/// One call for a host to carry to the runtime, as one value (`JsCall::to_js`, with the
+/// `js` feature): `GuardPool.call({guard, sha256, mode, hook, args, settings, limits,
+/// timeoutMs})`. Hosts pass the object through, so its fields are named only here and
+/// where the runtime reads them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsCall<'a> {
     /// The runtime's instance key: guard id, module, instance mode.
@@ -347,6 +349,33 @@ pub struct JsCall<'a> {
     /// The call's wall-clock budget, for a host that can stop a running call (the page
     /// terminates its Web Worker).
     pub timeout_ms: u64,
+}
+
+#[cfg(feature = "js")]
+impl JsCall<'_> {
+    /// The call as the JS runtime takes it (`GuardPool.call` in
+    /// `core/js/guard-runtime.mjs`): a plain object `{guard, sha256, mode, hook, args,
+    /// settings, limits, timeoutMs}` of strings and a number, so it also crosses
+    /// `postMessage` and Durable Object RPC (structured clone) as it is.
+    pub fn to_js(&self) -> wasm_bindgen::JsValue {
+        use wasm_bindgen::JsValue;
+        let call = js_sys::Object::new();
+        let fields = [
+            ("guard", JsValue::from_str(self.guard)),
+            ("sha256", JsValue::from_str(self.sha256)),
+            ("mode", JsValue::from_str(self.mode)),
+            ("hook", JsValue::from_str(self.hook)),
+            ("args", JsValue::from_str(self.args)),
+            ("settings", JsValue::from_str(&self.settings)),
+            ("limits", JsValue::from_str(self.limits)),
+            ("timeoutMs", JsValue::from_f64(self.timeout_ms as f64)),
+        ];
+        for (key, value) in fields {
+            // Defining a data property on a fresh ordinary object cannot fail.
+            let _ = js_sys::Reflect::set(&call, &JsValue::from_str(key), &value);
+        }
+        call.into()
+    }
 }
 
 /// What came back from carrying a [`JsCall`] to the runtime.

@@ -59,11 +59,12 @@ export function newPool() {
 }
 
 /**
- * Carries one guard call to the `GuardState` Durable Object named `name` in namespace
- * `ns` (the Worker's GUARDHOUSE_STATE binding); resolves to the runtime's result JSON,
+ * Carries one guard call (core jshost `JsCall::to_js`, a plain object that RPC
+ * structured-clones) to the `GuardState` Durable Object named `name` in namespace `ns`
+ * (the Worker's GUARDHOUSE_STATE binding); resolves to the runtime's result JSON,
  * rejects when the object cannot be reached or throws.
  */
-export async function callDurable(ns, name, guard, sha256, mode, hook, args, settings, limits) {
+export async function callDurable(ns, name, call) {
   const stub = ns.get(ns.idFromName(name));
-  return await stub.callGuard(guard, sha256, mode, hook, args, settings, limits);
+  return await stub.callGuard(call);
 }

@@ -15,8 +15,8 @@ export class GuardState extends DurableObject {
     this.pool = newPool();
   }
 
-  /** One guard call (core jshost `JsCall`), by RPC; returns the runtime's result JSON. */
-  callGuard(guard, sha256, mode, hook, args, settings, limits) {
-    return this.pool.call(guard, sha256, mode, hook, args, settings, limits);
+  /** One guard call (core jshost `JsCall::to_js`), by RPC; returns the runtime's result JSON. */
+  callGuard(call) {
+    return this.pool.call(call);
   }
 }

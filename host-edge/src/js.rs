@@ -32,35 +32,15 @@ extern "C" {
     #[wasm_bindgen(js_name = newPool)]
     fn new_pool_js() -> GuardPool;
 
-    /// Calls a hook; returns the runtime's result JSON (see `guardhouse_core::jshost`).
+    /// Calls a hook: `call` is core's `JsCall::to_js`; returns the runtime's result JSON
+    /// (see `guardhouse_core::jshost`).
     #[wasm_bindgen(method, catch, js_name = call)]
-    #[allow(clippy::too_many_arguments)]
-    fn call_js(
-        this: &GuardPool,
-        guard: &str,
-        sha256: &str,
-        mode: &str,
-        hook: &str,
-        args: &str,
-        settings: &str,
-        limits: &str,
-    ) -> Result<String, JsValue>;
+    fn call_js(this: &GuardPool, call: &JsValue) -> Result<String, JsValue>;
 
-    /// Carries a call to the `GuardState` Durable Object `name` of namespace `ns`
-    /// (`js/state.mjs`, by RPC); resolves to the runtime's result JSON.
+    /// Carries `call` (core's `JsCall::to_js`) to the `GuardState` Durable Object `name`
+    /// of namespace `ns` (`js/state.mjs`, by RPC); resolves to the runtime's result JSON.
     #[wasm_bindgen(catch, js_name = callDurable)]
-    #[allow(clippy::too_many_arguments)]
-    async fn call_durable_js(
-        ns: &JsValue,
-        name: &str,
-        guard: &str,
-        sha256: &str,
-        mode: &str,
-        hook: &str,
-        args: &str,
-        settings: &str,
-        limits: &str,
-    ) -> Result<JsValue, JsValue>;
+    async fn call_durable_js(ns: &JsValue, name: &str, call: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// A thrown JS value as a message.
@@ -89,35 +69,16 @@ impl GuardPool {
 
     /// Carries `call` to the runtime; its result JSON, or what it threw.
     pub fn call(&self, call: &JsCall<'_>) -> Result<String, String> {
-        self.call_js(
-            call.guard,
-            call.sha256,
-            call.mode,
-            call.hook,
-            call.args,
-            &call.settings,
-            call.limits,
-        )
-        .map_err(message)
+        self.call_js(&call.to_js()).map_err(message)
     }
 }
 
 /// Carries `call` to the `GuardState` Durable Object `name` of namespace `ns`: its result
 /// JSON, or why the object could not be reached or threw.
 pub async fn call_durable(ns: &JsValue, name: &str, call: &JsCall<'_>) -> Result<String, String> {
-    let answer = call_durable_js(
-        ns,
-        name,
-        call.guard,
-        call.sha256,
-        call.mode,
-        call.hook,
-        call.args,
-        &call.settings,
-        call.limits,
-    )
-    .await
-    .map_err(message)?;
+    let answer = call_durable_js(ns, name, &call.to_js())
+        .await
+        .map_err(message)?;
     answer
         .as_string()
         .ok_or_else(|| format!("the Durable Object answered {answer:?}, not the result JSON"))

@@ -97,9 +97,11 @@ export function loadGuard(sha256, glue, modules, contract) {
   return sent;
 }
 
-/** Calls a hook; resolves to {ok, result?: JSON text, error?, timeout?}. */
-export function callGuard(guard, sha256, mode, hook, args, settings, limits, timeoutMs) {
-  return post({ type: 'call', guard, sha256, mode, hook, args, settings, limits }, timeoutMs);
+/** Calls a hook: `call` is core jshost `JsCall::to_js`, which the worker hands to the
+ * runtime as it is; the page stops it after `call.timeoutMs`. Resolves to
+ * {ok, result?: JSON text, error?, timeout?}. */
+export function callGuard(call) {
+  return post({ type: 'call', call }, call.timeoutMs);
 }
 
 /** Drops every persistent instance (a suite starts from fresh state, as natively). */

@@ -55,17 +55,7 @@ fn adapters(bench: &Workbench) -> HashMap<String, JsGuard> {
 /// past its budget; the reply and the page-side wall time in µs.
 pub async fn carry(call: &JsCall<'_>) -> (JsReply, f64) {
     let start = js::now();
-    let reply = js::await_promise(js::call_guard(
-        call.guard,
-        call.sha256,
-        call.mode,
-        call.hook,
-        call.args,
-        &call.settings,
-        call.limits,
-        call.timeout_ms as f64,
-    ))
-    .await;
+    let reply = js::await_promise(js::call_guard(&call.to_js())).await;
     let wall_us = (js::now() - start) * 1000.0;
     let reply = match reply {
         Err(e) => JsReply::Failed(e),

@@ -11,18 +11,10 @@ extern "C" {
     pub fn compile_modules(files: &js_sys::Array) -> Promise;
     #[wasm_bindgen(js_name = loadGuard)]
     pub fn load_guard(sha256: &str, glue: &str, modules: &Object, contract: &str) -> Promise;
-    #[allow(clippy::too_many_arguments)]
+    /// Carries `call` (core's `JsCall::to_js`) to the guard worker, stopping it after its
+    /// `timeoutMs`; resolves to `{ok, result?, error?, timeout?}`.
     #[wasm_bindgen(js_name = callGuard)]
-    pub fn call_guard(
-        guard: &str,
-        sha256: &str,
-        mode: &str,
-        hook: &str,
-        args: &str,
-        settings: &str,
-        limits: &str,
-        timeout_ms: f64,
-    ) -> Promise;
+    pub fn call_guard(call: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = resetInstances)]
     pub fn reset_instances() -> Promise;
     #[wasm_bindgen(js_name = workerRespawns)]

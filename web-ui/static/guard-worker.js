@@ -26,7 +26,7 @@ async function load(m) {
 function call(m) {
   // Tells the page to start the call's clock now.
   self.postMessage({ req: m.req, started: true });
-  return { result: pool.call(m.guard, m.sha256, m.mode, m.hook, m.args, m.settings, m.limits) };
+  return { result: pool.call(m.call) };
 }
 
 async function handle(m) {
