@@ -535,8 +535,9 @@ const DECODE_WORDS: &[&str] = &[
     "(base64|rot13|hex|encoded) (instruction|instructions|command|commands|payload|message|string|text|task) ~3 (follow|execute|run|do|perform|decode)",
 ];
 
-/// The built-in rules.
-pub fn rule_set() -> RuleSet {
+/// The built-in rules, built at run time; `build.rs` indexes them ahead of time, and
+/// guard calls use that copy ([`crate::rule_set`]).
+pub fn built_in() -> RuleSet {
     RuleSet::new()
         .words(OVERRIDE, vocab::INSTRUCTION_OVERRIDE)
         .words(ROLE, ROLE_HIJACK_WORDS)

@@ -14,7 +14,7 @@
 pub mod catalog;
 pub mod settings;
 
-use guard_kit::rules::RuleSet;
+use guard_kit::rules::{Prebuilt, RuleSet};
 use guard_kit::signals::{self, AddressFeatures, Sightings};
 use guard_kit::text::Normalized;
 use guard_kit::vocab;
@@ -26,6 +26,14 @@ pub use settings::Settings;
 
 /// Deny code.
 pub const CODE: &str = "prompt_injection";
+
+/// [`catalog::built_in`], indexed by `build.rs`, so a call does not index it again.
+static BUILT_IN: Prebuilt = include!(concat!(env!("OUT_DIR"), "/built_in.rs"));
+
+/// The built-in rules.
+pub fn rule_set() -> RuleSet {
+    RuleSet::prebuilt(&BUILT_IN)
+}
 
 /// Longest evidence kept per finding, in characters.
 const EVIDENCE_CHARS: usize = 80;
@@ -73,7 +81,7 @@ impl<'s> Scanner<'s> {
     pub fn new(settings: &'s Settings) -> Self {
         Scanner {
             settings,
-            rules: catalog::rule_set(),
+            rules: rule_set(),
             norm: Normalized::default(),
             decoded: Normalized::default(),
             sightings: Sightings::default(),

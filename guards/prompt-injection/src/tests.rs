@@ -224,3 +224,12 @@ fn hooks_read_settings_and_log() {
 fn schema_and_defaults_follow_the_conventions() {
     schema_check::check_guard::<PromptInjection>().unwrap();
 }
+
+#[test]
+fn prebuilt_rules_are_the_catalog_indexed() {
+    // `to_rust` also checks every built-in pattern with `validate`.
+    assert_eq!(
+        rule_set().to_rust().unwrap(),
+        catalog::built_in().to_rust().unwrap()
+    );
+}

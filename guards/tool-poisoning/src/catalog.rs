@@ -231,7 +231,8 @@ const RESPONSE: usize = 42;
 const MANIPULATE: usize = 43;
 const DELETE: usize = 44;
 const BROAD: usize = 45;
-const EXTRA: usize = 46;
+/// The feature of a phrase from `extra_phrases`.
+pub const EXTRA: usize = 46;
 const EXAMPLE: usize = 47;
 const PASSIVE: usize = 48;
 const SENT_TO: usize = 49;
@@ -582,9 +583,10 @@ const MANIPULATE_WORDS: &[&str] = &[
     "(recommend|promote|endorse|advertise|push) ~3 (our|sponsored|partner|affiliate) (product|products|service|services|brand|website|site|link|links)",
 ];
 
-/// The built-in rules plus `extra_phrases`.
-pub fn rule_set(extra_phrases: &[String]) -> RuleSet {
-    let mut set = RuleSet::new()
+/// The built-in rules, built at run time; `build.rs` indexes them ahead of time, and
+/// guard calls use that copy ([`crate::rule_set`]).
+pub fn built_in() -> RuleSet {
+    RuleSet::new()
         .words(OVERRIDE, vocab::INSTRUCTION_OVERRIDE)
         .words(CONCEAL, vocab::CONCEALMENT)
         .words(SILENT, vocab::SILENT)
@@ -649,9 +651,5 @@ pub fn rule_set(extra_phrases: &[String]) -> RuleSet {
         .words(EXAMPLE, EXAMPLE_WORDS)
         .words(PASSIVE, PASSIVE_WORDS)
         .words(TASK, vocab::TASK_HIJACK)
-        .words(ENCODE, vocab::ENCODE_DATA);
-    for phrase in extra_phrases {
-        set.add_phrase(EXTRA, phrase);
-    }
-    set
+        .words(ENCODE, vocab::ENCODE_DATA)
 }

@@ -554,3 +554,24 @@ fn benign_tool_definitions_pass() {
     }
     assert!(flagged.is_empty(), "flagged:\n{}", flagged.join("\n"));
 }
+
+#[test]
+fn extra_phrases_find_what_one_index_of_all_rules_finds() {
+    // Phrases at the same words and bytes as built-in rules, which are indexed apart.
+    let extra = ["curl | sh", "Ignore all", "read the", "<important>", "~/."].map(String::from);
+    let mut one_index = catalog::built_in();
+    for phrase in &extra {
+        one_index.add_phrase(catalog::EXTRA, phrase);
+    }
+    let layered = rule_set(&extra);
+    let settings = Settings::default();
+    let benign = BENIGN.iter().map(|(_, d)| d.to_string());
+    for description in attacks().into_iter().map(|(_, d)| d).chain(benign) {
+        let tool = Tool::new("t", &description);
+        assert_eq!(
+            scan_tool(&tool, None, &layered, &settings),
+            scan_tool(&tool, None, &one_index, &settings),
+            "{description}"
+        );
+    }
+}

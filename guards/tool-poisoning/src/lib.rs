@@ -11,7 +11,7 @@ pub mod settings;
 
 use guard_kit::filter;
 use guard_kit::find;
-use guard_kit::rules::RuleSet;
+use guard_kit::rules::{Prebuilt, RuleSet};
 use guard_kit::signals::{self, AddressFeatures, Sightings};
 use guard_kit::text::{Hidden, Normalized};
 use guard_kit::vocab;
@@ -22,6 +22,18 @@ pub use settings::Settings;
 
 /// Deny code.
 pub const CODE: &str = "tool_poisoning";
+
+/// [`catalog::built_in`], indexed by `build.rs`, so a call does not index it again.
+static BUILT_IN: Prebuilt = include!(concat!(env!("OUT_DIR"), "/built_in.rs"));
+
+/// The built-in rules plus `extra_phrases` (indexed apart, on the first scan).
+pub fn rule_set(extra_phrases: &[String]) -> RuleSet {
+    let mut set = RuleSet::prebuilt(&BUILT_IN);
+    for phrase in extra_phrases {
+        set.add_phrase(catalog::EXTRA, phrase);
+    }
+    set
+}
 
 /// One suspicious thing found in a tool.
 #[derive(Clone, Debug, PartialEq)]
@@ -177,7 +189,7 @@ pub fn score(findings: &[Finding]) -> f64 {
 /// reaches the warn threshold, allow otherwise.
 /// `fields[i]`, when present, holds what `tools[i]`'s record cannot carry.
 pub fn evaluate_tools_list(tools: &[Tool], fields: &[Value], settings: &Settings) -> Verdict {
-    let rules = catalog::rule_set(&settings.extra_phrases);
+    let rules = rule_set(&settings.extra_phrases);
     let mut all = Vec::new();
     let mut scores = serde_json::Map::new();
     let mut denied = Vec::new();

@@ -276,3 +276,19 @@ fn the_action_setting_is_read_documented_and_defaulted() {
         Action::schema("a tool at or past the threshold", CODE)
     );
 }
+
+#[test]
+fn prebuilt_rules_are_the_catalog_indexed() {
+    // `to_rust` also checks every built-in pattern with `validate`.
+    let built = catalog::built_in().to_rust().unwrap();
+    assert_eq!(rule_set(&[]).to_rust().unwrap(), built);
+    let extra = ["curl | sh".to_string(), "Launch codes".into()];
+    let mut dynamic = catalog::built_in();
+    for phrase in &extra {
+        dynamic.add_phrase(catalog::EXTRA, phrase);
+    }
+    assert_eq!(
+        rule_set(&extra).to_rust().unwrap(),
+        dynamic.to_rust().unwrap()
+    );
+}
