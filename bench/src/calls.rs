@@ -56,6 +56,32 @@ pub struct BenchInputs {
     pub fixtures_dir: PathBuf,
     pub guests: PathBuf,
     pub iterations: usize,
+    /// The groups to run; empty runs every group.
+    pub only: Vec<Group>,
+}
+
+/// A group of scenarios, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Group {
+    /// (a)–(d) for simple-pattern and prompt-injection.
+    Calls,
+    /// Fuel metering's cost.
+    Fuel,
+    /// The guest corpus (Python, JavaScript, Rust through WASI).
+    Guests,
+    /// Where a fresh simple-pattern call's time goes.
+    Breakdown,
+    /// Compile and cached load.
+    Load,
+    /// `guardhouse serve` under oha.
+    Serve,
+}
+
+impl BenchInputs {
+    /// Whether `group` is to run.
+    pub fn runs(&self, group: Group) -> bool {
+        self.only.is_empty() || self.only.contains(&group)
+    }
 }
 
 /// Times `f` `n` times after a warm-up and returns percentiles.
@@ -475,17 +501,15 @@ fn load_times(
     Ok(())
 }
 
-/// Runs every benchmark.
-pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
-    let engine = new_engine(EngineOptions::default())?;
-    let linkers = Linkers::new(&engine)?;
-    let env = (&engine, &linkers);
-    let mut report = BenchReport::default();
-    let sp = inputs.guards_dir.join("simple-pattern.wasm");
-    let pi = inputs.guards_dir.join("prompt-injection.wasm");
-
-    let tools = fifty_tools();
-    let Payload::ToolsList(specs) = &tools else {
+/// (a)–(d) for simple-pattern over 50 tools and prompt-injection over 15 KB.
+fn calls(
+    report: &mut BenchReport,
+    env: (&Engine, &Linkers),
+    inputs: &BenchInputs,
+    (sp, tools): (&Path, &Payload),
+    (pi, resp): (&Path, &Payload),
+) -> Result<()> {
+    let Payload::ToolsList(specs) = tools else {
         unreachable!()
     };
     let sp_settings = simple_pattern::Settings::default();
@@ -503,43 +527,64 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
         std::hint::black_box(simple_pattern::evaluate_tools_list(&refs, &sp_settings));
     };
     workload(
-        &mut report,
+        report,
         env,
         inputs,
         "simple-pattern/50 tools",
-        &sp,
-        &tools,
+        sp,
+        tools,
         &mut native_sp,
     )?;
-
-    let resp = response_15kb();
     let text = resp.to_json().to_string();
     let pi_settings = prompt_injection::Settings::default();
     let mut native_pi = || {
         std::hint::black_box(prompt_injection::evaluate_response(&text, &pi_settings));
     };
     workload(
-        &mut report,
+        report,
         env,
         inputs,
         "prompt-injection/15KB",
-        &pi,
-        &resp,
+        pi,
+        resp,
         &mut native_pi,
-    )?;
+    )
+}
 
-    fuel_cost(
-        &mut report,
-        env,
-        inputs,
-        &[
-            ("simple-pattern/50 tools", &sp, &tools),
-            ("prompt-injection/15KB", &pi, &resp),
-        ],
-    )?;
-    guests(&mut report, env, inputs)?;
-    breakdown(&mut report, env, inputs, &sp)?;
-    load_times(&mut report, &engine, &linkers, &sp)?;
+/// Runs the groups `inputs.only` names (all when empty), except serve (`crate::serve`).
+pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
+    let engine = new_engine(EngineOptions::default())?;
+    let linkers = Linkers::new(&engine)?;
+    let env = (&engine, &linkers);
+    let mut report = BenchReport::default();
+    let sp = inputs.guards_dir.join("simple-pattern.wasm");
+    let pi = inputs.guards_dir.join("prompt-injection.wasm");
+
+    let tools = fifty_tools();
+    let resp = response_15kb();
+    if inputs.runs(Group::Calls) {
+        calls(&mut report, env, inputs, (&sp, &tools), (&pi, &resp))?;
+    }
+    if inputs.runs(Group::Fuel) {
+        fuel_cost(
+            &mut report,
+            env,
+            inputs,
+            &[
+                ("simple-pattern/50 tools", &sp, &tools),
+                ("prompt-injection/15KB", &pi, &resp),
+            ],
+        )?;
+    }
+    if inputs.runs(Group::Guests) {
+        guests(&mut report, env, inputs)?;
+    }
+    if inputs.runs(Group::Breakdown) {
+        breakdown(&mut report, env, inputs, &sp)?;
+    }
+    if inputs.runs(Group::Load) {
+        load_times(&mut report, &engine, &linkers, &sp)?;
+    }
     Ok(report)
 }
 

@@ -13,7 +13,7 @@ use anyhow::{Result, bail};
 use clap::Parser;
 use guardhouse::{out, outln};
 
-use calls::{BenchInputs, render, run};
+use calls::{BenchInputs, Group, render, run};
 use serve::ServeLoad;
 
 /// Measure guard calls against same-run baselines and `guardhouse serve` under load.
@@ -45,6 +45,9 @@ struct BenchArgs {
     /// The load generator (`cargo install oha`).
     #[arg(long, default_value = "oha")]
     oha: PathBuf,
+    /// Run only these groups (comma-separated); default: all.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Group>,
     /// Where to write the JSON report.
     #[arg(long, default_value = "bench-results/native.json")]
     out: PathBuf,
@@ -73,8 +76,9 @@ impl BenchArgs {
             fixtures_dir: self.fixtures_dir,
             guests: self.guests,
             iterations: self.iterations,
+            only: self.only.clone(),
         })?;
-        if self.serve_requests > 0 {
+        if self.serve_requests > 0 && (self.only.is_empty() || self.only.contains(&Group::Serve)) {
             let guardhouse = match self.guardhouse {
                 Some(path) => path,
                 None => sibling_guardhouse()?,
