@@ -26,6 +26,7 @@ use guardhouse::guard::{Linkers, LoadedGuard};
 use guardhouse::runner::RunnerEnv;
 use guardhouse::state::HostState;
 
+use crate::chain::ChainCost;
 use crate::serve::ServeThroughput;
 
 /// Latency percentiles of one scenario, in microseconds.
@@ -45,6 +46,7 @@ pub struct BenchReport {
     pub ratios: Vec<(String, f64)>,
     pub breakdown: Vec<(String, f64)>,
     pub load: Vec<(String, f64)>,
+    pub chain: Option<ChainCost>,
     pub serve: Option<ServeThroughput>,
     /// What was not measured, and why.
     pub skipped: Vec<String>,
@@ -73,6 +75,8 @@ pub enum Group {
     Breakdown,
     /// Compile and cached load.
     Load,
+    /// The serve bench's chain in process, without HTTP.
+    Chain,
     /// `guardhouse serve` under oha.
     Serve,
 }
@@ -585,6 +589,9 @@ pub fn run(inputs: &BenchInputs) -> Result<BenchReport> {
     if inputs.runs(Group::Load) {
         load_times(&mut report, &engine, &linkers, &sp)?;
     }
+    if inputs.runs(Group::Chain) {
+        report.chain = Some(crate::chain::run(&inputs.guards_dir)?);
+    }
     Ok(report)
 }
 
@@ -621,6 +628,14 @@ pub fn render(report: &BenchReport) -> String {
     }
     for s in &report.skipped {
         let _ = writeln!(out, "\nnot measured: {s}");
+    }
+    if let Some(c) = &report.chain {
+        let _ = writeln!(
+            out,
+            "\nthe serve chain in process (3 guards, 5 tools, no HTTP): {:.1} µs per evaluation, \
+             {:.1} µs with the metrics observer (recording alone {:.0} ns); two threads: {:.0} evaluations/s",
+            c.per_evaluation_us, c.per_evaluation_observed_us, c.record_ns, c.two_threads_per_sec
+        );
     }
     if let Some(s) = &report.serve {
         let _ = writeln!(

@@ -4,6 +4,7 @@
 //! never asserts a time.
 
 mod calls;
+mod chain;
 mod serve;
 
 use std::path::{Path, PathBuf};

@@ -39,7 +39,7 @@ pub struct ServeThroughput {
 /// call (the default).
 const CHAIN: [&str; 3] = ["simple-pattern", "tool-poisoning", "server-spoofing"];
 
-fn chain_config(guards_dir: &Path) -> Result<String> {
+pub(crate) fn chain_config(guards_dir: &Path) -> Result<String> {
     let dir = std::path::absolute(guards_dir)?;
     let guards: Vec<_> = CHAIN
         .iter()
@@ -53,7 +53,7 @@ fn chain_config(guards_dir: &Path) -> Result<String> {
 }
 
 /// One evaluation request: a 5-tool list.
-fn request_body() -> String {
+pub(crate) fn request_body() -> String {
     let tool = |name: &str, description: &str| json!({"name": name, "description": description, "input_schema": {"type": "object"}});
     json!({
         "format": "guardhouse.case/v1",
