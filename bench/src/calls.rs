@@ -102,7 +102,7 @@ pub fn measure(scenario: &str, n: usize, mut f: impl FnMut()) -> Latency {
     latency(scenario, samples)
 }
 
-fn latency(scenario: &str, mut samples: Vec<f64>) -> Latency {
+pub(crate) fn latency(scenario: &str, mut samples: Vec<f64>) -> Latency {
     samples.sort_by(|a, b| a.total_cmp(b));
     let pick = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
     Latency {

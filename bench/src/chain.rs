@@ -18,6 +18,7 @@ use guardhouse_core::GatewayConfig;
 use guardhouse_core::case::CaseFile;
 use guardhouse_core::metrics::Source;
 
+use crate::calls::latency;
 use crate::serve::{chain_config, request_body};
 
 /// The chain's cost in process.
@@ -45,11 +46,6 @@ fn mean_us(runner: &Runner, case: &CaseFile, n: usize) -> f64 {
         std::hint::black_box(runner.evaluate(case.cases[0].screening().expect("screening")));
     }
     start.elapsed().as_secs_f64() * 1e6 / n as f64
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Measures the chain in process.
@@ -106,8 +102,8 @@ pub fn run(guards_dir: &Path) -> Result<ChainCost> {
         workers.into_iter().map(|w| w.join().expect("worker")).sum()
     });
     Ok(ChainCost {
-        per_evaluation_us: median(without),
-        per_evaluation_observed_us: median(with),
+        per_evaluation_us: latency("chain", without).p50_us,
+        per_evaluation_observed_us: latency("chain, observed", with).p50_us,
         record_ns,
         two_threads_per_sec: done as f64 / THREADS_FOR.as_secs_f64(),
     })
