@@ -31,15 +31,14 @@ registry_only=0
 GATEWAYS=${GUARDHOUSE_EDGE_GATEWAYS:-default=guards/gateway.yaml hostile=tests/configs/hostile.yaml features=tests/configs/features.yaml bench=tests/edge/bench-gateway.yaml filter=tests/mcp/filter-gateway.yaml audit=tests/mcp/audit-gateway.yaml state=tests/edge/state-gateway.yaml}
 
 if [ "$worker_only" = 0 ]; then
+  # gh-transpile is built with guardhouse by one command (nothing to do after test.sh).
+  scripts/build-native.sh
   if [ ! -f guards/dist/simple-pattern.wasm ] || [ ! -f tests/fixtures/dist/hostile.wasm ] \
     || [ ! -f tests/fixtures/dist/memory64.wasm ]; then
-    echo "== edge: building guardhouse and the guards (missing)"
-    cargo build --release -p guardhouse
+    echo "== edge: building the guards (missing)"
     scripts/build-guards.sh
   fi
   echo "== edge: transpiling guards (gh-transpile)"
-  # The host tool shares target/ with guardhouse (test.sh has built it there already).
-  cargo build --release -p guardhouse-transpile --bin gh-transpile
   # shellcheck disable=SC2086 # one word per gateway
   target/release/gh-transpile --out "$OUT" $GATEWAYS
 fi

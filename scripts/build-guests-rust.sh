@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GH=${GUARDHOUSE:-target/release/guardhouse}
-[ -x "$GH" ] || { echo "build-guests-rust: missing $GH (run cargo build --release -p guardhouse)" >&2; exit 2; }
+[ -x "$GH" ] || { echo "build-guests-rust: missing $GH (run scripts/build-native.sh)" >&2; exit 2; }
 installed=$(rustup target list --installed)
 for target in wasm32-wasip1 wasm32-wasip2; do
   grep -qx "$target" <<<"$installed" || rustup target add "$target"

@@ -16,7 +16,7 @@ COMPONENTIZE_JS_VERSION=0.23.0
 VENV=target/venv-componentize
 DIST=guards/dist
 GH=${GUARDHOUSE:-target/release/guardhouse}
-[ -x "$GH" ] || { echo "build-guests: missing $GH (run cargo build --release -p guardhouse)" >&2; exit 2; }
+[ -x "$GH" ] || { echo "build-guests: missing $GH (run scripts/build-native.sh)" >&2; exit 2; }
 mkdir -p "$DIST"
 export GUARDHOUSE_COMPONENTIZE_PY=$VENV/bin/componentize-py
 export GUARDHOUSE_COMPONENTIZE_JS=node_modules/.bin/componentize-js

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/wrangler ] || npm ci --no-audit --no-fund
-cargo build --release -p guardhouse
+scripts/build-native.sh
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 # The guest corpus (18 MB of CPython and 12 MB of SpiderMonkey) gets a registry of its
 # own: the default one stays within a deployable size.

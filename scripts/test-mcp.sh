@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HOSTS=${GUARDHOUSE_MCP_HOSTS:-native edge}
 [ -d node_modules/@modelcontextprotocol/sdk ] || npm ci --no-audit --no-fund
-cargo build --release -p guardhouse
+scripts/build-native.sh
 for guard in server-spoofing simple-pattern tool-poisoning rug-pull prompt-injection pii-mask legacy-tool-count; do
   if [ ! -f "guards/dist/$guard.wasm" ]; then
     scripts/build-guards.sh

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /usr/bin/chromium ] || { echo "Debian chromium is missing (apt-get install chromium)" >&2; exit 2; }
-cargo build --release -p guardhouse
+scripts/build-native.sh
 [ -f guards/dist/simple-pattern.wasm ] && [ -f tests/fixtures/dist/hostile.wasm ] \
   && [ -f tests/fixtures/dist/memory64.wasm ] || scripts/build-guards.sh
 scripts/build-web.sh

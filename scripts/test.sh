@@ -15,7 +15,7 @@ section() { echo "== $* (at ${SECONDS}s)"; }
 # Each host's tests record their suites here; tests/matrix.mjs reads them at the end.
 rm -rf test-results/matrix
 section "build"
-cargo build --release -p guardhouse
+scripts/build-native.sh
 scripts/build-guards.sh
 scripts/build-guests.sh
 section "lint (native, and wasm32 for core, the edge, the page, the guards and fixtures)"

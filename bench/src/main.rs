@@ -63,7 +63,7 @@ fn sibling_guardhouse() -> Result<PathBuf> {
         .join(format!("guardhouse{}", std::env::consts::EXE_SUFFIX));
     if !path.exists() {
         bail!(
-            "{} is not built (cargo build --release -p guardhouse), or pass --guardhouse",
+            "{} is not built (scripts/build-native.sh), or pass --guardhouse",
             path.display()
         );
     }
