@@ -29,6 +29,9 @@ cargo clippy --target wasm32-unknown-unknown -p guardhouse-core -p guardhouse-ed
   -- -D warnings
 section "unit and integration tests"
 cargo test --workspace --release --lib --bins --tests
+section "native reports of the example suites (the Node and page tests compare with them)"
+export GUARDHOUSE_NATIVE_REPORTS=$PWD/test-results/native-reports.json
+node tests/support/native.mjs --write "$GUARDHOUSE_NATIVE_REPORTS"
 section "fuzz smoke run (libFuzzer on stable: every target briefly, see fuzz/README.md)"
 scripts/fuzz.sh smoke
 section "shared JS runtime (Node)"

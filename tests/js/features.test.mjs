@@ -3,13 +3,13 @@
 // natively, message for message, where this V8 compiles it. Run: scripts/test-js.sh.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { GUARDHOUSE, GuardInstance, GuardModule, ROOT, compare, native, plan, transpileTo } from './helpers.mjs';
+import { nativeReport } from '../support/native.mjs';
+import { GuardInstance, GuardModule, ROOT, compare, native, plan, transpileTo } from './helpers.mjs';
 
 const SUITE = 'tests/js/features.cases.yaml';
 
@@ -40,9 +40,7 @@ async function load(id) {
 }
 
 test('the suite passes natively: its expectations are exact values', () => {
-  const text = execFileSync(GUARDHOUSE, ['test', SUITE, '--json'], { cwd: ROOT, encoding: 'utf8' });
-  // One report per suite file, in a JSON array; a summary line may follow it.
-  const [report] = JSON.parse(text.slice(0, text.indexOf('\n]\n') + 2));
+  const report = nativeReport(SUITE);
   assert.equal(report.failed, 0, JSON.stringify(report.results.filter((r) => !r.passed)));
   assert.equal(report.passed, 11);
 });

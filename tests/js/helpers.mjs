@@ -1,6 +1,6 @@
 // Shared setup for the Node tests of core/js/guard-runtime.mjs: run gh-transpile into a
 // temp dir, compile the core modules, plan calls with core (gh-js-plan) and ask the native
-// host (`guardhouse run --json`) for its answers.
+// host (tests/support/native.mjs) for its answers.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { GuardInstance, GuardModule } from '../../core/js/guard-runtime.mjs';
+import { nativeReport } from '../support/native.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const GH_TRANSPILE = process.env.GH_TRANSPILE ?? join(ROOT, 'target/release/gh-transpile');
@@ -54,16 +55,9 @@ export function plan(suite) {
   return JSON.parse(run(JS_PLAN, [suite]));
 }
 
-/** `guardhouse run SUITE --json`: one evaluation per case. */
+/** The native host's result per case of `suite` (tests/support/native.mjs). */
 export function native(suite) {
-  let text;
-  try {
-    text = run(GUARDHOUSE, ['run', suite, '--json', '--no-cache']);
-  } catch (e) {
-    // Exit code 1 means "denied": the JSON is still on stdout.
-    text = e.stdout;
-  }
-  return JSON.parse(text);
+  return nativeReport(suite).results;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];

@@ -14,6 +14,7 @@ import {
   GUARDHOUSE, ROOT, clickAndWaitRun, cli, openBrowser, readResult, runAndRead, runs, startServer, upload, waitLoaded,
 } from './helpers.mjs';
 import { recordSuite } from '../support/matrix.mjs';
+import { nativeReport } from '../support/native.mjs';
 
 /** The example guards: the modules of the demo chain (guards/gateway.yaml). */
 const GUARDS = [...readFileSync(join(ROOT, 'guards/gateway.yaml'), 'utf8').matchAll(/module_path: dist\/(\S+\.wasm)/g)]
@@ -79,7 +80,7 @@ test('each example guard uploads, and every suite (examples and guests) decides 
   await watchStatus(page);
   let compared = 0;
   for (const suite of SUITES) {
-    const [native] = cli(['test', join(ROOT, 'guards/suites', suite)]);
+    const native = nativeReport(`guards/suites/${suite}`);
     const name = suite === 'simple-pattern.yaml' ? 'simple-pattern.yaml' : `guards/suites/${suite}`;
     const page_ = await suiteTable(page, name);
     for (const r of native.results) {
