@@ -28,7 +28,7 @@ worker_only=0
 registry_only=0
 [ "${1:-}" = --worker-only ] && worker_only=1
 [ "${1:-}" = --registry-only ] && registry_only=1
-GATEWAYS=${GUARDHOUSE_EDGE_GATEWAYS:-default=guards/gateway.yaml hostile=tests/configs/hostile.yaml features=tests/configs/features.yaml bench=tests/edge/bench-gateway.yaml filter=tests/mcp/filter-gateway.yaml audit=tests/mcp/audit-gateway.yaml state=tests/edge/state-gateway.yaml}
+GATEWAYS=${GUARDHOUSE_EDGE_GATEWAYS:-default=guards/gateway.yaml hostile=tests/configs/hostile.yaml features=tests/configs/features.yaml bench=tests/edge/bench-gateway.yaml filter=tests/mcp/filter-gateway.yaml audit=tests/mcp/audit-gateway.yaml state=tests/edge/state-gateway.yaml none=tests/mcp/none-gateway.yaml}
 
 if [ "$worker_only" = 0 ]; then
   # gh-transpile is built with guardhouse by one command (nothing to do after test.sh).

@@ -1,12 +1,19 @@
 // Latency of the MCP proxy on loopback: the same SDK client calls straight to the SDK
-// server and through guardhouse (GUARDHOUSE_MCP_HOST=native|edge) running
-// guards/gateway.yaml. Prints p50/p99 in ms per exchange; N per row from MCP_BENCH_N.
+// server, through guardhouse (GUARDHOUSE_MCP_HOST=native|edge) with no guards
+// (tests/mcp/none-gateway.yaml: the transport alone) and through guardhouse running
+// guards/gateway.yaml. The three are interleaved call by call, so a noisy machine slows
+// them alike. Prints p50/p99 in ms per exchange and the proxy's overhead (p50 proxied −
+// p50 direct), with and without guards; N per cell from MCP_BENCH_N. Writes
+// bench-results/mcp-<host>.json.
 //   node tests/mcp/bench.mjs
+
+import fs from 'node:fs';
+import path from 'node:path';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startServer } from './server.mjs';
-import { startProxy } from './hosts.mjs';
+import { ROOT, startProxy } from './hosts.mjs';
 
 const N = Number(process.env.MCP_BENCH_N ?? 200);
 
@@ -18,42 +25,52 @@ async function connect(url, name) {
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function measure(fn) {
-  for (let i = 0; i < 10; i++) await fn();
-  const times = [];
+/** Times `fn` on each client in turn, N rounds after 10 warm-up rounds: ms per call. */
+async function measure(fn, clients) {
+  for (let i = 0; i < 10; i++) for (const c of clients) await fn(c);
+  const times = clients.map(() => []);
   for (let i = 0; i < N; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    for (const [k, c] of clients.entries()) {
+      const t = process.hrtime.bigint();
+      await fn(c);
+      times[k].push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
   }
-  times.sort((a, b) => a - b);
-  return { p50: pct(times, 50).toFixed(2), p99: pct(times, 99).toFixed(2) };
+  return times.map((ts) => {
+    ts.sort((a, b) => a - b);
+    return { p50: pct(ts, 50), p99: pct(ts, 99) };
+  });
 }
 
 const upstream = await startServer();
+const bare = await startProxy(upstream.url, 'weather-demo', 'none');
 const proxy = await startProxy(upstream.url, 'weather-demo');
+const ms = (x) => x.toFixed(2);
+const us = (x) => Math.round(x * 1000);
 try {
   const rows = [];
   for (const mode of ['sdk-clean-json', 'sdk-clean']) {
-    const direct = await connect(upstream.url, mode);
-    const proxied = await connect(proxy.url, mode);
+    const clients = [await connect(upstream.url, mode), await connect(bare.url, mode), await connect(proxy.url, mode)];
     const calls = {
       'tools/call get_weather (allow)': (c) => c.callTool({ name: 'get_weather', arguments: { city: 'Paris' } }),
       'tools/call lookup_user (masked)': (c) => c.callTool({ name: 'lookup_user', arguments: { id: 'u1' } }),
       'tools/list (5 tools)': (c) => c.listTools(),
     };
     for (const [what, call] of Object.entries(calls)) {
-      const d = await measure(() => call(direct));
-      const p = await measure(() => call(proxied));
+      const [d, b, p] = await measure(call, clients);
       rows.push({ answers: mode.endsWith('json') ? 'json' : 'sse', exchange: what,
-        'direct p50': d.p50, 'direct p99': d.p99, [`${proxy.name} p50`]: p.p50, [`${proxy.name} p99`]: p.p99 });
+        'direct p50': ms(d.p50), 'direct p99': ms(d.p99),
+        'no guards p50': ms(b.p50), 'guards p50': ms(p.p50), 'guards p99': ms(p.p99),
+        'overhead µs, no guards': us(b.p50 - d.p50), 'overhead µs, guards': us(p.p50 - d.p50) });
     }
-    await direct.close();
-    await proxied.close();
+    for (const c of clients) await c.close();
   }
-  console.log(`MCP proxy latency, ms, N=${N} per cell (${proxy.name})`);
+  console.log(`MCP proxy latency, ms, N=${N} per cell, interleaved (${proxy.name}; guards: guards/gateway.yaml)`);
   console.table(rows);
+  fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, `bench-results/mcp-${proxy.name}.json`), JSON.stringify({ n: N, rows }, null, 2));
 } finally {
   await proxy.stop();
+  await bare.stop();
   await upstream.close();
 }

@@ -14,6 +14,7 @@ const GATEWAYS = {
   default: path.join(ROOT, 'guards/gateway.yaml'),
   filter: path.join(ROOT, 'tests/mcp/filter-gateway.yaml'),
   audit: path.join(ROOT, 'tests/mcp/audit-gateway.yaml'),
+  none: path.join(ROOT, 'tests/mcp/none-gateway.yaml'),
 };
 const START_TIMEOUT_MS = Number(process.env.GUARDHOUSE_MCP_START_TIMEOUT_MS ?? 90_000);
 
