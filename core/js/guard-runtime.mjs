@@ -31,7 +31,8 @@ export const TRAP_FUEL = 1;
 export const TRAP_MEMORY = 2;
 const PAGE = 65536;
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+// Decided once: the test of `performance` is not paid on every call.
+const now = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
 
 function utf8Length(s) {
   let n = 0;
@@ -50,6 +51,30 @@ function utf8Length(s) {
 /** 'evaluate-tools-list' → 'evaluateToolsList' (jco's export naming). */
 export function hookFunctionName(hook) {
   return hook.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+// Hooks are a handful of WIT names: each is converted once, not with a regex per call.
+const functionNames = new Map();
+function cachedFunctionName(hook) {
+  let name = functionNames.get(hook);
+  if (name === undefined) {
+    name = hookFunctionName(hook);
+    if (functionNames.size < 64) functionNames.set(hook, name);
+  }
+  return name;
+}
+
+// get-config's answers as a Map, made once per settings object: GuardPool hands the same
+// parsed object for the same settings text (parseSmall), and the Map is only read.
+const settingsMaps = new WeakMap();
+function settingsMap(settings) {
+  if (settings === null || typeof settings !== 'object') return new Map(Object.entries(settings ?? {}));
+  let map = settingsMaps.get(settings);
+  if (map === undefined) {
+    map = new Map(Object.entries(settings));
+    settingsMaps.set(settings, map);
+  }
+  return map;
 }
 
 /** A transpiled guard: its glue and compiled core modules, shared by its instances. */
@@ -299,7 +324,8 @@ export class GuardInstance {
   /**
    * Calls `hook` (a WIT name, e.g. "evaluate-tools-list").
    * @param {string|Array} argsJson JSON array of jco-shaped arguments (core jshost `js_args`)
-   * @param {string|Object} settingsJson JSON object key → get-config answer (core jshost `js_settings`)
+   * @param {string|Object} settingsJson JSON object key → get-config answer (core jshost `js_settings`);
+   *   an object passed as is must not change afterwards (its Map is made once, settingsMap)
    * @param {string|Object} limitsJson {"fuel": number|null, "memory_bytes": number|null}
    * @returns {string} the call result JSON (see the top of this file)
    */
@@ -310,7 +336,7 @@ export class GuardInstance {
       const parse = (v) => (typeof v === 'string' ? JSON.parse(v) : v);
       args = parse(argsJson);
       limits = parse(limitsJson);
-      this.ctx = new CallContext(new Map(Object.entries(parse(settingsJson) ?? {})), limits);
+      this.ctx = new CallContext(settingsMap(parse(settingsJson)), limits);
       if (!Array.isArray(args)) throw new TypeError('arguments must be a JSON array');
       if (!Number.isInteger(limits?.fuel) || limits.fuel < 0) throw new TypeError('limits.fuel must be a whole number');
     } catch (e) {
@@ -334,7 +360,7 @@ export class GuardInstance {
       return this.result({ status: 'memory_limit', wanted_bytes: live.initial }, instantiateUs, null);
     }
     const iface = live.exports[GUARD_EXPORT] ?? live.exports.guard;
-    const fn = iface?.[hookFunctionName(hook)];
+    const fn = iface?.[cachedFunctionName(hook)];
     if (typeof fn !== 'function') {
       this.live = this.mode === 'persistent' || live.snapshot ? live : null;
       return this.result({ status: 'not_exported' }, instantiateUs, null);

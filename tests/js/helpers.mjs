@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { GuardInstance, GuardModule } from '../../core/js/guard-runtime.mjs';
+import { GuardInstance, GuardModule, GuardPool } from '../../core/js/guard-runtime.mjs';
 import { nativeReport } from '../support/native.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -114,4 +114,4 @@ export function compare(name, got, evaluation, trace) {
 
 export const CONTEXT = { serverName: 'github', metadata: '{}' };
 
-export { GuardInstance, GuardModule };
+export { GuardInstance, GuardModule, GuardPool };

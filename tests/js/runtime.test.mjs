@@ -58,9 +58,9 @@ describe('gh-transpile output', () => {
   test('every glue got all rewrites of core/transpile/src/glue.rs (the pinned bindgen still matches)', () => {
     for (const m of Object.values(out.manifest.modules)) {
       const glue = readFileSync(join(out.dir, m.glue), 'utf8');
-      // Three apply to every glue; _liftFlatRecord's only where the glue lifts records.
+      // Four apply to every glue; _liftFlatRecord's only where the glue lifts records.
       const liftsRecords = glue.includes('function _liftFlatRecord(');
-      assert.equal(glue.split('\n', 1)[0], `// guardhouse: patched glue (${liftsRecords ? 4 : 3} rewrites)`, m.glue);
+      assert.equal(glue.split('\n', 1)[0], `// guardhouse: patched glue (${liftsRecords ? 5 : 4} rewrites)`, m.glue);
       assert.ok(!glue.includes('const { memory, useDirectParams, storagePtr'), `${m.glue}: the const esbuild refuses is left`);
     }
   });
@@ -152,6 +152,28 @@ describe('per_call isolation', () => {
       for (const r of [fresh, again]) delete r.timings_us;
       assert.deepEqual(again, fresh);
     }
+  });
+});
+
+describe('glue rewrites', () => {
+  // The rewritten glue keeps its views of guest memory while the buffer is attached; a
+  // growth in the middle of lowering (realloc grows the memory) must make them again.
+  test('strings lowered across a memory growth land whole', () => {
+    const instance = new GuardInstance(mod('simple-pattern'), 'persistent');
+    const settings = { patterns: ['delete'], check_descriptions: true };
+    const memoryBytes = () => Math.max(...instance.live.cores.map((c) => c.exports.__gh_mem0?.buffer.byteLength ?? 0));
+    assert.equal(callWith(instance, 'evaluate-tools-list', [tools(1), CONTEXT], settings).value.kind, 'allow');
+    const before = memoryBytes();
+    // Last in the list, so it is lowered after the growth; non-ASCII takes the TextEncoder path.
+    const list = [...tools(4000), { name: 'wipe_é_all', description: 'Will delete every row ✓', inputSchema: '{}' }];
+    const late = callWith(instance, 'evaluate-tools-list', [list, CONTEXT], settings);
+    assert.equal(late.value?.kind, 'deny', JSON.stringify(late));
+    assert.ok(memoryBytes() > before, 'the list no longer grows the memory: make it longer');
+    assert.equal(late.value.value.message, "Description of tool 'wipe_é_all' matches blocked pattern 'delete'");
+    // The next call starts on the grown memory.
+    const next = [[{ name: 'drop_all', description: 'Will delete them', inputSchema: '{}' }, ...tools(3)], CONTEXT];
+    const again = callWith(instance, 'evaluate-tools-list', next, settings);
+    assert.equal(again.value.value.message, "Description of tool 'drop_all' matches blocked pattern 'delete'");
   });
 });
 

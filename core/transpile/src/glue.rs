@@ -23,8 +23,20 @@ const UTF8_ORIGINAL: &str = "  function _utf8AllocateAndEncode(s, realloc, memor
 /// Same bytes in guest memory, same `realloc` contract: short ASCII strings are copied
 /// without a TextEncoder call; anything else falls back to the original encoding
 /// (re-allocating the optimistic block). `codepoints` is only read by async lowering,
-/// so it is computed on demand.
-const UTF8_FAST: &str = "  function _utf8AllocateAndEncode(s, realloc, memory) {
+/// so it is computed on demand. The copy goes through one byte view of the memory kept
+/// while its buffer is attached (a `memory.buffer` read is a slow API getter in V8, and
+/// a new view per string is an allocation); a block outside the memory still throws a
+/// RangeError, as the per-string view did.
+const UTF8_FAST: &str = "  let u8 = new Uint8Array(0);
+  let u8Mem = null;
+  const bytesOf = mem => {
+    if (mem === u8Mem && u8.length !== 0) return u8;
+    const buffer = mem.buffer;
+    u8 = new Uint8Array(buffer);
+    u8Mem = buffer instanceof ArrayBuffer ? mem : null;
+    return u8;
+  };
+  function _utf8AllocateAndEncode(s, realloc, memory) {
     if (typeof s !== 'string') {
       throw new TypeError('expected a string, received [' + typeof s + ']');
     }
@@ -32,12 +44,15 @@ const UTF8_FAST: &str = "  function _utf8AllocateAndEncode(s, realloc, memory) {
     const n = s.length;
     if (n <= 512) {
       const ptr = realloc(0, 0, 1, n);
-      const view = new Uint8Array(memory.buffer, ptr, n);
+      const view = bytesOf(memory);
+      if (!(ptr >= 0 && ptr + n <= view.length)) {
+        throw new RangeError('realloc returned a block outside the memory');
+      }
       let i = 0;
       for (; i < n; i++) {
         const c = s.charCodeAt(i);
         if (c > 0x7f) break;
-        view[i] = c;
+        view[ptr + i] = c;
       }
       if (i === n) return { ptr, len: n, codepoints: n };
       const buf = TEXT_ENCODER_UTF8.encode(s);
@@ -51,6 +66,22 @@ const UTF8_FAST: &str = "  function _utf8AllocateAndEncode(s, realloc, memory) {
     return { ptr, len: buf.length, get codepoints() { return [...s].length; } };
   }
 ";
+
+/// jco 1.14's `dataView` reads `mem.buffer` (a slow API getter in V8) on every load and
+/// store of lowering and lifting: six times per tool of a tools list. The view is kept
+/// instead while its buffer is attached: a growth detaches the old buffer (byte length 0),
+/// and the view is then made again. A shared memory's buffer is never detached, so its
+/// view is not kept.
+const DATAVIEW_ORIGINAL: &str =
+    "  const dataView = mem => dv.buffer === mem.buffer ? dv : dv = new DataView(mem.buffer);";
+const DATAVIEW_FAST: &str = "  let dvMem = null;
+  const dataView = mem => {
+    if (mem === dvMem && dv.buffer.byteLength !== 0) return dv;
+    const buffer = mem.buffer;
+    dv = new DataView(buffer);
+    dvMem = buffer instanceof ArrayBuffer ? mem : null;
+    return dv;
+  };";
 
 /// jco 1.14 reads `process.env.JCO_DEBUG` on every traced step (a real environment
 /// lookup in Node); read it once per instantiation instead.
@@ -80,6 +111,7 @@ pub fn patch_glue(glue: &str) -> (String, usize) {
     let mut applied = 0;
     for (from, to) in [
         (UTF8_ORIGINAL, UTF8_FAST),
+        (DATAVIEW_ORIGINAL, DATAVIEW_FAST),
         (DEBUG_ORIGINAL, DEBUG_FAST),
         (BACKPRESSURE_ORIGINAL, BACKPRESSURE_FIXED),
         (LIFT_RECORD_ORIGINAL, LIFT_RECORD_FIXED),
@@ -109,6 +141,14 @@ mod tests {
         assert!(out.contains("if (n <= 512)"));
         assert!(out.contains("_JCO_DEBUG"));
         assert!(!out.contains("codepoints: [...s].length };"));
+    }
+
+    #[test]
+    fn data_view_is_kept_while_attached() {
+        let (out, n) = patch_glue(&format!("  let dv = 1;\n{DATAVIEW_ORIGINAL}\n"));
+        assert_eq!(n, 1);
+        assert!(out.contains("dv.buffer.byteLength !== 0"));
+        assert!(!out.contains("dv.buffer === mem.buffer"));
     }
 
     #[test]
