@@ -253,7 +253,7 @@ impl CaseFile {
             }
             let mut cases = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                cases.extend(read_case(doc, &format!("cases[{i}]"), item)?);
+                cases.extend(read_case(doc, &format!("cases[{i}]"), item.clone())?);
             }
             (name, cases)
         } else {
@@ -264,7 +264,7 @@ impl CaseFile {
                 .get("name")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            (name, read_case(doc, "", &Value::Object(single))?)
+            (name, read_case(doc, "", Value::Object(single))?)
         };
         let (paths, cases): (Vec<String>, Vec<Case>) = cases.into_iter().unzip();
         for (case, base) in cases.iter().zip(&paths) {
@@ -320,12 +320,12 @@ fn mappings_only(doc: &Document, path: &str, item: &Value) -> Result<(), SourceE
 
 /// Reads the case at `path`: one case, or a scenario's steps as cases (each with the
 /// path of its step, for located errors).
-fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Case)>, SourceError> {
-    mappings_only(doc, path, item)?;
+fn read_case(doc: &Document, path: &str, item: Value) -> Result<Vec<(String, Case)>, SourceError> {
+    mappings_only(doc, path, &item)?;
     let Some(steps) = item.get("steps") else {
-        return Ok(vec![(path.to_string(), doc.deserialize_at(path, item)?)]);
+        return Ok(vec![(path.to_string(), case_at(doc, path, item)?)]);
     };
-    let Value::Object(scenario) = item else {
+    let Value::Object(scenario) = &item else {
         return Err(doc.error(path, "a case must be a mapping"));
     };
     for key in scenario.keys() {
@@ -379,9 +379,24 @@ fn read_case(doc: &Document, path: &str, item: &Value) -> Result<Vec<(String, Ca
             Value::String(format!("{name} / {step_name}")),
         );
         merged.insert("scenario".into(), Value::String(name.clone()));
-        out.push((at.clone(), doc.deserialize_at(&at, &Value::Object(merged))?));
+        out.push((at.clone(), case_at(doc, &at, Value::Object(merged))?));
     }
     Ok(out)
+}
+
+/// Reads one case from `item`. Its payload (any JSON: nothing in it can be misspelled)
+/// moves into the case as it is; through the path-tracking deserializer it would be
+/// rebuilt node by node, which was most of the cost of reading a 50-tool case.
+fn case_at(doc: &Document, at: &str, item: Value) -> Result<Case, SourceError> {
+    let Value::Object(mut fields) = item else {
+        return doc.deserialize_value_at(at, item);
+    };
+    let payload = fields.remove("payload");
+    let mut case: Case = doc.deserialize_value_at(at, Value::Object(fields))?;
+    if let Some(payload) = payload {
+        case.payload = payload;
+    }
+    Ok(case)
 }
 
 impl Case {
@@ -408,7 +423,7 @@ impl Case {
 
     /// The typed payload of this case's phase.
     pub fn payload(&self) -> Result<Payload, String> {
-        Payload::from_json(self.phase, self.payload.clone())
+        Payload::from_json_ref(self.phase, &self.payload)
     }
 
     /// What a chain screens for this case.

@@ -79,6 +79,26 @@ fn bad_payload_is_located() {
 }
 
 #[test]
+fn a_payload_is_kept_exactly_in_single_cases_suites_and_steps() {
+    // The payload bypasses the path-tracking deserializer (case_at): any JSON, keys that
+    // look like case keys included, arrives unchanged in each shape of file.
+    let payload = json!({"expct": [1, {"phase": null}], "deep": {"a": {"b": "\u{e9}"}}});
+    let single =
+        json!({"format": CASE_FORMAT, "name": "s", "phase": "response", "payload": payload});
+    let suite = json!({"format": CASE_FORMAT, "cases": [{"name": "s", "phase": "response", "payload": payload}]});
+    let steps = json!({"format": CASE_FORMAT, "cases": [{"name": "sc", "steps": [
+        {"name": "one", "phase": "response", "payload": payload}]}]});
+    for file in [single, suite, steps] {
+        let parsed = CaseFile::from_document(&Document::from_value("t", file)).unwrap();
+        assert_eq!(parsed.cases[0].payload, payload);
+    }
+    // The keys beside it are still checked, with the suggestion.
+    let typo = json!({"format": CASE_FORMAT, "name": "s", "phase": "response", "payload": payload, "expct": {}});
+    let err = CaseFile::from_document(&Document::from_value("t", typo)).unwrap_err();
+    assert_eq!(err.hint.as_deref(), Some("did you mean `expect`?"));
+}
+
+#[test]
 fn misspelled_case_keys_get_suggestions() {
     let text = "format: guardhouse.case/v1\ncases:\n  - name: x\n    phase: connection\n    expct: {decision: allow}\n";
     let err = CaseFile::parse("c.yaml", text).unwrap_err();

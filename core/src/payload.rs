@@ -88,15 +88,43 @@ impl Payload {
     /// `response` → any JSON, `connection` → nothing (null).
     pub fn from_json(phase: Phase, value: Value) -> Result<Self, String> {
         match phase {
-            Phase::Connection => match value {
-                Value::Null => Ok(Payload::Connection),
-                Value::Object(m) if m.is_empty() => Ok(Payload::Connection),
-                _ => Err("a connection payload must be empty (the context is screened)".into()),
-            },
-            Phase::ToolsList => serde_json::from_value::<ToolsListShape>(value)
+            Phase::Connection => Self::connection(&value),
+            Phase::ToolsList => Self::shaped(phase, value),
+            Phase::ToolInvoke => Self::shaped(phase, value),
+            Phase::Response => Ok(Payload::Response(value)),
+        }
+    }
+
+    /// [`Payload::from_json`] of a borrowed value: copies only what the payload keeps
+    /// (checking a case's payload no longer copies the whole tree first).
+    pub fn from_json_ref(phase: Phase, value: &Value) -> Result<Self, String> {
+        match phase {
+            Phase::Connection => Self::connection(value),
+            Phase::ToolsList => Self::shaped(phase, value),
+            Phase::ToolInvoke => Self::shaped(phase, value),
+            Phase::Response => Ok(Payload::Response(value.clone())),
+        }
+    }
+
+    fn connection(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::Null => Ok(Payload::Connection),
+            Value::Object(m) if m.is_empty() => Ok(Payload::Connection),
+            _ => Err("a connection payload must be empty (the context is screened)".into()),
+        }
+    }
+
+    /// A `tools_list` or `tool_invoke` payload, read from an owned or a borrowed value.
+    fn shaped<'de, D>(phase: Phase, value: D) -> Result<Self, String>
+    where
+        D: serde::Deserializer<'de, Error = serde_json::Error>,
+    {
+        if phase == Phase::ToolsList {
+            ToolsListShape::deserialize(value)
                 .map(|s| Payload::ToolsList(s.tools))
-                .map_err(|e| format!("a tools_list payload is {{\"tools\": [..]}}: {e}")),
-            Phase::ToolInvoke => serde_json::from_value::<ToolInvokeShape>(value)
+                .map_err(|e| format!("a tools_list payload is {{\"tools\": [..]}}: {e}"))
+        } else {
+            ToolInvokeShape::deserialize(value)
                 .map(|s| Payload::ToolInvoke {
                     tool: s.tool,
                     arguments: s.arguments,
@@ -105,8 +133,7 @@ impl Payload {
                     format!(
                         "a tool_invoke payload is {{\"tool\": name, \"arguments\": {{..}}}}: {e}"
                     )
-                }),
-            Phase::Response => Ok(Payload::Response(value)),
+                })
         }
     }
 

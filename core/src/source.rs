@@ -130,6 +130,24 @@ impl Document {
         base: &str,
         value: &Value,
     ) -> Result<T, SourceError> {
+        self.deserialize_from(base, value)
+    }
+
+    /// [`Document::deserialize_at`] of an owned value: its strings, lists and maps move
+    /// into `T` instead of being copied.
+    pub fn deserialize_value_at<T: DeserializeOwned>(
+        &self,
+        base: &str,
+        value: Value,
+    ) -> Result<T, SourceError> {
+        self.deserialize_from(base, value)
+    }
+
+    fn deserialize_from<'de, T, D>(&self, base: &str, value: D) -> Result<T, SourceError>
+    where
+        T: serde::Deserialize<'de>,
+        D: serde::Deserializer<'de, Error = serde_json::Error>,
+    {
         serde_path_to_error::deserialize(value).map_err(|err| {
             let inner = err.path().to_string();
             let path = join_path(base, if inner == "." { "" } else { &inner });
