@@ -8,6 +8,10 @@ use guardhouse::commands::{self, exit};
 use guardhouse::error::{LoadError, LocatedLoadError};
 use guardhouse::logging::{self, LogFormat};
 
+// A request's JSON is many small allocations and frees; see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Run MCP security guards (WebAssembly components) natively on wasmtime.
 #[derive(Debug, Parser)]
 #[command(name = "guardhouse", version, about)]
