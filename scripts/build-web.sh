@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the web page into web-ui/dist, offline: cargo (wasm32) + wasm-bindgen (the CLI
-# at Cargo.lock's version), the guard worker and the shared JS runtime
-# (core/js/guard-runtime.mjs) with jco's preview2-shim browser files, and the demo's
-# guards (examples and guests), gateways, suites and labelled corpora. WEB_OPT=1 also runs binaryen's wasm-opt (npm).
-# WEB_PROFILE=size builds the app with opt-level s, LTO and one codegen unit: 41 % less
-# wasm (7.4 MB, 2.3 MB gzip) but ~100 ms slower first transpile on a cold page (see
-# web-ui/README.md); the default is the workspace's release profile.
+# at Cargo.lock's version) for the app (app.js, app_bg.wasm) and the transpiler
+# (web-ui/transpiler → transpile.js, transpile_bg.wasm, run by transpile-worker.js), the
+# guard worker and the shared JS runtime (core/js/guard-runtime.mjs) with jco's
+# preview2-shim browser files, and the demo's guards (examples and guests), gateways,
+# suites and labelled corpora. WEB_OPT=1 also runs binaryen's wasm-opt (npm).
+# WEB_PROFILE=size builds both with opt-level s, LTO and one codegen unit: less wasm but a
+# slower first transpile (measured before the transpiler was split out: 41 % less, ~100 ms
+# slower; see web-ui/README.md); the default is the workspace's release profile.
 # Serve it: target/release/guardhouse serve -c guards/gateway.yaml --static web-ui/dist
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ if [ "$have" != "$want" ]; then
   echo "wasm-bindgen $want needed (have: ${have:-none}); run scripts/setup-toolchain.sh" >&2
   exit 2
 fi
-if [ ! -f guards/dist/simple-pattern.wasm ]; then
+if [ ! -f guards/dist/simple-pattern.wasm ] || [ ! -f tests/fixtures/dist/noop.wasm ]; then
   echo "guards/dist is empty: run scripts/build-guards.sh first" >&2
   exit 2
 fi
@@ -34,16 +36,25 @@ case "${WEB_PROFILE:-release}" in
           --config 'profile.web.panic="abort"') ;;
   *) echo "WEB_PROFILE must be release or size (got: $WEB_PROFILE)" >&2; exit 2 ;;
 esac
-cargo build -p guardhouse-web --target wasm32-unknown-unknown --profile "$profile" "${cfg[@]}"
+# The app (guardhouse-web) and the transpiler (web-ui/transpiler: guardhouse-transpile as
+# its own module, run in transpile-worker.js, fetched and compiled while the app loads).
+cargo build -p guardhouse-web -p guardhouse-web-transpiler --target wasm32-unknown-unknown --profile "$profile" "${cfg[@]}"
 rm -rf "$OUT"
 mkdir -p "$OUT/guards/dist" "$OUT/guards/suites" "$OUT/guards/corpora" "$OUT/preview2-shim"
 "$BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$OUT" --out-name app \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/guardhouse-web.wasm"
-# binaryen.js (npm) needs over 10 minutes for this 12 MB module on 2 cores: opt-in only.
+"$BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$OUT" --out-name transpile \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/guardhouse_web_transpiler.wasm"
+# The transpiler worker's warm-up: a small guard it transpiles once at start, so V8
+# compiles the transpiler's functions before the page's first guard needs them.
+cp tests/fixtures/dist/noop.wasm "$OUT/transpile-warmup.wasm"
+# binaryen.js (npm) needed over 10 minutes for the (then 12 MB) app module on 2 cores: opt-in only.
 if [ "${WEB_OPT:-0}" = 1 ]; then
-  node_modules/binaryen/bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-    "$OUT/app_bg.wasm" -o "$OUT/app_bg.wasm"
+  for f in app_bg transpile_bg; do
+    node_modules/binaryen/bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+      "$OUT/$f.wasm" -o "$OUT/$f.wasm"
+  done
 fi
 
 cp web-ui/static/* "$OUT/"
@@ -74,4 +85,5 @@ printf '{"gateway": "guards/gateway.yaml", "gateways": [%s], "suites": [%s], "co
   "$gateways" "$suites" "$corpora" > "$OUT/demo.json"
 
 size=$(stat -c %s "$OUT/app_bg.wasm")
-echo "web-ui/dist built: app_bg.wasm $((size / 1024)) KiB"
+tsize=$(stat -c %s "$OUT/transpile_bg.wasm")
+echo "web-ui/dist built: app_bg.wasm $((size / 1024)) KiB, transpile_bg.wasm $((tsize / 1024)) KiB"

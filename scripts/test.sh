@@ -24,8 +24,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 # Also proves core builds for wasm32-unknown-unknown. The WASI guests (rust-wasip1/2,
 # wasi-probe) build for their own targets in build-guests-rust.sh / build-guards.sh.
 cargo clippy --target wasm32-unknown-unknown -p guardhouse-core -p guardhouse-edge \
-  -p guardhouse-web -p guard-kit -p simple-pattern -p tool-poisoning -p server-spoofing \
-  -p pii-mask -p rug-pull -p prompt-injection -p legacy-tool-count -p noop-guard -p hostile \
+  -p guardhouse-web -p guardhouse-web-transpiler -p guard-kit -p simple-pattern -p tool-poisoning \
+  -p server-spoofing -p pii-mask -p rug-pull -p prompt-injection -p legacy-tool-count -p noop-guard \
+  -p hostile \
   -- -D warnings
 section "unit and integration tests"
 cargo test --workspace --release --lib --bins --tests

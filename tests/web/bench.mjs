@@ -1,17 +1,24 @@
 // Benchmark of the web page in Chromium (prints numbers, no thresholds): per-call time
 // of simple-pattern over 50 tools after load, persistent and per_call; first-run time
 // (transpile + compile) per example guard; the guests' (Python, JavaScript, Rust WASI)
-// first load in a warm page and the big guests' per-call times; and the native figure
-// from this machine.
+// first load in a warm page and the big guests' per-call times; the first guard on a cold
+// page (tests/web/cold.mjs: a fresh profile each run, the guard dropped right after the
+// page is ready and, separately, after it sat idle); and the native figure from this
+// machine.
 // Run: node tests/web/bench.mjs (after scripts/build-web.sh). Writes bench-results/web.json.
+// BENCH_COLD_RUNS (default 3) cold runs of each kind; BENCH_ONLY=cold runs only those.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { coldRun } from './cold.mjs';
 import { ROOT, clickAndWaitRun, cli, openBrowser, startServer, waitLoaded } from './helpers.mjs';
 
 const ITER = Number(process.env.BENCH_ITERATIONS || 300);
 const GUEST_ITER = Number(process.env.BENCH_GUEST_ITERATIONS || 40);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS || 3);
+const COLD_IDLE_MS = 2000;
+const ONLY_COLD = process.env.BENCH_ONLY === 'cold';
 const tools = Array.from({ length: 50 }, (_, i) => ({
   name: `tool_${i}`, description: `Gets record ${i} by id`, input_schema: { type: 'object' },
 }));
@@ -23,8 +30,40 @@ function stats(xs) {
 }
 
 const server = await startServer();
+const out = { iterations: ITER };
+// The first guard on a cold page, alternating the two kinds so load on the machine hits
+// both alike.
+out.cold_page = { guard: 'guards/dist/prompt-injection.wasm', idle_ms: COLD_IDLE_MS, immediately: [], after_idle: [] };
+try {
+  for (let i = 0; i < COLD_RUNS; i++) {
+    out.cold_page.immediately.push(await coldRun(server.url, 0));
+    out.cold_page.after_idle.push(await coldRun(server.url, COLD_IDLE_MS));
+  }
+} catch (e) {
+  server.stop();
+  throw e;
+}
+const f = (x) => (typeof x === 'number' ? x.toFixed(1) : String(x));
+function printCold() {
+  const c = out.cold_page;
+  console.log(`  first guard on a cold page (${c.guard}, fresh profile; a link naming it, the file dropped, Run), ${c.immediately.length} runs each, p50 [min–max]:`);
+  const span = (runs, k) => {
+    const s = stats(runs.map((r) => r[k]));
+    return `${f(s.p50)} ms [${f(s.min)}–${f(Math.max(...runs.map((r) => r[k])))}]`;
+  };
+  for (const [what, runs] of [['immediately after the page is ready', c.immediately], [`after ${c.idle_ms} ms idle`, c.after_idle]]) {
+    console.log(`    ${what}: first run (drop → loaded + click → decision) ${span(runs, 'first_run_ms')}`);
+    console.log(`      drop → loaded ${span(runs, 'drop_to_loaded_ms')} (transpile ${span(runs, 'transpile_ms')}, load total ${span(runs, 'load_total_ms')}),`
+      + ` click → decision ${span(runs, 'click_to_decision_ms')}; page ready (link decoded) at ${span(runs, 'ready_ms')} (${runs[0]?.decision})`);
+  }
+}
+if (ONLY_COLD) {
+  server.stop();
+  printCold();
+  process.exit(0);
+}
 const browser = await openBrowser();
-const out = { iterations: ITER, chromium: browser.context.browser()?.version() ?? null };
+out.chromium = browser.context.browser()?.version() ?? null;
 try {
   const { page } = browser;
   const t0 = Date.now();
@@ -93,7 +132,6 @@ out.native_bench = JSON.parse(readFileSync(join(dir, 'native-for-web.json'), 'ut
   .filter((l) => l.scenario.startsWith('simple-pattern/50 tools'));
 
 writeFileSync(join(dir, 'web.json'), JSON.stringify(out, null, 2));
-const f = (x) => (typeof x === 'number' ? x.toFixed(1) : String(x));
 console.log(`web page benchmark (Chromium ${out.chromium}), ${ITER} calls per mode`);
 for (const [mode, r] of Object.entries(out.simple_pattern_50_tools)) {
   console.log(`  simple-pattern, 50 tools, ${mode.padEnd(10)} call p50 ${f(r.call_us.p50)} µs p99 ${f(r.call_us.p99)} µs`
@@ -113,10 +151,11 @@ for (const [what, r] of Object.entries(out.guests_5_tools)) {
   console.log(`    ${what.padEnd(24)} call p50 ${f(r.call_us.p50)} µs | instantiate p50 ${f(r.instantiate_us.p50)} µs`
     + ` | page round trip p50 ${f(r.page_round_trip_us.p50)} µs (${r.decision})`);
 }
-console.log('  demo preload (cold page):');
+console.log('  demo preload (cold page; the seven guards load at once, from the page\'s start):');
 for (const r of out.preload) {
-  console.log(`    ${r.path.padEnd(40)} transpile ${f(r.transpile_ms)} ms  compile ${f(r.compile_ms)} ms`);
+  console.log(`    ${r.path.padEnd(40)} transpile ${f(r.transpile_ms)} ms  compile ${f(r.compile_ms)} ms  total ${f(r.total_ms)} ms`);
 }
+printCold();
 console.log(`  native (guardhouse run, traced call): p50 ${out.native_run_per_call_us.p50} µs over ${native.length} runs`);
 for (const l of out.native_bench) {
   console.log(`  native (guardhouse-bench) ${l.scenario.padEnd(45)} p50 ${f(l.p50_us)} µs p99 ${f(l.p99_us)} µs`);

@@ -18,11 +18,11 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Starts the page server; resolves to {url, stop()}. */
-export async function startServer() {
+/** Starts the page server for `dist` (the built page); resolves to {url, stop()}. */
+export async function startServer(dist = process.env.GH_WEB_DIST || join(ROOT, 'web-ui/dist')) {
   const port = await freePort();
   const child = spawn(GUARDHOUSE, [
-    'serve', '-c', join(ROOT, 'guards/gateway.yaml'), '--static', join(ROOT, 'web-ui/dist'),
+    'serve', '-c', join(ROOT, 'guards/gateway.yaml'), '--static', dist,
     '--listen', `127.0.0.1:${port}`, '--no-reload',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

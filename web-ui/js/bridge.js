@@ -1,7 +1,8 @@
-// The page's side of the guard Web Worker: compiles core modules, posts loads and
-// calls, and enforces each call's wall-clock budget by terminating the worker (a
-// running wasm loop cannot be interrupted any other way) and starting a fresh one that
-// gets every loaded module again.
+// The page's side of its Web Workers: the transpiler's (transpile-worker.js, see
+// `transpile` below) and the guards' — compiles core modules, posts loads and calls, and
+// enforces each call's wall-clock budget by terminating the guard worker (a running wasm
+// loop cannot be interrupted any other way) and starting a fresh one that gets every
+// loaded module again.
 
 let worker = null;
 let nextReq = 1;
@@ -80,6 +81,54 @@ function send(msg, timeoutMs) {
   });
 }
 
+// The transpiler worker (transpile-worker.js) starts when this module is first imported,
+// i.e. as the app starts: its wasm is fetched, compiled and warmed up in parallel with
+// the app's.
+let transpiler = null;
+let nextTranspile = 1;
+const transpiles = new Map(); // req -> settle(reply)
+
+function startTranspiler() {
+  transpiler = new Worker('./transpile-worker.js', { type: 'module', name: 'transpiler' });
+  transpiler.onmessage = (e) => {
+    const settle = transpiles.get(e.data.req);
+    transpiles.delete(e.data.req);
+    settle?.(e.data);
+    // A trap (a panic) may have broken the module's state: the next call gets a new worker.
+    if (e.data.trap) stopTranspiler('the transpiler stopped after a failure; load the guard again');
+  };
+  transpiler.onerror = (e) => {
+    e.preventDefault();
+    stopTranspiler(`transpiler worker error: ${e.message || 'it failed to start'}`);
+  };
+}
+
+/** Ends the worker; calls still waiting for it fail with `error`. */
+function stopTranspiler(error) {
+  transpiler?.terminate();
+  transpiler = null;
+  const waiting = [...transpiles.values()];
+  transpiles.clear();
+  for (const settle of waiting) settle({ ok: false, error });
+}
+
+startTranspiler();
+// The guard worker starts now too, so its runtime is imported before the first guard
+// loads.
+spawn();
+
+/** Transpiles component `bytes` (a Uint8Array the call takes over) called `name` in the
+ * transpiler worker: resolves to {glue, modules: [[name, Uint8Array], ...]} (metered core
+ * modules), rejects with the transpiler's message. */
+export function transpile(name, bytes) {
+  if (!transpiler) startTranspiler();
+  const req = nextTranspile++;
+  return new Promise((resolve, reject) => {
+    transpiles.set(req, (m) => (m.ok ? resolve(m) : reject(new Error(m.error))));
+    transpiler.postMessage({ req, name, bytes }, [bytes.buffer]);
+  });
+}
+
 /** Compiles core modules: `files` is [[name, Uint8Array], ...]; returns {name: WebAssembly.Module}. */
 export async function compileModules(files) {
   const out = {};
@@ -112,22 +161,6 @@ export function resetInstances() {
 /** How many times the worker was replaced after a timeout or crash. */
 export function workerRespawns() {
   return respawns;
-}
-
-/** Resolves once the page has painted what is on screen now (or after 50 ms when it does
- * not paint, e.g. in a hidden tab): a long synchronous stage can then show its status. */
-export function nextPaint() {
-  return new Promise((resolve) => {
-    let done = false;
-    const go = () => {
-      if (!done) {
-        done = true;
-        setTimeout(resolve, 0);
-      }
-    };
-    requestAnimationFrame(go);
-    setTimeout(go, 50);
-  });
 }
 
 /** Milliseconds since page load, fractional. */

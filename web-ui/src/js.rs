@@ -1,11 +1,15 @@
-//! The page's JS interop, in one place: the guard worker bridge (`js/bridge.js`) and a
-//! few browser calls.
+//! The page's JS interop, in one place: the guard and transpiler worker bridge
+//! (`js/bridge.js`) and a few browser calls.
 
 use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/bridge.js")]
 extern "C" {
+    /// Transpiles component `bytes` (taken over) in the transpiler worker
+    /// (`web-ui/transpiler`, `guardhouse_transpile::transpile`): resolves to `{glue,
+    /// modules: [[name, Uint8Array], ..]}`, rejects with the transpiler's message.
+    pub fn transpile(name: &str, bytes: &Uint8Array) -> Promise;
     /// `[[name, bytes], ..]` → `{name: WebAssembly.Module}`.
     #[wasm_bindgen(js_name = compileModules)]
     pub fn compile_modules(files: &js_sys::Array) -> Promise;
@@ -20,9 +24,6 @@ extern "C" {
     #[wasm_bindgen(js_name = workerRespawns)]
     pub fn worker_respawns() -> u32;
     pub fn now() -> f64;
-    /// Resolves after the next paint (a status set now is on screen).
-    #[wasm_bindgen(js_name = nextPaint)]
-    pub fn next_paint() -> Promise;
     #[wasm_bindgen(js_name = copyText)]
     pub fn copy_text(text: &str) -> Promise;
     pub fn download(name: &str, text: &str);

@@ -1,5 +1,5 @@
 //! Loading a guard in the page: inspect (core), transpile (guardhouse-transpile, the
-//! edge's transpiler compiled into the app), compile the core modules once
+//! edge's transpiler, as its own wasm module in the transpiler worker: `js::transpile`), compile the core modules once
 //! (`WebAssembly.compile`), hand them to the worker, then ask the guard for its settings
 //! schema and defaults. Each stage is reported as it starts, so a big guard (CPython or
 //! SpiderMonkey inside, 12-18 MB) shows where its seconds go.
@@ -53,21 +53,18 @@ pub async fn load_module(
     let begin = js::now();
     let info = inspect(&bytes).map_err(|e| format!("{path}: {e}"))?;
     progress(Stage::Transpiling);
-    // The transpiler runs synchronously on this thread: let the stage paint first.
-    js::await_promise(js::next_paint()).await?;
     // Milliseconds since the previous lap.
     let mut clock = js::now();
     let mut lap = || {
         let now = js::now();
         now - std::mem::replace(&mut clock, now)
     };
-    let out = guardhouse_transpile::transpile(path, &bytes).map_err(|e| e.to_string())?;
+    // In the transpiler worker (`js::transpile`), off this thread.
+    let out = js::await_promise(js::transpile(path, &Uint8Array::from(&bytes[..]))).await?;
+    let glue = js::get(&out, "glue").as_string().unwrap_or_default();
+    let files: Array = js::get(&out, "modules").unchecked_into();
     let transpile_ms = lap();
     progress(Stage::Compiling);
-    let files = Array::new();
-    for (name, data) in &out.core_modules {
-        files.push(&Array::of2(&name.into(), &Uint8Array::from(&data[..])));
-    }
     let modules = js::await_promise(js::compile_modules(&files))
         .await
         .map_err(|e| format!("{path}: compiling core modules: {e}"))?;
@@ -79,7 +76,7 @@ pub async fn load_module(
     };
     let reply = js::await_promise(js::load_guard(
         &info.sha256,
-        &out.glue,
+        &glue,
         modules.unchecked_ref::<Object>(),
         contract,
     ))

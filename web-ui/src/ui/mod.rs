@@ -28,7 +28,7 @@ pub fn App() -> impl IntoView {
         }
     });
     // The status line's elapsed time ticks while something loads (the transpiler runs
-    // on this thread, so it stands still during that stage and catches up after).
+    // in its own worker, so it ticks through that stage too).
     let ticker = set_interval_with_handle(
         move || {
             if state.loading.with_untracked(Option::is_some) {
