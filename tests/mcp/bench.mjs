@@ -3,7 +3,8 @@
 // (tests/mcp/none-gateway.yaml: the transport alone) and through guardhouse running
 // guards/gateway.yaml. The three are interleaved call by call, so a noisy machine slows
 // them alike. Prints p50/p99 in ms per exchange and the proxy's overhead (p50 proxied −
-// p50 direct), with and without guards; N per cell from MCP_BENCH_N. Writes
+// p50 direct), with and without guards, and (native) the guards' own time per exchange
+// from the proxy's /metrics; N per cell from MCP_BENCH_N. Writes
 // bench-results/mcp-<host>.json.
 //   node tests/mcp/bench.mjs
 
@@ -42,6 +43,17 @@ async function measure(fn, clients) {
   });
 }
 
+/** Seconds the proxy's guards have run so far (`/metrics`, native only; null elsewhere). */
+async function guardSeconds(base) {
+  const r = await fetch(`${base}/metrics`).catch(() => null);
+  if (!r?.ok) return null;
+  let sum = 0;
+  for (const line of (await r.text()).split('\n')) {
+    if (line.startsWith('guardhouse_guard_duration_seconds_sum')) sum += Number(line.split(' ').pop());
+  }
+  return sum;
+}
+
 const upstream = await startServer();
 const bare = await startProxy(upstream.url, 'weather-demo', 'none');
 const proxy = await startProxy(upstream.url, 'weather-demo');
@@ -57,11 +69,16 @@ try {
       'tools/list (5 tools)': (c) => c.listTools(),
     };
     for (const [what, call] of Object.entries(calls)) {
+      const before = await guardSeconds(proxy.base);
       const [d, b, p] = await measure(call, clients);
+      const after = await guardSeconds(proxy.base);
+      // The guards' own time per exchange (warm-up rounds included in both counts).
+      const guardsUs = before === null || after === null ? null : Math.round(((after - before) * 1e6) / (N + 10));
       rows.push({ answers: mode.endsWith('json') ? 'json' : 'sse', exchange: what,
         'direct p50': ms(d.p50), 'direct p99': ms(d.p99),
         'no guards p50': ms(b.p50), 'guards p50': ms(p.p50), 'guards p99': ms(p.p99),
-        'overhead µs, no guards': us(b.p50 - d.p50), 'overhead µs, guards': us(p.p50 - d.p50) });
+        'overhead µs, no guards': us(b.p50 - d.p50), 'overhead µs, guards': us(p.p50 - d.p50),
+        'guards\' own µs (mean)': guardsUs });
     }
     for (const c of clients) await c.close();
   }
