@@ -162,7 +162,7 @@ class Live {
       const memories = [];
       for (let n = 0; e[`__gh_mem${n}`]; n++) {
         const mem = e[`__gh_mem${n}`];
-        memories.push({ mem, pages: e[`__gh_pages${n}`], bytes: new Uint8Array(mem.buffer).slice() });
+        memories.push({ mem, bytes: new Uint8Array(mem.buffer).slice() });
       }
       const globals = [];
       for (let n = 0; e[`__gh_g${n}`]; n++) globals.push([e[`__gh_g${n}`], e[`__gh_g${n}`].value]);
@@ -173,12 +173,13 @@ class Live {
   /** Puts every memory and mutable global back as they were after instantiation. */
   restore() {
     for (const snap of this.snapshot) {
-      for (const { mem, pages, bytes } of snap.memories) {
+      for (const { mem, bytes } of snap.memories) {
         const view = new Uint8Array(mem.buffer);
         view.set(bytes);
-        // Pages past the snapshot that the last call used must read as zero again.
-        const used = pages ? pages.value * PAGE : view.length;
-        if (used > bytes.length) view.fill(0, bytes.length, used);
+        // Everything past the snapshot must read as zero again, up to the real size: loads
+        // and stores are bounds-checked against the real memory, so a call can write past
+        // the virtual size it sees (into pages an earlier call grew) without growing it.
+        if (view.length > bytes.length) view.fill(0, bytes.length);
       }
       for (const [g, v] of snap.globals) g.value = v;
     }

@@ -143,6 +143,19 @@ describe('per_call isolation', () => {
     assert.equal(again.value.kind, 'allow', JSON.stringify(again));
   });
 
+  test("a restored instance keeps nothing a call left past the memory's size", () => {
+    // Loads and stores are checked against the real memory, which only grows; the guest
+    // sees the virtual size. After one call grew the memory, a later call can store past
+    // the size it sees without growing: the restore must not leave that for the next call.
+    const hostile = new GuardInstance(mod('loop', 'hostile'), 'per_call');
+    const run = (mode) => callWith(hostile, 'evaluate-server-connection', [CONTEXT], { mode });
+    assert.equal(run('grow').value.kind, 'allow');
+    assert.equal(run('stash').value.kind, 'allow', 'the stash lands in the pages the first call grew');
+    const peek = run('peek');
+    assert.equal(peek.status, 'ok', JSON.stringify(peek));
+    assert.equal(peek.value.kind, 'allow', `an earlier call's bytes survived the restore: ${JSON.stringify(peek.value)}`);
+  });
+
   test('a restored instance answers exactly like a fresh one (decision, logs, fuel)', () => {
     const restored = new GuardInstance(mod('rug-pull'), 'per_call');
     const sequence = [list('a'), list('b'), [tools(50), CONTEXT], list('a'), [tools(3, 'x'), CONTEXT]];
