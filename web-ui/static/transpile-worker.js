@@ -10,12 +10,16 @@ import init, { transpile } from './transpile.js';
 
 async function start() {
   await init({ module_or_path: './transpile_bg.wasm' });
+  let r;
   try {
-    const r = await fetch('./transpile-warmup.wasm');
-    if (r.ok) transpile('warm-up', new Uint8Array(await r.arrayBuffer()));
+    r = await fetch('./transpile-warmup.wasm');
   } catch {
     // The warm-up only saves time later; a page without it still works.
+    return;
   }
+  // A warm-up that fails is the transpiler's failure: `ready` rejects, and the page
+  // starts a new worker for its next guard.
+  if (r.ok) transpile('warm-up', new Uint8Array(await r.arrayBuffer()));
 }
 
 const ready = start();
@@ -36,8 +40,9 @@ self.onmessage = async (e) => {
     postMessage({ req, ok: true, glue: out.glue, modules: out.modules },
       out.modules.map(([, b]) => b.buffer));
   } catch (err) {
-    // A trap (a Rust panic) may leave the module's state broken: the page then starts a
-    // new worker.
-    postMessage({ req, ok: false, error: message(err), trap: err instanceof WebAssembly.RuntimeError });
+    // The transpiler's own refusals arrive as strings; anything else (a Rust panic's
+    // trap, a JS stack overflow, a failed allocation) cut a wasm call short and may have
+    // left the module's state broken: the page then starts a new worker.
+    postMessage({ req, ok: false, error: message(err), trap: typeof err !== 'string' });
   }
 };

@@ -27,14 +27,14 @@ const UTF8_ORIGINAL: &str = "  function _utf8AllocateAndEncode(s, realloc, memor
 /// while its buffer is attached (a `memory.buffer` read is a slow API getter in V8, and
 /// a new view per string is an allocation); a block outside the memory still throws a
 /// RangeError, as the per-string view did.
-const UTF8_FAST: &str = "  let u8 = new Uint8Array(0);
-  let u8Mem = null;
-  const bytesOf = mem => {
-    if (mem === u8Mem && u8.length !== 0) return u8;
+const UTF8_FAST: &str = "  let _ghU8 = new Uint8Array(0);
+  let _ghU8Mem = null;
+  const _ghBytesOf = mem => {
+    if (mem === _ghU8Mem && _ghU8.length !== 0) return _ghU8;
     const buffer = mem.buffer;
-    u8 = new Uint8Array(buffer);
-    u8Mem = buffer instanceof ArrayBuffer ? mem : null;
-    return u8;
+    _ghU8 = new Uint8Array(buffer);
+    _ghU8Mem = buffer instanceof ArrayBuffer ? mem : null;
+    return _ghU8;
   };
   function _utf8AllocateAndEncode(s, realloc, memory) {
     if (typeof s !== 'string') {
@@ -44,7 +44,7 @@ const UTF8_FAST: &str = "  let u8 = new Uint8Array(0);
     const n = s.length;
     if (n <= 512) {
       const ptr = realloc(0, 0, 1, n);
-      const view = bytesOf(memory);
+      const view = _ghBytesOf(memory);
       if (!(ptr >= 0 && ptr + n <= view.length)) {
         throw new RangeError('realloc returned a block outside the memory');
       }
@@ -74,12 +74,12 @@ const UTF8_FAST: &str = "  let u8 = new Uint8Array(0);
 /// view is not kept.
 const DATAVIEW_ORIGINAL: &str =
     "  const dataView = mem => dv.buffer === mem.buffer ? dv : dv = new DataView(mem.buffer);";
-const DATAVIEW_FAST: &str = "  let dvMem = null;
+const DATAVIEW_FAST: &str = "  let _ghDvMem = null;
   const dataView = mem => {
-    if (mem === dvMem && dv.buffer.byteLength !== 0) return dv;
+    if (mem === _ghDvMem && dv.buffer.byteLength !== 0) return dv;
     const buffer = mem.buffer;
     dv = new DataView(buffer);
-    dvMem = buffer instanceof ArrayBuffer ? mem : null;
+    _ghDvMem = buffer instanceof ArrayBuffer ? mem : null;
     return dv;
   };";
 
