@@ -104,19 +104,7 @@ pub struct ChainRun<'c> {
 impl<'c> ChainRun<'c> {
     /// Starts a run; guards that are disabled, not selected or not on this phase never run.
     pub fn new(config: &'c GatewayConfig, screening: Screening) -> Self {
-        let phase = screening.payload.phase();
-        let order = config
-            .chain_order()
-            .into_iter()
-            .filter(|&i| {
-                let g = &config.security_guards[i];
-                g.runs_on_phase(phase)
-                    && screening
-                        .only
-                        .as_ref()
-                        .is_none_or(|ids| ids.contains(&g.id))
-            })
-            .collect();
+        let order = Self::plan(config, &screening);
         let args = screening.payload.hook_args();
         Self {
             config,
@@ -131,6 +119,24 @@ impl<'c> ChainRun<'c> {
             ledger: None,
             reset: None,
         }
+    }
+
+    /// The guards a run over `screening` calls, in order (config indices): the enabled
+    /// guards that run on its phase, of those it names when it names some.
+    pub fn plan(config: &GatewayConfig, screening: &Screening) -> Vec<usize> {
+        let phase = screening.payload.phase();
+        config
+            .chain_order()
+            .into_iter()
+            .filter(|&i| {
+                let g = &config.security_guards[i];
+                g.runs_on_phase(phase)
+                    && screening
+                        .only
+                        .as_ref()
+                        .is_none_or(|ids| ids.contains(&g.id))
+            })
+            .collect()
     }
 
     /// Keeps persistent guards' state losses in `ledger` (the loaded gateway's, shared by

@@ -143,10 +143,18 @@ impl Screener for Native {
     fn screen(&self, screening: Screening) -> impl Future<Output = Evaluation> {
         let runner = self.runner.clone();
         let exchange = self.exchange.clone();
-        // Guards run synchronously (with their own timeouts); keep the reactor free.
+        // Guards run synchronously (with their own timeouts); keep the reactor free. A
+        // screening that calls no guard is evaluated in place: handing the worker's core
+        // to another thread would cost more than it.
         async move {
             let span = exchange.span.clone();
-            let run = async { tokio::task::block_in_place(|| runner.evaluate(screening)) };
+            let run = async {
+                if runner.calls_a_guard(&screening) {
+                    tokio::task::block_in_place(|| runner.evaluate(screening))
+                } else {
+                    runner.evaluate(screening)
+                }
+            };
             let evaluation = telemetry::within(span, run).await;
             if evaluation.deny.is_some() {
                 exchange.denied.store(true, Ordering::Relaxed);

@@ -183,6 +183,11 @@ impl Runner {
         evaluation
     }
 
+    /// Whether evaluating `screening` calls any guard (else it is a few µs of core).
+    pub fn calls_a_guard(&self, screening: &Screening) -> bool {
+        !ChainRun::plan(&self.config, screening).is_empty()
+    }
+
     /// Checks a case's per-guard overrides against the guards' schemas.
     pub fn check_overrides(&self, case: &Case) -> Result<(), String> {
         host::check_overrides(self, case)
