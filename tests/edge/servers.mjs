@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ROOT, freePort, launch as spawnGroup, probeHealth } from '../support/process.mjs';
+import { ROOT, freePort, launch as spawnGroup, probeHealth, retryOnPortClash } from '../support/process.mjs';
 
 export { ROOT, freePort };
 
@@ -76,7 +76,11 @@ export async function launchServer(name, cmd, args, options, base, accept = (pro
  * `accept` says which /health probe means started (default: a 2xx), and `logLevel` is
  * wrangler's (at `log` and below it prints the Worker's console.log lines).
  */
-export async function startEdge(gateway = 'default', vars = {}, { config, env = {}, name, accept, logLevel = 'warn' } = {}) {
+export function startEdge(gateway = 'default', vars = {}, options = {}) {
+  return retryOnPortClash(() => startEdgeOnce(gateway, vars, options));
+}
+
+async function startEdgeOnce(gateway, vars, { config, env = {}, name, accept, logLevel = 'warn' }) {
   const port = await freePort();
   const inspector = await freePort();
   const extra = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
@@ -92,7 +96,11 @@ export async function startEdge(gateway = 'default', vars = {}, { config, env = 
  * Native `guardhouse serve` on the YAML registry gateway `gateway` was built from;
  * `args` are more serve options, `env` adds to the environment (e.g. RUST_LOG).
  */
-export async function startNative(gateway = 'default', { args: extra = [], env = {} } = {}) {
+export function startNative(gateway = 'default', options = {}) {
+  return retryOnPortClash(() => startNativeOnce(gateway, options));
+}
+
+async function startNativeOnce(gateway, { args: extra = [], env = {} }) {
   const port = await freePort();
   const bin = path.join(ROOT, 'target/release/guardhouse');
   const args = ['serve', '-c', GATEWAYS[gateway], '--listen', `127.0.0.1:${port}`, '--no-reload', ...extra];

@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 
-import { ROOT, freePort, healthy, launch as spawnGroup } from '../support/process.mjs';
+import { ROOT, freePort, healthy, launch as spawnGroup, retryOnPortClash } from '../support/process.mjs';
 
 export { ROOT, freePort };
 
@@ -31,7 +31,11 @@ async function startNative(upstream, serverName, gateway) {
   return { name: 'native', base, url: `${base}/mcp`, stop: p.stop };
 }
 
-async function startEdge(upstream, serverName, gateway) {
+function startEdge(upstream, serverName, gateway) {
+  return retryOnPortClash(() => startEdgeOnce(upstream, serverName, gateway));
+}
+
+async function startEdgeOnce(upstream, serverName, gateway) {
   const port = await freePort();
   const inspector = await freePort();
   const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port),

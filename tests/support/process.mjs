@@ -35,6 +35,22 @@ export async function freePort() {
   }
 }
 
+/**
+ * Runs `start` (which takes its ports from freePort) again, up to `attempts` times, when
+ * the server it starts reports its port already in use: a port is free when freePort
+ * probes it, but another process (e.g. workerd's own sockets, or an outgoing
+ * connection's ephemeral port) may bind it before the server does.
+ */
+export async function retryOnPortClash(start, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (attempt >= attempts || !/Address already in use/.test(String(e?.message ?? e))) throw e;
+    }
+  }
+}
+
 const children = new Set();
 
 function killGroup(child, signal) {
