@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { coldRun } from './cold.mjs';
+import { coldLink, coldRun } from './cold.mjs';
 import { ROOT, clickAndWaitRun, cli, openBrowser, startServer, waitLoaded } from './helpers.mjs';
 
 const ITER = Number(process.env.BENCH_ITERATIONS || 300);
@@ -35,9 +35,10 @@ const out = { iterations: ITER };
 // both alike.
 out.cold_page = { guard: 'guards/dist/prompt-injection.wasm', idle_ms: COLD_IDLE_MS, immediately: [], after_idle: [] };
 try {
+  const link = await coldLink(server.url);
   for (let i = 0; i < COLD_RUNS; i++) {
-    out.cold_page.immediately.push(await coldRun(server.url, 0));
-    out.cold_page.after_idle.push(await coldRun(server.url, COLD_IDLE_MS));
+    out.cold_page.immediately.push(await coldRun(server.url, link, 0));
+    out.cold_page.after_idle.push(await coldRun(server.url, link, COLD_IDLE_MS));
   }
 } catch (e) {
   server.stop();

@@ -119,6 +119,16 @@ pub async fn bench_load(url: String) -> Result<String, JsValue> {
     Ok(Value::Object(out).to_string())
 }
 
+/// A link to case `case_json` that names the modules in `modules_json` (`[{path, sha256,
+/// size, embedded}]`) without their bytes, made by the page's own link code
+/// (`share::naming`).
+#[wasm_bindgen]
+pub fn bench_link(case_json: String, modules_json: String) -> Result<String, JsValue> {
+    let case: Value = serde_json::from_str(&case_json).map_err(err)?;
+    let modules = serde_json::from_str(&modules_json).map_err(err)?;
+    crate::share::naming(case, modules).map_err(err)
+}
+
 fn timings_json(t: &LoadTimings) -> serde_json::Map<String, Value> {
     let v = json!({"transpile_ms": t.transpile_ms, "compile_ms": t.compile_ms,
                    "start_ms": t.start_ms, "settings_ms": t.settings_ms, "total_ms": t.total_ms});

@@ -104,7 +104,32 @@ pub fn encode_with(
         modules,
         eval,
     };
-    let json = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+    pack(&header, &blobs)
+}
+
+/// A link to `case` (a case file's JSON) naming `modules` without their bytes: each is
+/// asked for when the link is opened (the bench's cold-page run, `bench::bench_link`).
+pub fn naming(case: Value, modules: Vec<LinkedModule>) -> Result<String, String> {
+    let modules = modules
+        .into_iter()
+        .map(|m| LinkedModule {
+            embedded: false,
+            ..m
+        })
+        .collect();
+    pack(
+        &Header {
+            case,
+            modules,
+            eval: None,
+        },
+        &[],
+    )
+}
+
+/// The fragment of `header` followed by the embedded modules' `blobs` (the layout above).
+fn pack(header: &Header, blobs: &[&[u8]]) -> Result<String, String> {
+    let json = serde_json::to_vec(header).map_err(|e| e.to_string())?;
     let mut raw = (json.len() as u32).to_le_bytes().to_vec();
     raw.extend_from_slice(&json);
     for b in blobs {
@@ -211,6 +236,25 @@ mod tests {
         .cases
         .remove(0);
         crate::model::case_file(bench, vec![case])
+    }
+
+    #[test]
+    fn a_naming_link_carries_no_bytes_even_when_told_to() {
+        let bench = bench_with(b"module bytes");
+        let case = serde_json::to_value(file_for(&bench)).unwrap();
+        let named = LinkedModule {
+            path: "dist/g.wasm".into(),
+            sha256: sha256_hex(b"module bytes"),
+            size: 12,
+            embedded: true,
+        };
+        let shared = decode(&naming(case, vec![named.clone()]).unwrap()).unwrap();
+        let want = LinkedModule {
+            embedded: false,
+            ..named
+        };
+        assert_eq!(shared.modules, vec![(want, None)]);
+        assert_eq!(shared.file.cases[0].name, "c");
     }
 
     #[test]
